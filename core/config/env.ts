@@ -1,0 +1,85 @@
+/**
+ * Names of every environment variable the project reads. Shared by the runtime config
+ * (`loadConfig`) and the CDKTF app, so the two cannot drift.
+ */
+export const ENV = {
+  region: 'AWS_REGION',
+  // Standard AWS SDK endpoint overrides: one environment serves this project and every AWS tool.
+  endpointS3: 'AWS_ENDPOINT_URL_S3',
+  endpointDynamoDb: 'AWS_ENDPOINT_URL_DYNAMODB',
+  endpointSns: 'AWS_ENDPOINT_URL_SNS',
+  endpointSqs: 'AWS_ENDPOINT_URL_SQS',
+  endpointSecretsManager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
+
+  rawBucket: 'RAW_BUCKET',
+  processedBucket: 'PROCESSED_BUCKET',
+  imagesTable: 'IMAGES_TABLE',
+  snsTopicArn: 'SNS_TOPIC_ARN',
+  apiKeySecretId: 'API_KEYS_SECRET_ID',
+  kafkaSecretId: 'KAFKA_SECRET_ID',
+
+  kafkaBrokers: 'KAFKA_BROKERS',
+  kafkaSsl: 'KAFKA_SSL',
+  kafkaClientId: 'KAFKA_CLIENT_ID',
+  imageTopic: 'IMAGE_TOPIC',
+  deadLetterTopic: 'DEAD_LETTER_TOPIC',
+  consumerGroupId: 'CONSUMER_GROUP_ID',
+  kafkaMaxMessageBytes: 'KAFKA_MAX_MESSAGE_BYTES',
+  allowedSourceBuckets: 'ALLOWED_SOURCE_BUCKETS',
+
+  maxImageBytes: 'MAX_IMAGE_BYTES',
+  maxPixels: 'MAX_PIXELS',
+  retentionDays: 'RETENTION_DAYS',
+  recordConcurrency: 'RECORD_CONCURRENCY',
+  fetchAllowLoopback: 'FETCH_ALLOW_LOOPBACK',
+  fetchTimeoutMs: 'FETCH_TIMEOUT_MS',
+  presignExpirySeconds: 'PRESIGN_EXPIRY_SECONDS',
+  logLevel: 'LOG_LEVEL',
+
+  // Local stack only (ignored in AWS).
+  localDataDir: 'INGEST_LOCAL_DIR',
+  localHost: 'INGEST_LOCAL_HOST',
+  kafkaPort: 'KAFKA_PORT',
+  kafkaControllerPort: 'KAFKA_CONTROLLER_PORT',
+  dynamoDbPort: 'DYNAMODB_PORT',
+  motoPort: 'MOTO_PORT',
+  apiPort: 'API_PORT',
+  notificationQueue: 'NOTIFICATION_QUEUE',
+  uploadQueue: 'UPLOAD_QUEUE',
+  partitions: 'IMAGE_TOPIC_PARTITIONS',
+  batchSize: 'BATCH_SIZE',
+  batchWindowMs: 'BATCH_WINDOW_MS',
+  apiKey: 'INGEST_API_KEY',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** Default resource names, shared by the local bootstrap, docker-compose.yml and the CDKTF app. */
+export const DEFAULT_NAMES = {
+  rawBucket: 'image-pipeline-raw',
+  processedBucket: 'image-pipeline-processed',
+  imagesTable: 'image-pipeline-images',
+  customerIndex: 'byCustomer',
+  statusIndex: 'byStatusDay',
+  snsTopic: 'image-pipeline-notifications',
+  notificationQueue: 'image-pipeline-notifications',
+  uploadQueue: 'image-pipeline-uploads',
+  imageTopic: 'image-events',
+  deadLetterTopic: 'image-events-dlq',
+  consumerGroupId: 'image-pipeline-stream-consumer',
+  apiKeySecret: 'image-pipeline/api-keys',
+  kafkaSecret: 'AmazonMSK_image-pipeline',
+} as const;
+
+/** Default local ports (all bound to 127.0.0.1). */
+export const DEFAULT_PORTS = {
+  kafka: 9092,
+  kafkaController: 9093,
+  dynamoDb: 8000,
+  moto: 5000,
+  api: 3000,
+} as const;
+
+/** The account id moto uses; local SNS ARNs are built from it. */
+export const LOCAL_ACCOUNT_ID = '123456789012';

@@ -1,0 +1,245 @@
+import { availableParallelism } from 'node:os';
+import { ConfigError } from '../errors';
+import { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
+
+export { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
+export type { EnvName } from './env';
+
+/** How one processed copy is made. */
+export interface VariantSpec {
+  name: string;
+  width: number;
+  height: number;
+  /** `cover` crops to exactly width×height; `inside` fits within the box keeping aspect ratio. */
+  fit: 'cover' | 'inside';
+  format: 'jpeg' | 'webp';
+  quality: number;
+}
+
+/** The default variant set of the design brief. */
+export const DEFAULT_VARIANTS: readonly VariantSpec[] = [
+  { name: 'thumbnail', width: 200, height: 200, fit: 'cover', format: 'jpeg', quality: 85 },
+  { name: 'medium', width: 800, height: 600, fit: 'inside', format: 'jpeg', quality: 85 },
+  { name: 'large', width: 1600, height: 1600, fit: 'inside', format: 'jpeg', quality: 85 },
+  { name: 'large-webp', width: 1600, height: 1600, fit: 'inside', format: 'webp', quality: 80 },
+] as const;
+
+/** Service endpoint overrides; `undefined` means "the real AWS endpoint for the region". */
+export interface Endpoints {
+  s3?: string;
+  dynamodb?: string;
+  sns?: string;
+  sqs?: string;
+  secretsManager?: string;
+}
+
+/** Everything the pipeline, handlers, local stack and tools need, validated once. */
+export interface Config {
+  region: string;
+  endpoints: Endpoints;
+  /** True when any endpoint override is set: we are talking to local stand-ins. */
+  isLocal: boolean;
+  s3ForcePathStyle: boolean;
+  rawBucket: string;
+  processedBucket: string;
+  table: { name: string; customerIndex: string; statusIndex: string };
+  snsTopicArn: string;
+  apiKeySecretId: string;
+  /** Secret with Kafka SASL/SCRAM credentials; `undefined` means no SASL (local plaintext). */
+  kafkaSecretId: string | undefined;
+  kafka: {
+    brokers: string[];
+    ssl: boolean;
+    clientId: string;
+    imageTopic: string;
+    deadLetterTopic: string;
+    consumerGroupId: string;
+    /** Largest message the topic accepts (Kafka's default `max.message.bytes`, ~1 MB). */
+    maxMessageBytes: number;
+    partitions: number;
+  };
+  /** Buckets an S3-reference event may point at. */
+  allowedSourceBuckets: string[];
+  limits: {
+    /** @default 10 MiB */
+    maxImageBytes: number;
+    /** @default 100 megapixels */
+    maxPixels: number;
+    /** @default 7 */
+    retentionDays: number;
+  };
+  variants: readonly VariantSpec[];
+  stream: { recordConcurrency: number; batchSize: number; batchWindowMs: number };
+  fetch: { allowLoopback: boolean; timeoutMs: number };
+  presignExpirySeconds: number;
+  logLevel: string;
+  local: {
+    dataDir: string;
+    host: string;
+    ports: { kafka: number; kafkaController: number; dynamoDb: number; moto: number; api: number };
+    notificationQueue: string;
+    uploadQueue: string;
+  };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function readString(env: Env, name: string, fallback?: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') {
+    if (fallback === undefined) throw new ConfigError(`${name} is required but is not set`);
+    return fallback;
+  }
+  return raw.trim();
+}
+
+function readOptional(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+function readInt(env: Env, name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function readUrl(env: Env, name: string): string | undefined {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function readList(env: Env, name: string, fallback: string[]): string[] {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return fallback;
+  const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (items.length === 0) throw new ConfigError(`${name} must be a comma-separated list, got "${raw}"`);
+  return items;
+}
+
+/**
+ * Reads and validates every setting from the environment. Call once at cold start; a bad or
+ * missing variable fails here with the variable's name, not on the first request.
+ *
+ * When no endpoint override is set the same config talks to real AWS; then the names that
+ * have no sensible default there (`SNS_TOPIC_ARN`, `KAFKA_BROKERS`) are required.
+ *
+ * @throws ConfigError naming the variable and the problem.
+ * @example
+ * const config = loadConfig();            // from process.env
+ * const config = loadConfig({ AWS_REGION: 'eu-west-1', ... }); // explicit, for tests
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const region = readString(env, ENV.region, 'us-east-1');
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError(`${ENV.region} must look like "eu-west-1", got "${region}"`);
+
+  const endpoints: Endpoints = {
+    s3: readUrl(env, ENV.endpointS3),
+    dynamodb: readUrl(env, ENV.endpointDynamoDb),
+    sns: readUrl(env, ENV.endpointSns),
+    sqs: readUrl(env, ENV.endpointSqs),
+    secretsManager: readUrl(env, ENV.endpointSecretsManager),
+  };
+  const isLocal = Object.values(endpoints).some((e) => e !== undefined);
+
+  const ports = {
+    kafka: readInt(env, ENV.kafkaPort, DEFAULT_PORTS.kafka, 1, 65535),
+    kafkaController: readInt(env, ENV.kafkaControllerPort, DEFAULT_PORTS.kafkaController, 1, 65535),
+    dynamoDb: readInt(env, ENV.dynamoDbPort, DEFAULT_PORTS.dynamoDb, 1, 65535),
+    moto: readInt(env, ENV.motoPort, DEFAULT_PORTS.moto, 1, 65535),
+    api: readInt(env, ENV.apiPort, DEFAULT_PORTS.api, 1, 65535),
+  };
+  const host = readString(env, ENV.localHost, '127.0.0.1');
+  const snsTopicName = DEFAULT_NAMES.snsTopic;
+  const snsTopicArn = isLocal
+    ? readString(env, ENV.snsTopicArn, `arn:aws:sns:${region}:${LOCAL_ACCOUNT_ID}:${snsTopicName}`)
+    : readString(env, ENV.snsTopicArn);
+  // Not every deployment talks to Kafka (the REST Lambda does not): in AWS the broker list may
+  // be empty here, and the Kafka clients refuse to start without one (see requireBrokers).
+  const brokers = readList(env, ENV.kafkaBrokers, isLocal ? [`${host}:${ports.kafka}`] : []);
+
+  const rawBucket = readString(env, ENV.rawBucket, DEFAULT_NAMES.rawBucket);
+  const cpuCount = Math.max(1, availableParallelism());
+
+  return {
+    region,
+    endpoints,
+    isLocal,
+    s3ForcePathStyle: readBool(env, ENV.s3ForcePathStyle, isLocal),
+    rawBucket,
+    processedBucket: readString(env, ENV.processedBucket, DEFAULT_NAMES.processedBucket),
+    table: {
+      name: readString(env, ENV.imagesTable, DEFAULT_NAMES.imagesTable),
+      customerIndex: DEFAULT_NAMES.customerIndex,
+      statusIndex: DEFAULT_NAMES.statusIndex,
+    },
+    snsTopicArn,
+    apiKeySecretId: readString(env, ENV.apiKeySecretId, DEFAULT_NAMES.apiKeySecret),
+    kafkaSecretId: readOptional(env, ENV.kafkaSecretId),
+    kafka: {
+      brokers,
+      ssl: readBool(env, ENV.kafkaSsl, !isLocal),
+      clientId: readString(env, ENV.kafkaClientId, 'image-pipeline'),
+      imageTopic: readString(env, ENV.imageTopic, DEFAULT_NAMES.imageTopic),
+      deadLetterTopic: readString(env, ENV.deadLetterTopic, DEFAULT_NAMES.deadLetterTopic),
+      consumerGroupId: readString(env, ENV.consumerGroupId, DEFAULT_NAMES.consumerGroupId),
+      maxMessageBytes: readInt(env, ENV.kafkaMaxMessageBytes, 1_048_588, 1024),
+      partitions: readInt(env, ENV.partitions, 3, 1, 1000),
+    },
+    allowedSourceBuckets: readList(env, ENV.allowedSourceBuckets, [rawBucket]),
+    limits: {
+      maxImageBytes: readInt(env, ENV.maxImageBytes, 10 * 1024 * 1024),
+      maxPixels: readInt(env, ENV.maxPixels, 100_000_000),
+      retentionDays: readInt(env, ENV.retentionDays, 7, 1, 3650),
+    },
+    variants: DEFAULT_VARIANTS,
+    stream: {
+      recordConcurrency: readInt(env, ENV.recordConcurrency, cpuCount * 2, 1, 256),
+      batchSize: readInt(env, ENV.batchSize, 100, 1, 10_000),
+      batchWindowMs: readInt(env, ENV.batchWindowMs, 500, 0, 300_000),
+    },
+    fetch: {
+      allowLoopback: readBool(env, ENV.fetchAllowLoopback, false),
+      timeoutMs: readInt(env, ENV.fetchTimeoutMs, 10_000, 100, 300_000),
+    },
+    presignExpirySeconds: readInt(env, ENV.presignExpirySeconds, 900, 1, 604_800),
+    logLevel: readString(env, ENV.logLevel, 'INFO'),
+    local: {
+      dataDir: readString(env, ENV.localDataDir, '.local'),
+      host,
+      ports,
+      notificationQueue: readString(env, ENV.notificationQueue, DEFAULT_NAMES.notificationQueue),
+      uploadQueue: readString(env, ENV.uploadQueue, DEFAULT_NAMES.uploadQueue),
+    },
+  };
+}
+
+/**
+ * The broker list, or a ConfigError naming the variable when it is empty.
+ * @throws ConfigError when `KAFKA_BROKERS` is unset outside the local stack.
+ */
+export function requireBrokers(config: Config): string[] {
+  if (config.kafka.brokers.length === 0) throw new ConfigError(`${ENV.kafkaBrokers} is required to talk to Kafka but is not set`);
+  return config.kafka.brokers;
+}

@@ -1,0 +1,211 @@
+/**
+ * The project's one error hierarchy. Every error the pipeline raises on purpose is a
+ * {@link PipelineError}: it says what happened (`code`), whether trying again can help
+ * (`retriable`), and where it happened (image id, topic, partition, offset).
+ *
+ * A plain `TypeError`/`RangeError` is a bug, never retriable, and is never mapped to a
+ * client-facing message beyond "internal error".
+ */
+
+/** Where an error happened; every field optional, all safe to log (no payload bytes). */
+export interface ErrorContext {
+  imageId?: string;
+  eventId?: string;
+  topic?: string;
+  partition?: number;
+  offset?: string;
+  parameter?: string;
+}
+
+/** Stable, machine-readable error codes. Used in FAILED records, notifications and DLQ headers. */
+export const ERROR_CODES = {
+  invalidParameter: 'INVALID_PARAMETER',
+  invalidConfig: 'INVALID_CONFIG',
+  unsupportedImage: 'UNSUPPORTED_IMAGE',
+  undecodableImage: 'UNDECODABLE_IMAGE',
+  imageTooLarge: 'IMAGE_TOO_LARGE',
+  tooManyPixels: 'TOO_MANY_PIXELS',
+  schemaDecode: 'SCHEMA_DECODE',
+  unknownSchema: 'UNKNOWN_SCHEMA',
+  forbiddenSource: 'FORBIDDEN_SOURCE',
+  sourceFetch: 'SOURCE_FETCH_FAILED',
+  sourceNotFound: 'SOURCE_NOT_FOUND',
+  idempotencyConflict: 'IDEMPOTENCY_CONFLICT',
+  unauthorized: 'UNAUTHORIZED',
+  notFound: 'NOT_FOUND',
+  dependency: 'DEPENDENCY_UNAVAILABLE',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** Options shared by every {@link PipelineError}. */
+export interface PipelineErrorOptions {
+  cause?: unknown;
+  /** @default false */
+  retriable?: boolean;
+  context?: ErrorContext;
+}
+
+/** Root of the hierarchy. Subclasses fix `code` and usually `retriable`. */
+export class PipelineError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, message: string, options: PipelineErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.context = { ...options.context };
+  }
+
+  /** A JSON-safe summary for logs, FAILED records and notifications. */
+  toSummary(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** A caller passed a value of the wrong shape. Build it with {@link invalidParameterError}. */
+export class InvalidParameterError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.invalidParameter, message, options);
+  }
+}
+
+/** An environment variable is missing or malformed; raised by `loadConfig()` at cold start. */
+export class ConfigError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.invalidConfig, message, options);
+  }
+}
+
+/** The bytes are not an image format the pipeline accepts (detected from content). */
+export class UnsupportedImageError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.unsupportedImage, message, options);
+  }
+}
+
+/** The bytes claim a supported format but cannot be decoded (truncated, corrupt). */
+export class UndecodableImageError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.undecodableImage, message, options);
+  }
+}
+
+/** The input is over the byte limit (10 MiB by default). */
+export class ImageTooLargeError extends PipelineError {
+  readonly limitBytes: number;
+  constructor(limitBytes: number, message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.imageTooLarge, message, options);
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** The image's header declares more pixels than the limit; refused before decoding. */
+export class TooManyPixelsError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.tooManyPixels, message, options);
+  }
+}
+
+/** A Kafka message is not a valid Avro single-object encoded event. */
+export class SchemaDecodeError extends PipelineError {
+  /** Which check failed, e.g. `bad-magic`, `truncated`, `unknown-fingerprint`, `invalid-body`. */
+  readonly reason: string;
+  constructor(reason: string, message: string, options: PipelineErrorOptions = {}) {
+    super(reason === 'unknown-fingerprint' ? ERROR_CODES.unknownSchema : ERROR_CODES.schemaDecode, message, options);
+    this.reason = reason;
+  }
+}
+
+/** A referenced source (URL, address, bucket) is not allowed. */
+export class ForbiddenSourceError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.forbiddenSource, message, options);
+  }
+}
+
+/** Fetching a referenced source failed (HTTP error, timeout, too large). */
+export class SourceFetchError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.sourceFetch, message, options);
+  }
+}
+
+/** A referenced S3 object does not exist. */
+export class SourceNotFoundError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.sourceNotFound, message, options);
+  }
+}
+
+/** The same idempotency key (image id) arrived with different bytes. */
+export class IdempotencyConflictError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.idempotencyConflict, message, options);
+  }
+}
+
+/** Missing or unknown API key. */
+export class UnauthorizedError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.unauthorized, message, options);
+  }
+}
+
+/** A requested record does not exist (or has expired). */
+export class NotFoundError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.notFound, message, options);
+  }
+}
+
+/** A dependency (S3, DynamoDB, SNS, Secrets Manager, Kafka) failed; always retriable. */
+export class DependencyError extends PipelineError {
+  readonly dependency: string;
+  constructor(dependency: string, message: string, options: Omit<PipelineErrorOptions, 'retriable'> = {}) {
+    super(ERROR_CODES.dependency, message, { ...options, retriable: true });
+    this.dependency = dependency;
+  }
+}
+
+/** Codes that describe the image itself: recorded as FAILED, never retried. */
+export const IMAGE_REJECTION_CODES: ReadonlySet<ErrorCode> = new Set([
+  ERROR_CODES.unsupportedImage,
+  ERROR_CODES.undecodableImage,
+  ERROR_CODES.imageTooLarge,
+  ERROR_CODES.tooManyPixels,
+  ERROR_CODES.forbiddenSource,
+  ERROR_CODES.sourceFetch,
+  ERROR_CODES.sourceNotFound,
+]);
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  const type = Array.isArray(value) ? 'array' : typeof value;
+  if (typeof value === 'string') return `${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)} of type string`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${String(value)} of type ${type}`;
+  return `a value of type ${type}`;
+}
+
+/**
+ * The one way to say "this parameter is wrong": names the parameter, what was expected and
+ * what arrived.
+ *
+ * @example
+ * throw invalidParameterError('width', 'positive integer', 'spoons');
+ * // Expected positive integer for width but received "spoons" of type string
+ */
+export function invalidParameterError(parameter: string, expected: string, actual: unknown): InvalidParameterError {
+  return new InvalidParameterError(`Expected ${expected} for ${parameter} but received ${describeValue(actual)}`, {
+    context: { parameter },
+  });
+}
+
+/** True for errors worth retrying: our retriable errors, and nothing else. A TypeError is a bug. */
+export function isRetriable(error: unknown): boolean {
+  return error instanceof PipelineError && error.retriable;
+}
