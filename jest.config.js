@@ -1,4 +1,4 @@
-/** Two projects: unit tests (pure logic, no servers) and integration tests (real local stack). */
+/** Two projects: unit tests (no local stack; may use in-process servers on 127.0.0.1) and integration tests (the real local stack). */
 const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
 
 /** @type {import('jest').Config} */
@@ -16,6 +16,7 @@ module.exports = {
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
       testTimeout: 120000,
     },
   ],

@@ -243,3 +243,47 @@ export function requireBrokers(config: Config): string[] {
   if (config.kafka.brokers.length === 0) throw new ConfigError(`${ENV.kafkaBrokers} is required to talk to Kafka but is not set`);
   return config.kafka.brokers;
 }
+
+/** Dummy credentials the local stand-ins accept (moto and DynamoDB Local check none). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+
+/**
+ * The environment that points every AWS SDK, the aws CLI, boto3 and any Kafka client at the
+ * local stack: standard endpoint variables, region, dummy credentials, broker list and names.
+ * Values already present in `env` win, so a user can move one service elsewhere.
+ *
+ * @example
+ * Object.assign(process.env, localStackEnvironment());
+ * const config = loadConfig(); // now talks to 127.0.0.1
+ */
+export function localStackEnvironment(env: Env = process.env): Record<string, string> {
+  const host = readString(env, ENV.localHost, '127.0.0.1');
+  const region = readString(env, ENV.region, 'us-east-1');
+  const moto = `http://${host}:${readInt(env, ENV.motoPort, DEFAULT_PORTS.moto, 1, 65535)}`;
+  const dynamodb = `http://${host}:${readInt(env, ENV.dynamoDbPort, DEFAULT_PORTS.dynamoDb, 1, 65535)}`;
+  const defaults: Record<string, string> = {
+    [ENV.region]: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    [ENV.endpointS3]: moto,
+    [ENV.endpointSns]: moto,
+    [ENV.endpointSqs]: moto,
+    [ENV.endpointSecretsManager]: moto,
+    [ENV.endpointDynamoDb]: dynamodb,
+    [ENV.s3ForcePathStyle]: 'true',
+    [ENV.kafkaBrokers]: `${host}:${readInt(env, ENV.kafkaPort, DEFAULT_PORTS.kafka, 1, 65535)}`,
+    [ENV.kafkaSsl]: 'false',
+  };
+  const merged: Record<string, string> = {};
+  for (const [name, value] of Object.entries(defaults)) merged[name] = readOptional(env, name) ?? value;
+  const config = loadConfig({ ...env, ...merged });
+  merged[ENV.snsTopicArn] = config.snsTopicArn;
+  merged[ENV.rawBucket] = config.rawBucket;
+  merged[ENV.processedBucket] = config.processedBucket;
+  merged[ENV.imagesTable] = config.table.name;
+  merged[ENV.imageTopic] = config.kafka.imageTopic;
+  merged[ENV.deadLetterTopic] = config.kafka.deadLetterTopic;
+  merged[ENV.apiKeySecretId] = config.apiKeySecretId;
+  return merged;
+}

@@ -1,0 +1,53 @@
+# The two commands: `make start` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null && echo yes)
+
+.PHONY: help check-node install build start stop test test-unit test-integration synth bench clean
+
+help:
+	@echo "make start   install what is missing, start the local stack and run the pipeline (Ctrl-C stops)"
+	@echo "make test    install what is missing and run every test (unit, integration, CDKTF synth)"
+	@echo "make synth   synthesise the CDKTF stacks into cdktf.out/"
+	@echo "make bench   run the benchmarks (writes bench/results.json)"
+	@echo "make stop    stop the local stack's servers"
+
+check-node:
+ifneq ($(NODE_OK),yes)
+	@echo "error: Node.js 20 or newer is required (found: $$(node --version 2>/dev/null || echo none)); install it first" >&2; exit 1
+endif
+
+# npm ci only when the lockfile changed since the last install.
+node_modules/.installed: package-lock.json | check-node
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed
+
+build: install
+	npx tsc -p tsconfig.json
+
+start: build
+	node bin/ingest.js start
+
+stop: build
+	node bin/ingest.js stack down
+
+test: build
+	npx jest --ci
+	$(MAKE) --no-print-directory synth
+
+test-unit: build
+	npx jest --ci --selectProjects unit
+
+test-integration: build
+	npx jest --ci --selectProjects integration
+
+synth: build
+	node dist/cdktf/main.js
+
+bench: build
+	node --expose-gc dist/bench/run.js
+
+clean:
+	rm -rf dist cdktf.out

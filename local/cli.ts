@@ -1,0 +1,138 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, PipelineError } from '../core/errors';
+import { InstallError, PrerequisiteError, SERVICE_NAMES, ServiceStartError, StackSupervisor, stackEnvLines, stackStatus, stackUp, useLocalStack, type ServiceName } from './stack';
+import { commands as extraCommands } from './commands';
+
+/** One `ingest` command: its usage text and what it does with its arguments. */
+export interface Command {
+  usage: string;
+  summary: string;
+  help: string;
+  options?: ParseArgsConfig['options'];
+  run(args: { positionals: string[]; values: Record<string, string | boolean | undefined> }): Promise<number>;
+}
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+const err = (line: string): void => void process.stderr.write(`${line}\n`);
+
+const stackCommands: Record<string, Command> = {
+  'stack up': {
+    usage: 'ingest stack up [--json]',
+    summary: 'install (first time), start and bootstrap the local stack',
+    help: 'Installs Kafka, DynamoDB Local and moto on first use, starts whichever is not already answering, and creates the buckets, table, topics, SNS topic + SQS queue and secrets. Harmless when the stack is already up.',
+    options: { json: { type: 'boolean' } },
+    async run({ values }) {
+      const config = useLocalStack();
+      const { up, resources } = await stackUp(config, values.json ? () => undefined : out);
+      if (values.json) out(JSON.stringify({ ...up, resources }, null, 2));
+      else {
+        out(`stack up: started [${up.started.join(', ')}], already running [${up.reused.join(', ')}]`);
+        out(`development API key (customer "dev"): ${resources.devApiKey}`);
+      }
+      return 0;
+    },
+  },
+  'stack down': {
+    usage: 'ingest stack down',
+    summary: 'stop the local servers this project started',
+    help: 'Stops Kafka, DynamoDB Local and moto if they were started by `ingest stack up`. Harmless when nothing is running. Data under .local/ is kept.',
+    async run() {
+      const stopped = await new StackSupervisor(useLocalStack()).stop();
+      out(stopped.length > 0 ? `stopped: ${stopped.join(', ')}` : 'nothing was running');
+      return 0;
+    },
+  },
+  'stack status': {
+    usage: 'ingest stack status [--json]',
+    summary: 'show each server, its endpoint, and the resource names',
+    help: 'Prints each local server\'s state (running / external / stopped), endpoint and log file, and the buckets, table, topics, SNS topic, notification queue URL and secrets. Exit code 0 when every server answers, 3 otherwise.',
+    options: { json: { type: 'boolean' } },
+    async run({ values }) {
+      const status = await stackStatus(useLocalStack());
+      if (values.json) out(JSON.stringify(status, null, 2));
+      else {
+        for (const s of status.services) out(`${s.name.padEnd(9)} ${s.state.padEnd(8)} ${s.endpoint.padEnd(24)} ${s.standsInFor}  (log: ${s.logFile})`);
+        out(JSON.stringify(status.resources, null, 2));
+      }
+      return status.services.every((s) => s.state !== 'stopped') ? 0 : 3;
+    },
+  },
+  'stack logs': {
+    usage: 'ingest stack logs [kafka|dynamodb|moto] [--lines N]',
+    summary: 'print the last lines of the servers\' logs',
+    help: 'Prints the last N lines (default 40) of one server\'s log, or of each.',
+    options: { lines: { type: 'string' } },
+    async run({ positionals, values }) {
+      const supervisor = new StackSupervisor(useLocalStack());
+      const lines = Number(values.lines ?? 40);
+      if (!Number.isInteger(lines) || lines < 1) throw new ConfigError(`--lines must be a positive integer, got "${String(values.lines)}"`);
+      const names = positionals.length > 0 ? positionals : [...SERVICE_NAMES];
+      for (const name of names) {
+        if (!(SERVICE_NAMES as readonly string[]).includes(name)) throw new ConfigError(`unknown service "${name}"; expected one of ${SERVICE_NAMES.join(', ')}`);
+        const file = supervisor.logFileOf(name as ServiceName);
+        out(`==> ${file} <==`);
+        out(existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log yet)');
+      }
+      return 0;
+    },
+  },
+  'stack env': {
+    usage: 'ingest stack env',
+    summary: 'print `export` lines that point AWS tools and Kafka clients at the stack',
+    help: 'Prints shell export lines: AWS_ENDPOINT_URL_S3/_DYNAMODB/_SNS/_SQS/_SECRETS_MANAGER, region, dummy credentials, KAFKA_BROKERS, resource names and INGEST_API_KEY. Use: eval "$(npx ingest stack env)"',
+    async run() {
+      for (const line of stackEnvLines(useLocalStack())) out(line);
+      return 0;
+    },
+  },
+};
+
+const allCommands: Record<string, Command> = { ...stackCommands, ...extraCommands };
+
+function usage(): string {
+  const width = Math.max(...Object.values(allCommands).map((c) => c.usage.length));
+  return ['Usage: ingest <command> [options]', '', ...Object.values(allCommands).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`), '', 'Every command takes --help.'].join('\n');
+}
+
+/** A message for the user: what failed and what to do, never a stack trace. */
+function describeFailure(error: unknown): string {
+  if (error instanceof ServiceStartError) {
+    const where = error.logFile ? `\n  log: ${error.logFile}` : '';
+    const tail = error.logTail ? `\n  last lines:\n${error.logTail.split('\n').map((l) => `    ${l}`).join('\n')}` : '';
+    return `error: ${error.message}${where}${tail}`;
+  }
+  if (error instanceof InstallError) return `error: ${error.message}\n${error.output}`;
+  if (error instanceof PrerequisiteError || error instanceof PipelineError) return `error: ${error.message}`;
+  return `error: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** Runs the `ingest` command line; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = [words.slice(0, 2).join(' '), words[0] ?? ''].find((candidate) => candidate in allCommands);
+  if (name === undefined) {
+    const wantsHelp = argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help';
+    (wantsHelp ? out : err)(wantsHelp ? usage() : `unknown command: ${argv.join(' ')}\n\n${usage()}`);
+    return wantsHelp ? 0 : 2;
+  }
+  const command = allCommands[name] as Command;
+  const rest = argv.slice(argv.indexOf(words[name.split(' ').length - 1] as string) + 1);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out(`Usage: ${command.usage}\n\n${command.help}`);
+    return 0;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
+  } catch (error) {
+    err(`error: ${(error as Error).message}\nUsage: ${command.usage}`);
+    return 2;
+  }
+  try {
+    return await command.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | undefined> });
+  } catch (error) {
+    err(describeFailure(error));
+    return 1;
+  }
+}

@@ -1,0 +1,9 @@
+import type { Command } from '../cli';
+import { keysCommands } from './keys';
+import { startCommand } from './start';
+
+/** Commands beyond `stack …`: the pipeline runtime and the tools that use it. */
+export const commands: Record<string, Command> = {
+  start: startCommand,
+  ...keysCommands,
+};

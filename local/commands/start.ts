@@ -1,0 +1,39 @@
+import type { Command } from '../cli';
+import { startRuntime } from '../runtime';
+import { stackUp, useLocalStack } from '../stack';
+import { runtimeComponents } from './components';
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** `ingest start`: what `make start` runs. Stack up, bootstrap, then the pipeline in the foreground. */
+export const startCommand: Command = {
+  usage: 'ingest start',
+  summary: 'bring the stack up and run the pipeline in the foreground (Ctrl-C stops it)',
+  help: 'Starts the local stack (installing it on first use), bootstraps it, then runs the pipeline\'s local runtime in the foreground and prints where everything listens. Ctrl-C stops the runtime and every server this command started; servers that were already running are left running.',
+  async run() {
+    const config = useLocalStack();
+    const { up, resources, supervisor } = await stackUp(config, out);
+    const services = await supervisor.status();
+    for (const s of services) out(`${s.name.padEnd(9)} ${s.endpoint.padEnd(24)} stands in for ${s.standsInFor}`);
+    out(`development API key (customer "dev"): ${resources.devApiKey}`);
+    out(`notifications: SNS ${resources.snsTopicArn} -> SQS ${resources.notificationQueueUrl}`);
+
+    let stopRuntime: () => Promise<void> = async () => undefined;
+    try {
+      stopRuntime = await startRuntime(runtimeComponents(config), out);
+    } catch (error) {
+      await supervisor.stop(up.started);
+      throw error;
+    }
+    out('ready. Ctrl-C to stop.');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    out('stopping …');
+    await stopRuntime();
+    const stopped = await supervisor.stop(up.started);
+    out(`stopped: ${[...stopped].join(', ') || 'nothing'}${up.reused.length > 0 ? `; left running (not started here): ${up.reused.join(', ')}` : ''}`);
+    return 0;
+  },
+};

@@ -1,0 +1,223 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BucketAlreadyOwnedByYou,
+  CreateBucketCommand,
+  PutBucketCorsCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketNotificationConfigurationCommand,
+} from '@aws-sdk/client-s3';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-secrets-manager';
+import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Config } from '../../core/config';
+import { DEFAULT_NAMES } from '../../core/config';
+import type { AwsClients } from '../../core/adapters/aws-clients';
+import { IMAGE_TABLE } from '../../core/adapters/dynamodb/table';
+import { generateApiKey, parseApiKeySecret, type ApiKeyEntry } from '../../core/auth/api-keys';
+import type { StackPaths } from './paths';
+
+/** The names and addresses of everything the bootstrap made, for `stack status --json`. */
+export interface StackResources {
+  rawBucket: string;
+  processedBucket: string;
+  table: string;
+  topics: { images: string; deadLetter: string; partitions: number };
+  snsTopicArn: string;
+  notificationQueueUrl: string;
+  uploadQueueUrl: string;
+  secrets: { apiKeys: string };
+  devApiKey: string;
+}
+
+/** Raw and processed copies live as long as their metadata. */
+async function ensureBucket(clients: AwsClients, bucket: string, retentionDays: number): Promise<void> {
+  try {
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    if (!(error instanceof BucketAlreadyOwnedByYou) && (error as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw error;
+  }
+  await clients.s3.send(
+    new PutBucketLifecycleConfigurationCommand({
+      Bucket: bucket,
+      LifecycleConfiguration: {
+        Rules: [
+          { ID: 'expire-after-retention', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: retentionDays } },
+          { ID: 'abort-incomplete-uploads', Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+        ],
+      },
+    }),
+  );
+}
+
+async function ensureTable(clients: AwsClients, config: Config): Promise<void> {
+  const { customerIndex, statusIndex } = IMAGE_TABLE;
+  try {
+    await clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: config.table.name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: IMAGE_TABLE.partitionKey, AttributeType: 'S' },
+          { AttributeName: customerIndex.partitionKey, AttributeType: 'S' },
+          { AttributeName: statusIndex.partitionKey, AttributeType: 'S' },
+          { AttributeName: customerIndex.sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: IMAGE_TABLE.partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [customerIndex, statusIndex].map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+          ],
+          Projection: { ProjectionType: 'ALL' as const },
+        })),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitUntilTableExists({ client: clients.dynamodb, maxWaitTime: 30 }, { TableName: config.table.name });
+  const ttl = await clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: config.table.name }));
+  if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
+    await clients.dynamodb.send(
+      new UpdateTimeToLiveCommand({ TableName: config.table.name, TimeToLiveSpecification: { AttributeName: IMAGE_TABLE.ttlAttribute, Enabled: true } }),
+    );
+  }
+  await clients.dynamodb.send(new DescribeTableCommand({ TableName: config.table.name }));
+}
+
+async function ensureTopics(config: Config): Promise<void> {
+  const kafka = new Kafka({ clientId: 'stack-bootstrap', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const wanted = [
+      { topic: config.kafka.imageTopic, numPartitions: config.kafka.partitions },
+      { topic: config.kafka.deadLetterTopic, numPartitions: 1 },
+    ].filter((t) => !existing.has(t.topic));
+    if (wanted.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: wanted.map((t) => ({ ...t, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: String(config.kafka.maxMessageBytes) }] })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function ensureQueue(clients: AwsClients, name: string): Promise<{ url: string; arn: string }> {
+  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name }));
+  if (QueueUrl === undefined) throw new Error(`SQS did not return a URL for queue ${name}`);
+  const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  const arn = attributes.Attributes?.QueueArn;
+  if (arn === undefined) throw new Error(`SQS did not return an ARN for queue ${name}`);
+  return { url: QueueUrl, arn };
+}
+
+async function ensureNotifications(clients: AwsClients, config: Config): Promise<{ topicArn: string; queueUrl: string }> {
+  const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: DEFAULT_NAMES.snsTopic }));
+  if (TopicArn !== config.snsTopicArn) {
+    throw new Error(`the local SNS topic is ${TopicArn}, but config says SNS_TOPIC_ARN=${config.snsTopicArn}`);
+  }
+  const queue = await ensureQueue(clients, config.local.notificationQueue);
+  const subscriptions = await clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn }));
+  if (!subscriptions.Subscriptions?.some((s) => s.Endpoint === queue.arn)) {
+    await clients.sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queue.arn }));
+  }
+  return { topicArn: TopicArn, queueUrl: queue.url };
+}
+
+/** S3 → SQS for objects landing under `incoming/`: the local stand-in for S3 → Lambda. */
+async function ensureUploadNotifications(clients: AwsClients, config: Config): Promise<string> {
+  const queue = await ensureQueue(clients, config.local.uploadQueue);
+  await clients.s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: config.rawBucket,
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          { Id: 'incoming-uploads', QueueArn: queue.arn, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'incoming/' }] } } },
+        ],
+      },
+    }),
+  );
+  // Browsers post presigned forms straight to the bucket.
+  await clients.s3.send(
+    new PutBucketCorsCommand({
+      Bucket: config.rawBucket,
+      CORSConfiguration: { CORSRules: [{ AllowedMethods: ['POST'], AllowedOrigins: ['*'], AllowedHeaders: ['*'], MaxAgeSeconds: 3000 }] },
+    }),
+  );
+  return queue.url;
+}
+
+/**
+ * The development key survives stack restarts (moto keeps secrets in memory only), so it is
+ * kept in the git-ignored stack folder and re-registered on every bootstrap.
+ */
+function developmentKey(paths: StackPaths): { key: string; entry: ApiKeyEntry } {
+  const file = join(paths.base, 'dev-api-key.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { key: string; entry: ApiKeyEntry };
+  const created = generateApiKey('dev');
+  writeFileSync(file, JSON.stringify(created), { mode: 0o600 });
+  return created;
+}
+
+async function ensureApiKeySecret(clients: AwsClients, config: Config, dev: ApiKeyEntry): Promise<void> {
+  let current: ApiKeyEntry[] = [];
+  try {
+    const value = await clients.secrets.send(new GetSecretValueCommand({ SecretId: config.apiKeySecretId }));
+    current = parseApiKeySecret(value.SecretString).keys;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await clients.secrets.send(new CreateSecretCommand({ Name: config.apiKeySecretId, SecretString: JSON.stringify({ keys: [dev] }) }));
+    return;
+  }
+  if (!current.some((k) => k.sha256 === dev.sha256)) {
+    await clients.secrets.send(new PutSecretValueCommand({ SecretId: config.apiKeySecretId, SecretString: JSON.stringify({ keys: [...current, dev] }) }));
+  }
+}
+
+/**
+ * Creates, idempotently, every resource the pipeline uses on the local stack: buckets (with
+ * the 7-day lifecycle), the table (TTL on `expiresAt`, both indexes), the Kafka topics, the SNS
+ * topic with an SQS queue subscribed, the upload notification queue, and the API-key secret.
+ */
+export async function bootstrapStack(config: Config, clients: AwsClients, paths: StackPaths): Promise<StackResources> {
+  const dev = developmentKey(paths);
+  await Promise.all([
+    ensureBucket(clients, config.rawBucket, config.limits.retentionDays),
+    ensureBucket(clients, config.processedBucket, config.limits.retentionDays),
+    ensureTable(clients, config),
+    ensureTopics(config),
+  ]);
+  const [notifications, uploadQueueUrl] = await Promise.all([ensureNotifications(clients, config), ensureUploadNotifications(clients, config)]);
+  await ensureApiKeySecret(clients, config, dev.entry);
+  return {
+    rawBucket: config.rawBucket,
+    processedBucket: config.processedBucket,
+    table: config.table.name,
+    topics: { images: config.kafka.imageTopic, deadLetter: config.kafka.deadLetterTopic, partitions: config.kafka.partitions },
+    snsTopicArn: notifications.topicArn,
+    notificationQueueUrl: notifications.queueUrl,
+    uploadQueueUrl,
+    secrets: { apiKeys: config.apiKeySecretId },
+    devApiKey: dev.key,
+  };
+}

@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { ENV, loadConfig, localStackEnvironment, type Config } from '../../core/config';
+import { createAwsClients, destroyAwsClients } from '../../core/adapters/aws-clients';
+import { bootstrapStack, type StackResources } from './bootstrap';
+import type { StackPaths } from './paths';
+import { StackSupervisor, type ServiceStatus, type UpResult } from './supervisor';
+
+export { PrerequisiteError } from './prerequisites';
+export { InstallError } from './install';
+export { ServiceStartError, StackSupervisor, type ServiceStatus, type UpResult } from './supervisor';
+export { SERVICE_NAMES, type ServiceName } from './services';
+export type { StackResources } from './bootstrap';
+export type { StackPaths } from './paths';
+
+/**
+ * Points this process at the local stack (explicit environment values win) and returns the
+ * config loaded from it. Everything local — CLI, runtime, tests — starts here.
+ */
+export function useLocalStack(): Config {
+  const local = localStackEnvironment(process.env);
+  for (const [name, value] of Object.entries(local)) process.env[name] = value;
+  return loadConfig(process.env);
+}
+
+/** Brings the stack up and bootstraps its resources; harmless when it is already up. */
+export async function stackUp(config: Config, log: (line: string) => void = () => undefined): Promise<{ up: UpResult; resources: StackResources; supervisor: StackSupervisor }> {
+  const supervisor = new StackSupervisor(config, log);
+  const up = await supervisor.up();
+  const clients = createAwsClients(config);
+  try {
+    const resources = await bootstrapStack(config, clients, supervisor.paths);
+    return { up, resources, supervisor };
+  } catch (error) {
+    await supervisor.stop(up.started);
+    throw error;
+  } finally {
+    destroyAwsClients(clients);
+  }
+}
+
+function readDevKey(paths: StackPaths): string | undefined {
+  const file = join(paths.base, 'dev-api-key.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { key: string }).key : undefined;
+}
+
+/** Service states plus resource names, for `stack status`. Reads only; creates nothing. */
+export async function stackStatus(config: Config): Promise<{ services: ServiceStatus[]; resources: Partial<StackResources> }> {
+  const supervisor = new StackSupervisor(config);
+  const services = await supervisor.status();
+  const motoUp = services.find((s) => s.name === 'moto')?.state !== 'stopped';
+  const clients = createAwsClients(config, { maxAttempts: 1, requestTimeoutMs: 2000 });
+  const queueUrl = async (name: string): Promise<string | undefined> =>
+    motoUp ? (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name })).catch(() => undefined))?.QueueUrl : undefined;
+  try {
+    return {
+      services,
+      resources: {
+        rawBucket: config.rawBucket,
+        processedBucket: config.processedBucket,
+        table: config.table.name,
+        topics: { images: config.kafka.imageTopic, deadLetter: config.kafka.deadLetterTopic, partitions: config.kafka.partitions },
+        snsTopicArn: config.snsTopicArn,
+        notificationQueueUrl: await queueUrl(config.local.notificationQueue),
+        uploadQueueUrl: await queueUrl(config.local.uploadQueue),
+        secrets: { apiKeys: config.apiKeySecretId },
+        devApiKey: readDevKey(supervisor.paths),
+      },
+    };
+  } finally {
+    destroyAwsClients(clients);
+  }
+}
+
+/** `export NAME='value'` lines for a shell: every AWS tool and Kafka client then talks to the stack. */
+export function stackEnvLines(config: Config): string[] {
+  const env: Record<string, string> = { ...localStackEnvironment(process.env) };
+  const key = readDevKey(new StackSupervisor(config).paths);
+  if (key !== undefined) env[ENV.apiKey] = key;
+  return Object.entries(env).map(([name, value]) => `export ${name}='${value.replace(/'/g, `'\\''`)}'`);
+}

@@ -1,0 +1,10 @@
+/**
+ * Safe download of images referenced by URL in Kafka image events: https only, public addresses
+ * only (checked inside each connection's DNS lookup and on every redirect hop), a byte cap
+ * enforced while streaming, per-attempt timeouts, a total deadline and bounded retries.
+ */
+export { fetchImage, DEFAULT_MAX_FETCH_BYTES } from './fetch-image';
+export type { FetchImageOptions, FetchedImage } from './fetch-image';
+export { classifyAddress, isForbiddenAddress } from './address-policy';
+export type { AddressCategory, AddressClassification, AddressPolicyOptions, IPv4Embedding } from './address-policy';
+export type { ResolveHostname, ResolvedAddress } from './guarded-lookup';
