@@ -1,7 +1,28 @@
-import type { Config } from '../../core/config';
+import { createPipelineRuntime, type Config } from '../../core';
+import { IngestApi, UploadProcessor } from '../../ingest-api';
+import { startHttpAdapter } from '../http-adapter';
 import type { RuntimeComponent } from '../runtime';
+import { startUploadPoller } from '../upload-poller';
 
 /** The parts of the pipeline that `ingest start` runs beside the stack. */
-export function runtimeComponents(_config: Config): RuntimeComponent[] {
-  return [];
+export function runtimeComponents(config: Config): RuntimeComponent[] {
+  const runtime = createPipelineRuntime(config, 'ingest-local');
+  return [
+    {
+      name: 'rest-api',
+      async start() {
+        const api = new IngestApi(runtime);
+        const adapter = await startHttpAdapter({ host: config.local.host, port: config.local.ports.api, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event) });
+        return { description: `REST API (API Gateway stand-in) on ${adapter.url}`, stop: adapter.stop };
+      },
+    },
+    {
+      name: 'upload-poller',
+      async start() {
+        const uploads = new UploadProcessor(runtime);
+        const poller = await startUploadPoller({ sqs: runtime.clients.sqs, queueName: config.local.uploadQueue, handler: (event) => uploads.handle(event), log: runtime.telemetry });
+        return { description: `S3 incoming/ uploads via SQS ${config.local.uploadQueue} (S3 -> Lambda stand-in)`, stop: poller.stop };
+      },
+    },
+  ];
 }

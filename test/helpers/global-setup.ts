@@ -6,6 +6,8 @@ import { stackUp, useLocalStack } from '../../local/stack';
  * The teardown stops only what this run started, so tests leave the stack as they found it.
  */
 export default async function globalSetup(): Promise<void> {
+  // Pipeline logs are JSON lines on stdout; in tests only errors are worth reading.
+  process.env.LOG_LEVEL ??= 'ERROR';
   const config = useLocalStack();
   const started = Date.now();
   const { up } = await stackUp(config, (line) => process.stderr.write(`[stack] ${line}\n`));

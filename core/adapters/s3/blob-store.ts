@@ -1,0 +1,81 @@
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { ImageTooLargeError, SourceNotFoundError } from '../../errors';
+import type { BlobStore, ObjectLocation, PresignedPost, PresignPostOptions, PutObjectOptions } from '../../ports';
+import { asDependencyError } from '../dependency-error';
+
+/** {@link BlobStore} on S3. Objects are written with server-side encryption (the bucket's default key). */
+export class S3BlobStore implements BlobStore {
+  constructor(private readonly s3: S3Client) {}
+
+  async put(location: ObjectLocation, body: Buffer, options: PutObjectOptions): Promise<void> {
+    try {
+      await this.s3.send(
+        new PutObjectCommand({ Bucket: location.bucket, Key: location.key, Body: body, ContentType: options.contentType, Metadata: options.metadata }),
+      );
+    } catch (error) {
+      throw asDependencyError('S3', `PutObject ${location.key}`, error);
+    }
+  }
+
+  async get(location: ObjectLocation, maxBytes: number): Promise<Buffer> {
+    try {
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+      if (result.ContentLength !== undefined && result.ContentLength > maxBytes) {
+        result.Body?.transformToWebStream().cancel().catch(() => undefined);
+        throw new ImageTooLargeError(maxBytes, `s3://${location.bucket}/${location.key} is ${result.ContentLength} bytes; the limit is ${maxBytes}`);
+      }
+      return Buffer.from((await result.Body?.transformToByteArray()) ?? new Uint8Array());
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
+        throw new SourceNotFoundError(`s3://${location.bucket}/${location.key} does not exist`, { cause: error });
+      }
+      throw asDependencyError('S3', `GetObject ${location.key}`, error);
+    }
+  }
+
+  async delete(location: ObjectLocation): Promise<void> {
+    try {
+      await this.s3.send(new DeleteObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    } catch (error) {
+      throw asDependencyError('S3', `DeleteObject ${location.key}`, error);
+    }
+  }
+
+  presignGet(location: ObjectLocation, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: location.bucket, Key: location.key }), { expiresIn: expiresInSeconds });
+  }
+
+  async presignPost(location: ObjectLocation, options: PresignPostOptions): Promise<PresignedPost> {
+    const metadataFields = Object.fromEntries(Object.entries(options.metadata).map(([name, value]) => [`x-amz-meta-${name}`, value]));
+    try {
+      const { url, fields } = await createPresignedPost(this.s3, {
+        Bucket: location.bucket,
+        Key: location.key,
+        Fields: metadataFields,
+        Conditions: [
+          ['content-length-range', 1, options.maxBytes],
+          ['starts-with', '$Content-Type', options.contentTypePrefix],
+          ...Object.entries(metadataFields).map(([name, value]) => ({ [name]: value })),
+        ],
+        Expires: options.expiresInSeconds,
+      });
+      return { url, fields };
+    } catch (error) {
+      throw asDependencyError('S3', 'presign POST', error);
+    }
+  }
+
+  async head(location: ObjectLocation): Promise<{ bytes: number; contentType?: string; metadata: Record<string, string> }> {
+    try {
+      const result = await this.s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }));
+      return { bytes: result.ContentLength ?? 0, contentType: result.ContentType, metadata: result.Metadata ?? {} };
+    } catch (error) {
+      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
+        throw new SourceNotFoundError(`s3://${location.bucket}/${location.key} does not exist`, { cause: error });
+      }
+      throw asDependencyError('S3', `HeadObject ${location.key}`, error);
+    }
+  }
+}

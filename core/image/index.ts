@@ -1,0 +1,19 @@
+/**
+ * Image validation, metadata and processed copies: pure functions on bytes, no AWS.
+ *
+ * Typical use by the pipeline:
+ * ```ts
+ * const info = await inspectImage(bytes, config.limits);   // typed errors for bad images
+ * // … store raw bytes and a RECEIVED record using info …
+ * const variants = await renderVariants(bytes, info, config.variants);
+ * ```
+ * Importing this module sets sharp's process-wide settings (operation cache off); see
+ * `decode.ts` for why.
+ */
+export { detectImageFormat, FORMAT_DETAILS, IMAGE_FORMATS } from './formats';
+export type { FormatDetails, ImageFormat } from './formats';
+export type { CaptureDetails } from './exif';
+export { DEFAULT_IMAGE_LIMITS, inspectImage } from './inspect';
+export type { ImageInfo, ImageLimits } from './inspect';
+export { processImage, renderVariants } from './render';
+export type { ProcessImageOptions, RenderedVariant } from './render';

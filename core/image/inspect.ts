@@ -1,0 +1,241 @@
+import { webcrypto } from 'node:crypto';
+import sharp, { type Metadata } from 'sharp';
+import {
+  ImageTooLargeError,
+  TooManyPixelsError,
+  UndecodableImageError,
+  UnsupportedImageError,
+  invalidParameterError,
+} from '../errors';
+import { decodeBmp, readBmpHeader } from './bmp';
+import { FAIL_ON, SHARP_FORMAT, decodeFailure, openPipeline, type DecodeSource } from './decode';
+import { readCaptureDetails, type CaptureDetails } from './exif';
+import { gifFirstFrameHasTransparency } from './gif';
+import { EXPECTED_FORMATS_TEXT, FORMAT_DETAILS, identifyImage, type ImageFormat } from './formats';
+
+/** Limits applied before anything is decoded. Pass `config.limits` straight through. */
+export interface ImageLimits {
+  /**
+   * Largest accepted input, in bytes.
+   * @default 10485760 (10 MiB)
+   */
+  maxImageBytes?: number;
+  /**
+   * Largest accepted width × height of the first frame, as declared by the header.
+   * @default 100000000 (100 megapixels)
+   */
+  maxPixels?: number;
+}
+
+/** The defaults of {@link ImageLimits}, the same as `loadConfig()`'s. */
+export const DEFAULT_IMAGE_LIMITS: Readonly<Required<ImageLimits>> = {
+  maxImageBytes: 10 * 1024 * 1024,
+  maxPixels: 100_000_000,
+} as const;
+
+/** What inspection learned about an accepted image. Safe to store and to log. */
+export interface ImageInfo extends CaptureDetails {
+  /** Detected from the bytes, never from a name or a Content-Type. */
+  format: ImageFormat;
+  /** Media type of the raw bytes, e.g. `image/jpeg`. */
+  contentType: string;
+  /** Extension (no dot) for the raw object's key, e.g. `jpg`. */
+  extension: string;
+  /** Width as displayed, i.e. after applying the EXIF orientation. */
+  width: number;
+  /** Height as displayed, i.e. after applying the EXIF orientation. */
+  height: number;
+  /** EXIF orientation 1–8 as stored in the file; 1 when absent. Variants are already upright. */
+  orientation: number;
+  /** Size of the input in bytes. */
+  bytes: number;
+  /** SHA-256 of the input, lowercase hex. */
+  sha256: string;
+  /** True when the image has an alpha channel. */
+  hasAlpha: boolean;
+  /** libvips' name for the colour space, e.g. `srgb`, `b-w`, `cmyk`. */
+  colorSpace: string;
+}
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw invalidParameterError(name, 'positive integer', value);
+  }
+  return value;
+}
+
+/** Validated limits with defaults filled in. */
+export function resolveLimits(limits: ImageLimits | undefined): Required<ImageLimits> {
+  if (limits !== undefined && (typeof limits !== 'object' || limits === null)) {
+    throw invalidParameterError('limits', 'object', limits);
+  }
+  return {
+    maxImageBytes: positiveInteger('maxImageBytes', limits?.maxImageBytes, DEFAULT_IMAGE_LIMITS.maxImageBytes),
+    maxPixels: positiveInteger('maxPixels', limits?.maxPixels, DEFAULT_IMAGE_LIMITS.maxPixels),
+  };
+}
+
+/** A Buffer view of the caller's bytes, without copying. */
+export function asBuffer(bytes: unknown): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
+  if (bytes instanceof Uint8Array) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  throw invalidParameterError('bytes', 'Buffer or Uint8Array', bytes);
+}
+
+async function sha256Hex(bytes: Buffer): Promise<string> {
+  // WebCrypto hashes on the libuv pool, so 10 MiB does not block the event loop (~25 ms).
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+}
+
+function assertPixelBudget(format: ImageFormat, width: number, height: number, maxPixels: number): void {
+  if (width * height > maxPixels) {
+    throw new TooManyPixelsError(
+      `The ${FORMAT_DETAILS[format].label} image declares ${width}×${height} = ${width * height} pixels; the limit is ${maxPixels}`,
+    );
+  }
+}
+
+function validOrientation(value: number | undefined): number {
+  return value !== undefined && Number.isInteger(value) && value >= 1 && value <= 8 ? value : 1;
+}
+
+interface Inspection {
+  info: ImageInfo;
+  source: DecodeSource;
+}
+
+async function readSharpMetadata(format: Exclude<ImageFormat, 'bmp'>, bytes: Buffer): Promise<Metadata> {
+  try {
+    // Header only: no pixel data is decoded, so the pixel limit is ours to check next, with a
+    // message that says the dimensions (libvips' own check is kept for the decode itself).
+    return await sharp(bytes, { failOn: FAIL_ON, limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw decodeFailure(format, error);
+  }
+}
+
+/**
+ * The checks shared by {@link inspectImage} and `processImage`, in cheapest-first order.
+ * `verifyPixels` decodes every pixel to find truncation; processImage skips it because its own
+ * rendering decodes every pixel with the same strictness.
+ */
+export async function inspect(input: Uint8Array, limitsInput: ImageLimits | undefined, verifyPixels: boolean): Promise<Inspection> {
+  const bytes = asBuffer(input);
+  const limits = resolveLimits(limitsInput);
+
+  if (bytes.length > limits.maxImageBytes) {
+    throw new ImageTooLargeError(
+      limits.maxImageBytes,
+      `The image is ${bytes.length} bytes; the limit is ${limits.maxImageBytes} bytes`,
+    );
+  }
+  const identified = identifyImage(bytes);
+  if (identified.format === undefined) {
+    throw new UnsupportedImageError(`Unsupported image format: detected ${identified.description}; expected ${EXPECTED_FORMATS_TEXT}`);
+  }
+  const format = identified.format;
+  const hashing = sha256Hex(bytes);
+  // Settle the hash even when a check below throws, so no rejection is left unhandled.
+  hashing.catch(() => undefined);
+
+  let source: DecodeSource;
+  let width: number;
+  let height: number;
+  let orientation = 1;
+  let hasAlpha: boolean;
+  let colorSpace = 'srgb';
+  let exif: Buffer | undefined;
+
+  if (format === 'bmp') {
+    const header = readBmpHeader(bytes);
+    assertPixelBudget(format, header.width, header.height, limits.maxPixels);
+    // Decoded even without verifyPixels: whether the alpha channel is real needs the pixels,
+    // and processImage renders from this decode instead of running bmp-ts twice.
+    const decoded = decodeBmp(bytes, header);
+    source = { format, bytes, header, decoded };
+    width = header.width;
+    height = header.height;
+    hasAlpha = decoded.hasAlpha;
+  } else {
+    const metadata = await readSharpMetadata(format, bytes);
+    if (metadata.format !== SHARP_FORMAT[format]) {
+      throw new UndecodableImageError(
+        `Could not decode the ${FORMAT_DETAILS[format].label} image: the decoder read it as ${String(metadata.format)}`,
+      );
+    }
+    // No check of metadata.compression for AVIF: libvips derives it from the major brand, so a
+    // valid AVIF branded `mif1` reads as "hevc". A HEIF whose brands claim AVIF but whose data is
+    // HEVC fails the decode instead (the bundled libheif has no HEVC decoder).
+    if (!(metadata.width > 0 && metadata.height > 0)) {
+      throw new UndecodableImageError(`Could not decode the ${FORMAT_DETAILS[format].label} image: the header declares no dimensions`);
+    }
+    // metadata() describes the first frame/page only, which is all the pipeline uses.
+    assertPixelBudget(format, metadata.width, metadata.height, limits.maxPixels);
+    source = { format, bytes, maxPixels: limits.maxPixels };
+    orientation = validOrientation(metadata.orientation);
+    width = metadata.autoOrient?.width ?? metadata.width;
+    height = metadata.autoOrient?.height ?? metadata.height;
+    hasAlpha = format === 'gif' ? gifFirstFrameHasTransparency(bytes) : metadata.hasAlpha;
+    colorSpace = metadata.space;
+    exif = metadata.exif;
+    if (verifyPixels) await verifyDecodes(source, metadata.width);
+  }
+
+  const details = FORMAT_DETAILS[format];
+  const info: ImageInfo = {
+    format,
+    contentType: details.contentType,
+    extension: details.extension,
+    width,
+    height,
+    orientation,
+    bytes: bytes.length,
+    sha256: await hashing,
+    hasAlpha,
+    colorSpace,
+    ...readCaptureDetails(exif),
+  };
+  return { info, source };
+}
+
+/**
+ * Decodes every pixel once, as cheaply as possible, to catch truncated and corrupt data that a
+ * header read cannot see. Asking for 1/8 of the width lets libjpeg and libwebp decode at
+ * reduced scale (JPEG still parses every entropy-coded byte, so truncation is still caught);
+ * measured on a 12.6 MiB 6000×4000 JPEG: 142 ms against 215 ms for a full-size decode.
+ */
+async function verifyDecodes(source: DecodeSource & { format: Exclude<ImageFormat, 'bmp'> }, storedWidth: number): Promise<void> {
+  try {
+    await openPipeline(source)
+      .resize({ width: Math.max(1, Math.ceil(storedWidth / 8)) })
+      .raw()
+      .toBuffer();
+  } catch (error) {
+    throw decodeFailure(source.format, error);
+  }
+}
+
+/**
+ * Detects the format from the bytes, enforces the limits and reads the metadata, decoding every
+ * pixel once to prove the image is intact. Call it before storing metadata, so a bad image
+ * becomes a FAILED record with a precise error; then call `renderVariants` with its result.
+ *
+ * Checks run cheapest first: byte size, magic numbers, header (pixel limit: a pixel bomb is
+ * refused before any pixel is decoded), then the pixel data.
+ *
+ * @param bytes The complete input.
+ * @param limits Byte and pixel limits; see {@link ImageLimits} for defaults.
+ * @throws ImageTooLargeError when `bytes` is longer than `maxImageBytes`.
+ * @throws UnsupportedImageError when the content is not JPEG, PNG, GIF, WebP, TIFF, AVIF or BMP
+ *   (empty input included); the message says what was detected.
+ * @throws TooManyPixelsError when the header declares more than `maxPixels` pixels.
+ * @throws UndecodableImageError when the bytes claim a supported format but are truncated or corrupt.
+ * @throws InvalidParameterError when `bytes` or `limits` have the wrong type.
+ * @example
+ * const info = await inspectImage(body, config.limits);
+ * // { format: 'jpeg', width: 4000, height: 3000, orientation: 6, sha256: '9f86…', cameraMake: 'Canon', … }
+ */
+export async function inspectImage(bytes: Uint8Array, limits?: ImageLimits): Promise<ImageInfo> {
+  return (await inspect(bytes, limits, true)).info;
+}

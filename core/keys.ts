@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from './config';
+
+/**
+ * A new time-ordered id (UUID version 7): sorts by creation time, so S3 listings and logs
+ * read in order. Used when the caller gives no identity of their own.
+ */
+export function newImageId(now: Date = new Date()): string {
+  const bytes = randomBytes(16);
+  const ms = BigInt(now.getTime());
+  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const IMAGE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/** True for ids safe to use in S3 keys and DynamoDB keys (UUIDs, or our derived hex ids). */
+export function isValidImageId(imageId: string): boolean {
+  return IMAGE_ID.test(imageId);
+}
+
+/** `raw/YYYY/MM/DD/<imageId>[.<ext>]`, dated by the record's creation (UTC). Never from a caller's file name. */
+export function rawKey(imageId: string, createdAt: Date, extension?: string): string {
+  const date = createdAt.toISOString().slice(0, 10).replace(/-/g, '/');
+  return `raw/${date}/${imageId}${extension ? `.${extension}` : ''}`;
+}
+
+/** `processed/<imageId>/<variant>.<ext>`. */
+export function variantKey(imageId: string, variant: string, extension: string): string {
+  return `processed/${imageId}/${variant}.${extension}`;
+}
+
+/** Where presigned uploads land before the upload handler picks them up. */
+export function incomingKey(imageId: string): string {
+  return `incoming/${imageId}`;
+}
+
+/** The image id of an `incoming/<imageId>` key, or undefined for any other key. */
+export function imageIdFromIncomingKey(key: string): string | undefined {
+  const match = /^incoming\/([^/]+)$/.exec(key);
+  return match?.[1] !== undefined && isValidImageId(match[1]) ? match[1] : undefined;
+}
+
+/** createdAt + retention days, in epoch seconds (DynamoDB TTL wants seconds). */
+export function expiresAtSeconds(createdAt: Date, config: Pick<Config, 'limits'>): number {
+  return Math.floor(createdAt.getTime() / 1000) + config.limits.retentionDays * 86_400;
+}

@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import type { Config } from './config';
+import {
+  DependencyError,
+  IdempotencyConflictError,
+  IMAGE_REJECTION_CODES,
+  ImageTooLargeError,
+  PipelineError,
+  invalidParameterError,
+  type ErrorCode,
+} from './errors';
+import { detectImageFormat, FORMAT_DETAILS, inspectImage, renderVariants, type ImageInfo } from './image';
+import { expiresAtSeconds, isValidImageId, rawKey, variantKey } from './keys';
+import type { Telemetry } from './observability';
+import type { BlobStore, ImageRecord, ImageSource, MetadataStore, Notifier, VariantRecord } from './ports';
+
+/** What a caller hands the pipeline: the bytes, and who and where they came from. */
+export interface IngestRequest {
+  imageId: string;
+  source: ImageSource;
+  customerId: string;
+  bytes: Buffer;
+  /** The Kafka eventId or REST Idempotency-Key, kept on the record. */
+  requestKey?: string;
+  /** The caller's file name: metadata only, never part of a key. */
+  fileName?: string;
+  attributes?: Record<string, string>;
+  /** Log correlation: the API request id or Kafka topic/partition/offset. */
+  correlation?: Record<string, string | number>;
+}
+
+/** Outcome of one ingestion. `duplicate`: the id was already final; nothing was done again. */
+export interface IngestResult {
+  record: ImageRecord;
+  duplicate: boolean;
+}
+
+/** The ports and settings the pipeline needs; built once per process. */
+export interface PipelineDependencies {
+  config: Pick<Config, 'rawBucket' | 'processedBucket' | 'limits' | 'variants'>;
+  blobs: BlobStore;
+  metadata: MetadataStore;
+  notifier: Notifier;
+  telemetry: Telemetry;
+  /** @default () => new Date() */
+  clock?: () => Date;
+  /**
+   * How long a notification claim holds before another worker may take it over.
+   * @default 30000
+   */
+  notificationLeaseMs?: number;
+}
+
+/** A notification claim is held by another worker: retry later, it will be done or free. */
+class NotificationInProgressError extends DependencyError {
+  constructor(imageId: string) {
+    super('notification', `the notification for ${imageId} is being published by another worker`, { context: { imageId } });
+  }
+}
+
+/** SHA-256 of the bytes, hex. */
+export function sha256Hex(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * A deterministic image id for a caller-given idempotency key: the same customer and key give
+ * the same id; two customers using the same key do not collide.
+ */
+export function imageIdForKey(customerId: string, key: string): string {
+  const hex = createHash('sha256').update(`${customerId}\u0000${key}`).digest('hex');
+  // Formatted as an RFC 9562 version-8 (custom) UUID.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The shared pipeline both ingestion paths call: validate by content → raw to S3 → RECEIVED
+ * record → variants → PROCESSED → notification; a bad image becomes FAILED with its raw bytes
+ * kept and an `image.failed` notification.
+ *
+ * Exactly-once in effect: the record is created with a conditional write keyed by image id;
+ * every later step writes deterministic keys or makes a conditional transition, and the
+ * notification is published under a claim, so a redelivery finishes unfinished work and
+ * repeats nothing that was finished.
+ */
+export class ImagePipeline {
+  private readonly clock: () => Date;
+  private readonly leaseMs: number;
+
+  constructor(private readonly deps: PipelineDependencies) {
+    this.clock = deps.clock ?? (() => new Date());
+    this.leaseMs = deps.notificationLeaseMs ?? 30_000;
+  }
+
+  /**
+   * Ingests one image. Resolves with the final record (PROCESSED or FAILED) — a bad image is a
+   * result, not an exception.
+   *
+   * @throws ImageTooLargeError when `rejectOversize` is set and the bytes are over the limit
+   *   (the REST path answers 413 and stores nothing).
+   * @throws IdempotencyConflictError when the id exists with different bytes.
+   * @throws DependencyError (retriable) when S3, DynamoDB or SNS fail; a retry is safe.
+   */
+  async ingest(request: IngestRequest, options: { rejectOversize?: boolean } = {}): Promise<IngestResult> {
+    const { telemetry } = this.deps;
+    if (!isValidImageId(request.imageId)) throw invalidParameterError('imageId', 'a UUID or key-safe id', request.imageId);
+    const log = telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation });
+    const oversize = request.bytes.length > this.deps.config.limits.maxImageBytes;
+    if (oversize && options.rejectOversize) {
+      throw new ImageTooLargeError(this.deps.config.limits.maxImageBytes, `the image is ${request.bytes.length} bytes; the limit is ${this.deps.config.limits.maxImageBytes}`);
+    }
+    const started = performance.now();
+    const sha256 = await telemetry.time('hash', () => Promise.resolve(sha256Hex(request.bytes)));
+    const now = this.clock();
+    const format = detectImageFormat(request.bytes);
+    const details = format === undefined ? undefined : FORMAT_DETAILS[format];
+    const draft: ImageRecord = {
+      imageId: request.imageId,
+      status: 'RECEIVED',
+      source: request.source,
+      customerId: request.customerId,
+      requestKey: request.requestKey,
+      fileName: request.fileName,
+      format,
+      contentType: details?.contentType,
+      bytes: request.bytes.length,
+      sha256,
+      raw: { bucket: this.deps.config.rawBucket, key: rawKey(request.imageId, now, details?.extension) },
+      attributes: request.attributes && Object.keys(request.attributes).length > 0 ? request.attributes : undefined,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: expiresAtSeconds(now, this.deps.config),
+    };
+
+    const outcome = await telemetry.time('metadata', () => this.deps.metadata.create(draft));
+    const record = outcome.record;
+    if (!outcome.created) {
+      if (record.sha256 !== sha256) {
+        throw new IdempotencyConflictError(`image ${record.imageId} already exists with different content`, { context: { imageId: record.imageId } });
+      }
+      if (record.status !== 'RECEIVED' && record.notifiedAt !== undefined) {
+        log.info('duplicate delivery of a finished image; nothing to do', { status: record.status });
+        return { record, duplicate: true };
+      }
+      log.info('resuming an unfinished image', { status: record.status });
+    }
+
+    if (record.status === 'RECEIVED') {
+      // Raw bytes first, so a FAILED record always points at what arrived.
+      await telemetry.time('storeRaw', () => this.deps.blobs.put(record.raw, request.bytes, { contentType: record.contentType ?? 'application/octet-stream', metadata: { 'image-id': record.imageId, sha256 } }));
+      const final = await this.finish(record, request.bytes, oversize, log);
+      Object.assign(record, final);
+    }
+    await this.notifyOnce(record, log);
+    const totalMs = performance.now() - started;
+    telemetry.recordOutcome(record.status === 'PROCESSED' ? 'processed' : 'failed', request.bytes.length, totalMs);
+    log.info('image finished', { status: record.status, totalMs: Math.round(totalMs), errorCode: record.error?.code });
+    return { record, duplicate: false };
+  }
+
+  /** Inspect, render, store variants and make the final transition; returns the final fields. */
+  private async finish(record: ImageRecord, bytes: Buffer, oversize: boolean, log: ReturnType<Telemetry['child']>): Promise<Partial<ImageRecord>> {
+    const { config, blobs, metadata, telemetry } = this.deps;
+    let info: ImageInfo;
+    try {
+      if (oversize) throw new ImageTooLargeError(config.limits.maxImageBytes, `the image is ${bytes.length} bytes; the limit is ${config.limits.maxImageBytes}`);
+      info = await telemetry.time('inspect', () => inspectImage(bytes, config.limits));
+      const variants = await telemetry.time('render', () => renderVariants(bytes, info, config.variants));
+      const stored: Record<string, VariantRecord> = {};
+      await telemetry.time('storeVariants', () =>
+        Promise.all(
+          variants.map(async (v) => {
+            const key = variantKey(record.imageId, v.name, v.extension);
+            await blobs.put({ bucket: config.processedBucket, key }, v.data, { contentType: v.contentType, metadata: { 'image-id': record.imageId } });
+            stored[v.name] = { key, format: v.format, contentType: v.contentType, width: v.width, height: v.height, bytes: v.bytes };
+          }),
+        ),
+      );
+      const fields: Partial<ImageRecord> = {
+        status: 'PROCESSED',
+        format: info.format,
+        contentType: info.contentType,
+        width: info.width,
+        height: info.height,
+        hasAlpha: info.hasAlpha,
+        colorSpace: info.colorSpace,
+        orientation: info.orientation,
+        capturedAt: info.capturedAt,
+        cameraMake: info.cameraMake,
+        cameraModel: info.cameraModel,
+        variants: stored,
+      };
+      const now = this.clock();
+      await telemetry.time('metadata', () => metadata.markProcessed(record, fields, now));
+      return { ...fields, updatedAt: now.toISOString() };
+    } catch (error) {
+      if (!(error instanceof PipelineError) || !IMAGE_REJECTION_CODES.has(error.code)) throw error;
+      return this.recordFailure(record, error.code, error.message, log);
+    }
+  }
+
+  /** The image itself is bad: FAILED with the error; never retried. */
+  private async recordFailure(record: ImageRecord, code: ErrorCode, message: string, log: ReturnType<Telemetry['child']>): Promise<Partial<ImageRecord>> {
+    const now = this.clock();
+    const fields: Partial<ImageRecord> = { status: 'FAILED', error: { code, message } };
+    await this.deps.telemetry.time('metadata', () => this.deps.metadata.markFailed(record, fields, now));
+    log.warn('image rejected', { errorCode: code, error: message });
+    return { ...fields, updatedAt: now.toISOString() };
+  }
+
+  /**
+   * Records a failure for an image whose bytes never arrived (a forbidden or unreachable
+   * source): the record is created FAILED directly, then notified once.
+   */
+  async recordUnavailable(request: Omit<IngestRequest, 'bytes'>, error: PipelineError): Promise<IngestResult> {
+    const now = this.clock();
+    const draft: ImageRecord = {
+      imageId: request.imageId,
+      status: 'FAILED',
+      source: request.source,
+      customerId: request.customerId,
+      requestKey: request.requestKey,
+      fileName: request.fileName,
+      bytes: 0,
+      sha256: '',
+      raw: { bucket: this.deps.config.rawBucket, key: rawKey(request.imageId, now) },
+      error: error.toSummary(),
+      attributes: request.attributes && Object.keys(request.attributes).length > 0 ? request.attributes : undefined,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: expiresAtSeconds(now, this.deps.config),
+    };
+    const log = this.deps.telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation });
+    const outcome = await this.deps.metadata.create(draft);
+    if (!outcome.created && outcome.record.notifiedAt !== undefined) return { record: outcome.record, duplicate: true };
+    log.warn('image source unavailable', { errorCode: error.code, error: error.message });
+    await this.notifyOnce(outcome.record, log);
+    this.deps.telemetry.recordOutcome('failed', 0, 0);
+    return { record: outcome.record, duplicate: false };
+  }
+
+  /** Publishes the final notification exactly once per record (claim → publish → mark). */
+  private async notifyOnce(record: ImageRecord, log: ReturnType<Telemetry['child']>): Promise<void> {
+    if (record.status === 'RECEIVED' || record.notifiedAt !== undefined) return;
+    const { metadata, notifier, telemetry } = this.deps;
+    const claim = await metadata.claimNotification(record.imageId, this.clock(), this.leaseMs);
+    if (claim === 'done') return;
+    if (claim === 'busy') throw new NotificationInProgressError(record.imageId);
+    try {
+      await telemetry.time('notify', () => notifier.publish({ type: record.status === 'PROCESSED' ? 'image.processed' : 'image.failed', record }));
+    } catch (error) {
+      await metadata.releaseNotification(record.imageId).catch(() => undefined);
+      throw error;
+    }
+    const now = this.clock();
+    await metadata.markNotified(record.imageId, now);
+    record.notifiedAt = now.toISOString();
+    log.debug('notification published');
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The REST API's routes as API Gateway resources. The handler dispatches on them, the local
+ * HTTP adapter matches requests against them to build the same events, and the CDKTF app
+ * creates the same resources.
+ */
+export const ROUTES = [
+  { method: 'POST', resource: '/v1/images', name: 'createImage' },
+  { method: 'GET', resource: '/v1/images', name: 'listImages' },
+  { method: 'GET', resource: '/v1/images/{id}', name: 'getImage' },
+  { method: 'POST', resource: '/v1/uploads', name: 'createUpload' },
+  { method: 'GET', resource: '/healthz', name: 'health' },
+] as const;
+
+export type RouteName = (typeof ROUTES)[number]['name'];
+
+/** Media types API Gateway must pass as binary (base64 to the Lambda). */
+export const BINARY_MEDIA_TYPES = ['image/*', 'multipart/form-data', 'application/octet-stream'] as const;
+
+/** The route and path parameters for a method and path, or undefined. */
+export function matchRoute(method: string, path: string): { route: (typeof ROUTES)[number]; pathParameters: Record<string, string> } | { methodNotAllowed: true } | undefined {
+  let pathMatched = false;
+  for (const route of ROUTES) {
+    const names: string[] = [];
+    const pattern = new RegExp(`^${route.resource.replace(/\{(\w+)\}/g, (_, name: string) => (names.push(name), '([^/]+)'))}$`);
+    const match = pattern.exec(path);
+    if (!match) continue;
+    pathMatched = true;
+    if (route.method !== method) continue;
+    return { route, pathParameters: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? '')])) };
+  }
+  return pathMatched ? { methodNotAllowed: true } : undefined;
+}
+
+/** True when API Gateway would base64-encode a body of this content type. */
+export function isBinaryMediaType(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return BINARY_MEDIA_TYPES.some((pattern) => (pattern.endsWith('/*') ? type.startsWith(pattern.slice(0, -1)) : type === pattern));
+}
