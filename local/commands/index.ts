@@ -1,9 +1,11 @@
 import type { Command } from '../cli';
 import { keysCommands } from './keys';
 import { startCommand } from './start';
+import { uploadCommand } from './upload';
 
 /** Commands beyond `stack …`: the pipeline runtime and the tools that use it. */
 export const commands: Record<string, Command> = {
   start: startCommand,
   ...keysCommands,
+  upload: uploadCommand,
 };

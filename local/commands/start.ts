@@ -1,9 +1,21 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from '../cli';
 import { startRuntime } from '../runtime';
 import { stackUp, useLocalStack } from '../stack';
 import { runtimeComponents } from './components';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** Copies everything written to stdout (the pipeline's JSON log lines included) to a file. */
+function teeStdout(file: string): string {
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    appendFileSync(file, chunk);
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  return file;
+}
 
 /** `ingest start`: what `make start` runs. Stack up, bootstrap, then the pipeline in the foreground. */
 export const startCommand: Command = {
@@ -16,6 +28,8 @@ export const startCommand: Command = {
     const services = await supervisor.status();
     for (const s of services) out(`${s.name.padEnd(9)} ${s.endpoint.padEnd(24)} stands in for ${s.standsInFor}`);
     out(`development API key (customer "dev"): ${resources.devApiKey}`);
+    const logFile = teeStdout(join(supervisor.paths.logs, 'pipeline.log'));
+    out(`pipeline logs (JSON lines): this console and ${logFile}`);
     out(`notifications: SNS ${resources.snsTopicArn} -> SQS ${resources.notificationQueueUrl}`);
 
     let stopRuntime: () => Promise<void> = async () => undefined;

@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -7,6 +12,7 @@ import { createPipelineRuntime, generateApiKey, imageIdForKey, loadConfig, parse
 import { IngestApi, UploadProcessor } from '../../ingest-api';
 import { startHttpAdapter } from '../../local/http-adapter';
 import { startUploadPoller } from '../../local/upload-poller';
+import { projectRoot } from '../../local/stack/paths';
 import {
   makeAnimatedGif,
   makeAvif,
@@ -25,6 +31,7 @@ import {
 import { subscribeToNotifications } from '../helpers/notifications';
 
 const TEN_MIB = 10 * 1024 * 1024;
+const run = promisify(execFile);
 let config: Config;
 let runtime: PipelineRuntime;
 let baseUrl: string;
@@ -291,5 +298,21 @@ describe('authentication', () => {
     expect(new Set(all.map((r) => r.imageId)).size).toBe(all.length);
     const other = await fetch(`${baseUrl}/v1/images?customerId=someone-else`, { headers: { 'x-api-key': apiKey } });
     expect(other.status).toBe(403);
+  });
+});
+
+describe('the `ingest upload` command', () => {
+  it.each([[[]], [['--presigned']]])('uploads a file through the API and prints the PROCESSED record (%j)', async (flags) => {
+    const dir = mkdtempSync(join(tmpdir(), 'upload-'));
+    try {
+      const file = join(dir, 'cli photo.jpg');
+      writeFileSync(file, await makeJpeg({ width: 640, height: 480 }, 77));
+      // Asynchronous on purpose: the API under test is served by this very process.
+      const { stdout } = await run(process.execPath, [join(projectRoot(), 'bin', 'ingest.js'), 'upload', file, '--api', baseUrl, '--key', apiKey, ...flags]);
+      const record = JSON.parse(stdout) as ApiRecord & { fileName: string };
+      expect(record).toMatchObject({ status: 'PROCESSED', format: 'jpeg', width: 640, height: 480, fileName: 'cli photo.jpg' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
