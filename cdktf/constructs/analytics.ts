@@ -1,0 +1,283 @@
+import { Construct } from 'constructs';
+import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup';
+import { DynamodbKinesisStreamingDestination } from '@cdktf/provider-aws/lib/dynamodb-kinesis-streaming-destination';
+import type { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database';
+import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
+import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { QuicksightDataSet } from '@cdktf/provider-aws/lib/quicksight-data-set';
+import { QuicksightDataSource } from '@cdktf/provider-aws/lib/quicksight-data-source';
+import { assumeRolePolicy, policyDocument } from '../iam';
+import type { StackContext } from './context';
+import { SecureBucket } from './storage';
+
+/** Prefix of the metadata change records in the analytics bucket (Hive-style `dt=` partitions). */
+export const METADATA_PREFIX = 'metadata/';
+
+/**
+ * Item attributes exposed to Athena, with their DynamoDB JSON type tag. They are the metadata
+ * store's attribute names; one not listed here is simply not a column.
+ */
+export const METADATA_ATTRIBUTES = {
+  imageId: 'S',
+  status: 'S',
+  source: 'S',
+  customerId: 'S',
+  format: 'S',
+  width: 'N',
+  height: 'N',
+  bytes: 'N',
+  sha256: 'S',
+  statusDay: 'S',
+  createdAt: 'S',
+  updatedAt: 'S',
+  expiresAt: 'N',
+} as const;
+
+/** Glue type of a DynamoDB item image, as the JSON SerDe sees it (lower-cased names). */
+function imageStructType(): string {
+  const fields = Object.entries(METADATA_ATTRIBUTES).map(([name, tag]) => `${name.toLowerCase()}:struct<${tag.toLowerCase()}:string>`);
+  fields.push('error:struct<m:struct<code:struct<s:string>,message:struct<s:string>>>');
+  return `struct<${fields.join(',')}>`;
+}
+
+/** The data set's query: the latest state of every image, one row each, with typed columns. */
+export function latestImageStateSql(database: string, table: string): string {
+  const col = (name: string, tag: 'S' | 'N'): string => {
+    const ref = `dynamodb.newimage.${name.toLowerCase()}.${tag.toLowerCase()}`;
+    return tag === 'N' ? `CAST(${ref} AS BIGINT) AS ${snake(name)}` : `${ref} AS ${snake(name)}`;
+  };
+  const columns = Object.entries(METADATA_ATTRIBUTES).map(([n, t]) => col(n, t));
+  return [
+    'SELECT * FROM (',
+    `  SELECT ${columns.join(', ')},`,
+    '    dynamodb.newimage.error.m.code.s AS error_code,',
+    '    eventname AS last_event, dt,',
+    '    ROW_NUMBER() OVER (PARTITION BY dynamodb.keys.imageid.s ORDER BY dynamodb.approximatecreationdatetime DESC) AS rn',
+    `  FROM "${database}"."${table}"`,
+    ") WHERE rn = 1 AND last_event <> 'REMOVE'",
+  ].join('\n');
+}
+
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Columns of {@link latestImageStateSql} with their QuickSight types. */
+export function latestImageStateColumns(): { name: string; type: string }[] {
+  return [
+    ...Object.entries(METADATA_ATTRIBUTES).map(([n, t]) => ({ name: snake(n), type: t === 'N' ? 'INTEGER' : 'STRING' })),
+    { name: 'error_code', type: 'STRING' },
+    { name: 'last_event', type: 'STRING' },
+    { name: 'dt', type: 'STRING' },
+  ];
+}
+
+/**
+ * Makes the pipeline's metadata queryable. Choice: DynamoDB's Kinesis streaming destination →
+ * Firehose → S3 (newline-delimited JSON, daily partitions) → a Glue table with partition
+ * projection → an Athena workgroup; then a QuickSight Athena data source and data set (optional).
+ * Why not the Athena DynamoDB connector: it needs a Serverless Application Repository Lambda
+ * and scans the live table on every dashboard query, and TTL would hide history after 7 days;
+ * the change stream keeps every state transition for `analytics.retentionDays` at S3 prices.
+ */
+export class Analytics extends Construct {
+  readonly bucket: SecureBucket;
+  readonly database: GlueCatalogDatabase;
+  readonly table: GlueCatalogTable;
+  readonly workgroup: AthenaWorkgroup;
+  readonly dataSource?: QuicksightDataSource;
+  readonly dataSet?: QuicksightDataSet;
+
+  constructor(scope: Construct, id: string, ctx: StackContext, deps: { key: KmsKey; imagesTable: DynamodbTable }) {
+    super(scope, id);
+    const { props, accountId, partition, region } = ctx;
+    const { key } = deps;
+    const envName = props.environment;
+    this.bucket = new SecureBucket(this, 'bucket', {
+      name: `${props.names.analyticsBucket}-${accountId}`,
+      key,
+      expirationDays: props.analytics.retentionDays,
+      forceDestroy: props.storage.forceDestroy,
+      tags: props.tags,
+    });
+    const bucketArn = this.bucket.bucket.arn;
+
+    const stream = new KinesisStream(this, 'changes', {
+      name: `image-pipeline-${envName}-metadata-changes`,
+      streamModeDetails: { streamMode: 'ON_DEMAND' },
+      // AWS-managed key: DynamoDB writes into the stream as a service, which the project key's
+      // policy does not grant; records live 24 h here and land in the CMK-encrypted bucket.
+      encryptionType: 'KMS',
+      kmsKeyId: 'alias/aws/kinesis',
+      retentionPeriod: 24,
+      tags: props.tags,
+    });
+    new DynamodbKinesisStreamingDestination(this, 'table-changes', {
+      tableName: deps.imagesTable.name,
+      streamArn: stream.arn,
+      approximateCreationDateTimePrecision: 'MILLISECOND',
+    });
+
+    const firehoseRole = new IamRole(this, 'firehose-role', {
+      name: `image-pipeline-${envName}-metadata-firehose-${region}`,
+      assumeRolePolicy: assumeRolePolicy('firehose.amazonaws.com', { StringEquals: { 'sts:ExternalId': accountId } }),
+      tags: props.tags,
+    });
+    const firehosePolicy = new IamRolePolicy(this, 'firehose-policy', {
+      role: firehoseRole.id,
+      name: 'least-privilege',
+      policy: policyDocument([
+        { sid: 'ReadChanges', actions: ['kinesis:DescribeStream', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'], resources: [stream.arn] },
+        { sid: 'LocateBucket', actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], resources: [bucketArn] },
+        { sid: 'WriteRecords', actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], resources: [`${bucketArn}/${METADATA_PREFIX}*`, `${bucketArn}/metadata-errors/*`] },
+        { sid: 'UseProjectKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.arn] },
+      ]),
+    });
+    new KinesisFirehoseDeliveryStream(this, 'to-s3', {
+      name: `image-pipeline-${envName}-metadata-to-s3`,
+      destination: 'extended_s3',
+      kinesisSourceConfiguration: { kinesisStreamArn: stream.arn, roleArn: firehoseRole.arn },
+      extendedS3Configuration: {
+        roleArn: firehoseRole.arn,
+        bucketArn,
+        prefix: `${METADATA_PREFIX}dt=!{timestamp:yyyy-MM-dd}/`,
+        errorOutputPrefix: 'metadata-errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/',
+        bufferingInterval: 300,
+        bufferingSize: 64,
+        compressionFormat: 'GZIP',
+        kmsKeyArn: key.arn,
+        // Athena's JSON SerDe needs one record per line; Firehose concatenates without a delimiter otherwise.
+        processingConfiguration: { enabled: true, processors: [{ type: 'AppendDelimiterToRecord' }] },
+      },
+      dependsOn: [firehosePolicy],
+      tags: props.tags,
+    });
+
+    this.database = new GlueCatalogDatabase(this, 'database', { name: `image_pipeline_${envName}` });
+    const location = `s3://${this.bucket.bucket.bucket}/${METADATA_PREFIX}`;
+    this.table = new GlueCatalogTable(this, 'metadata-changes', {
+      databaseName: this.database.name,
+      name: 'metadata_changes',
+      tableType: 'EXTERNAL_TABLE',
+      parameters: {
+        classification: 'json',
+        // Partition projection: new days are queryable without crawlers or MSCK REPAIR.
+        'projection.enabled': 'true',
+        'projection.dt.type': 'date',
+        'projection.dt.format': 'yyyy-MM-dd',
+        'projection.dt.range': '2025-01-01,NOW',
+        'projection.dt.interval': '1',
+        'projection.dt.interval.unit': 'DAYS',
+        // `$${dt}` is Terraform's escape for the literal `${dt}` Athena expects.
+        'storage.location.template': `${location}dt=$\${dt}/`,
+      },
+      partitionKeys: [{ name: 'dt', type: 'string' }],
+      storageDescriptor: {
+        location,
+        inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+        outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+        serDeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', parameters: { 'ignore.malformed.json': 'true' } },
+        columns: [
+          { name: 'awsregion', type: 'string' },
+          { name: 'eventid', type: 'string' },
+          { name: 'eventname', type: 'string' },
+          { name: 'tablename', type: 'string' },
+          {
+            name: 'dynamodb',
+            type: `struct<approximatecreationdatetime:bigint,keys:struct<imageid:struct<s:string>>,newimage:${imageStructType()},sizebytes:bigint>`,
+          },
+        ],
+      },
+    });
+
+    this.workgroup = new AthenaWorkgroup(this, 'workgroup', {
+      name: `image-pipeline-${envName}`,
+      forceDestroy: props.storage.forceDestroy,
+      configuration: {
+        enforceWorkgroupConfiguration: true,
+        publishCloudwatchMetricsEnabled: true,
+        resultConfiguration: {
+          outputLocation: `s3://${this.bucket.bucket.bucket}/athena-results/`,
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKeyArn: key.arn },
+        },
+      },
+      tags: props.tags,
+    });
+
+    const qs = props.analytics.quicksight;
+    if (qs === undefined) return;
+    const workgroupArn = `arn:${partition}:athena:${region}:${accountId}:workgroup/${this.workgroup.name}`;
+    const glueArns = [
+      `arn:${partition}:glue:${region}:${accountId}:catalog`,
+      `arn:${partition}:glue:${region}:${accountId}:database/${this.database.name}`,
+      `arn:${partition}:glue:${region}:${accountId}:table/${this.database.name}/${this.table.name}`,
+    ];
+    // QuickSight runs Athena queries as its service role; grant it exactly this workgroup's data.
+    new IamRolePolicy(this, 'quicksight-access', {
+      role: qs.serviceRoleName,
+      name: `image-pipeline-${envName}-analytics`,
+      policy: policyDocument([
+        {
+          sid: 'QueryWorkgroup',
+          actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+          resources: [workgroupArn],
+        },
+        { sid: 'ReadCatalog', actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'], resources: glueArns },
+        { sid: 'LocateBucket', actions: ['s3:GetBucketLocation', 's3:ListBucket'], resources: [bucketArn] },
+        { sid: 'ReadMetadata', actions: ['s3:GetObject'], resources: [`${bucketArn}/${METADATA_PREFIX}*`] },
+        { sid: 'WriteResults', actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], resources: [`${bucketArn}/athena-results/*`] },
+        { sid: 'UseProjectKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.arn] },
+      ]),
+    });
+    this.dataSource = new QuicksightDataSource(this, 'quicksight-source', {
+      dataSourceId: `image-pipeline-${envName}-athena`,
+      name: `Image pipeline (${envName})`,
+      type: 'ATHENA',
+      parameters: { athena: { workGroup: this.workgroup.name } },
+      sslProperties: { disableSsl: false },
+      permission: [
+        {
+          principal: qs.principalArn,
+          actions: [
+            'quicksight:DescribeDataSource', 'quicksight:DescribeDataSourcePermissions', 'quicksight:PassDataSource',
+            'quicksight:UpdateDataSource', 'quicksight:DeleteDataSource', 'quicksight:UpdateDataSourcePermissions',
+          ],
+        },
+      ],
+      tags: props.tags,
+    });
+    this.dataSet = new QuicksightDataSet(this, 'quicksight-images', {
+      dataSetId: `image-pipeline-${envName}-images`,
+      name: `Images (${envName})`,
+      importMode: 'DIRECT_QUERY',
+      physicalTableMap: [
+        {
+          physicalTableMapId: 'latest-image-state',
+          customSql: {
+            dataSourceArn: this.dataSource.arn,
+            name: 'latest_image_state',
+            sqlQuery: latestImageStateSql(this.database.name, this.table.name),
+            columns: latestImageStateColumns(),
+          },
+        },
+      ],
+      permissions: [
+        {
+          principal: qs.principalArn,
+          actions: [
+            'quicksight:DescribeDataSet', 'quicksight:DescribeDataSetPermissions', 'quicksight:PassDataSet',
+            'quicksight:DescribeIngestion', 'quicksight:ListIngestions', 'quicksight:UpdateDataSet',
+            'quicksight:DeleteDataSet', 'quicksight:CreateIngestion', 'quicksight:CancelIngestion',
+            'quicksight:UpdateDataSetPermissions',
+          ],
+        },
+      ],
+      tags: props.tags,
+    });
+  }
+}

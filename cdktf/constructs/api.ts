@@ -1,0 +1,179 @@
+import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
+import { ApiGatewayAccount } from '@cdktf/provider-aws/lib/api-gateway-account';
+import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
+import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
+import { ApiGatewayMethod } from '@cdktf/provider-aws/lib/api-gateway-method';
+import { ApiGatewayMethodSettings } from '@cdktf/provider-aws/lib/api-gateway-method-settings';
+import { ApiGatewayResource } from '@cdktf/provider-aws/lib/api-gateway-resource';
+import { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api';
+import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
+import { ApiGatewayUsagePlan } from '@cdktf/provider-aws/lib/api-gateway-usage-plan';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { BINARY_MEDIA_TYPES as HANDLER_BINARY_MEDIA_TYPES, ROUTES } from '../../ingest-api/routes';
+import { assumeRolePolicy } from '../iam';
+import type { StackContext } from './context';
+
+/**
+ * Content types API Gateway passes to the Lambda as base64 bytes instead of mangling them as
+ * text, and the public routes (all proxied to ingest-api, which checks API keys itself): both
+ * are the handler's own constants, so the API and the code that dispatches on it cannot drift.
+ */
+export const BINARY_MEDIA_TYPES: readonly string[] = HANDLER_BINARY_MEDIA_TYPES;
+
+/** The routes as method + API Gateway resource path. */
+export const API_ROUTES: readonly { method: string; path: string }[] = ROUTES.map((r) => ({ method: r.method, path: r.resource }));
+
+/** JSON access-log line: enough to trace a request to the Lambda's logs by request id. */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  integrationLatency: '$context.integrationLatency',
+  integrationStatus: '$context.integration.status',
+  errorMessage: '$context.error.message',
+});
+
+/**
+ * The REST API: the routes above (authorization NONE — the Lambda validates keys against a
+ * Secrets Manager secret), binary media types, a stage with access logging and throttling, and a
+ * usage plan carrying the same throttle (plus an optional daily quota).
+ */
+export class Api extends Construct {
+  readonly restApi: ApiGatewayRestApi;
+  readonly stage: ApiGatewayStage;
+  readonly accessLogs: CloudwatchLogGroup;
+
+  constructor(scope: Construct, id: string, ctx: StackContext, handler: LambdaFunction) {
+    super(scope, id);
+    const { props, partition } = ctx;
+    this.restApi = new ApiGatewayRestApi(this, 'rest-api', {
+      name: props.names.api,
+      description: 'Image ingestion REST API',
+      binaryMediaTypes: [...BINARY_MEDIA_TYPES],
+      endpointConfiguration: { types: ['REGIONAL'] },
+      tags: props.tags,
+    });
+
+    const resources = new Map<string, ApiGatewayResource>();
+    const resourceFor = (path: string): string => {
+      const parts = path.split('/').filter((p) => p.length > 0);
+      let parentId = this.restApi.rootResourceId;
+      let current = '';
+      for (const part of parts) {
+        current += `/${part}`;
+        let resource = resources.get(current);
+        if (!resource) {
+          resource = new ApiGatewayResource(this, `resource${current.replace(/[{}]/g, '').replace(/\//g, '-')}`, {
+            restApiId: this.restApi.id,
+            parentId,
+            pathPart: part,
+          });
+          resources.set(current, resource);
+        }
+        parentId = resource.id;
+      }
+      return parentId;
+    };
+
+    const integrations: ApiGatewayIntegration[] = [];
+    for (const route of API_ROUTES) {
+      const slug = `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/\//g, '-')}`;
+      const resourceId = resourceFor(route.path);
+      const method = new ApiGatewayMethod(this, `method-${slug}`, {
+        restApiId: this.restApi.id,
+        resourceId,
+        httpMethod: route.method,
+        authorization: 'NONE',
+        requestParameters: route.path.includes('{id}') ? { 'method.request.path.id': true } : undefined,
+      });
+      integrations.push(
+        new ApiGatewayIntegration(this, `integration-${slug}`, {
+          restApiId: this.restApi.id,
+          resourceId,
+          httpMethod: method.httpMethod,
+          type: 'AWS_PROXY',
+          integrationHttpMethod: 'POST',
+          uri: handler.invokeArn,
+        }),
+      );
+    }
+
+    const deployment = new ApiGatewayDeployment(this, 'deployment', {
+      restApiId: this.restApi.id,
+      // Redeploy whenever a route, integration or the binary types change.
+      triggers: { redeployment: Fn.sha1(Fn.jsonencode([this.restApi.binaryMediaTypes, ...integrations.map((i) => i.id)])) },
+      lifecycle: { createBeforeDestroy: true },
+      dependsOn: integrations,
+    });
+
+    let account: ApiGatewayAccount | undefined;
+    if (props.api.manageAccountLoggingRole) {
+      const role = new IamRole(this, 'cloudwatch-role', {
+        name: `image-pipeline-${props.environment}-apigw-logs-${ctx.region}`,
+        assumeRolePolicy: assumeRolePolicy('apigateway.amazonaws.com'),
+        tags: props.tags,
+      });
+      const attach = new IamRolePolicyAttachment(this, 'cloudwatch-role-policy', {
+        role: role.name,
+        policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
+      });
+      account = new ApiGatewayAccount(this, 'account', { cloudwatchRoleArn: role.arn, dependsOn: [attach] });
+    }
+
+    this.accessLogs = new CloudwatchLogGroup(this, 'access-logs', {
+      name: `/aws/apigateway/${props.names.api}/access`,
+      retentionInDays: props.lambda.logRetentionDays,
+      tags: props.tags,
+    });
+    this.stage = new ApiGatewayStage(this, 'stage', {
+      restApiId: this.restApi.id,
+      deploymentId: deployment.id,
+      stageName: props.api.stageName,
+      accessLogSettings: { destinationArn: this.accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      tags: props.tags,
+      dependsOn: account ? [account] : undefined,
+    });
+    new ApiGatewayMethodSettings(this, 'stage-settings', {
+      restApiId: this.restApi.id,
+      stageName: this.stage.stageName,
+      methodPath: '*/*',
+      settings: {
+        // The stage throttle applies to every caller; API Gateway auth is NONE, so the usage plan alone would not.
+        throttlingRateLimit: props.api.throttleRateLimit,
+        throttlingBurstLimit: props.api.throttleBurstLimit,
+        metricsEnabled: true,
+        loggingLevel: 'ERROR',
+        dataTraceEnabled: false,
+      },
+    });
+    new ApiGatewayUsagePlan(this, 'usage-plan', {
+      name: `${props.names.api}-default`,
+      description: 'Default throttle (and optional daily quota) for the ingest API stage',
+      apiStages: [{ apiId: this.restApi.id, stage: this.stage.stageName }],
+      throttleSettings: { rateLimit: props.api.throttleRateLimit, burstLimit: props.api.throttleBurstLimit },
+      quotaSettings: props.api.dailyQuota !== undefined ? { limit: props.api.dailyQuota, period: 'DAY' } : undefined,
+      tags: props.tags,
+    });
+
+    new LambdaPermission(this, 'api-invokes-ingest', {
+      action: 'lambda:InvokeFunction',
+      functionName: handler.functionName,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: `${this.restApi.executionArn}/${props.api.stageName}/*`,
+    });
+  }
+
+  /** The stage's base URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/v1`. */
+  get url(): string {
+    return this.stage.invokeUrl;
+  }
+}

@@ -1,0 +1,266 @@
+import { join } from 'node:path';
+import { Construct } from 'constructs';
+import { Annotations, AssetType, Fn, TerraformAsset, TerraformStack } from 'cdktf';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
+import type { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import type { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import type { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import type { MskCluster } from '@cdktf/provider-aws/lib/msk-cluster';
+import { ENV } from '../../core/config/env';
+import { bundleLambda, findProjectRoot, placeholderBundle, type LambdaName } from '../bundling';
+import { assumeRolePolicy, policyDocument, type AllowStatement } from '../iam';
+import type { FunctionSizing } from '../props';
+import type { StackContext } from './context';
+import { TABLE_SCHEMA } from './data';
+import type { Network } from './network';
+import type { SecureBucket } from './storage';
+
+/** S3 key prefixes of the data contract (DESIGN.md): permissions are scoped to exactly these. */
+export const KEY_PREFIXES = { raw: 'raw/', incoming: 'incoming/', processed: 'processed/' } as const;
+
+/** The ENI actions Lambda needs for VPC placement and MSK polling; AWS offers no resource-level scoping for them. */
+export const ENI_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DescribeVpcs',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeSecurityGroups',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
+
+/** What the compute construct wires together. */
+export interface ComputeDependencies {
+  key: KmsKey;
+  raw: SecureBucket;
+  processed: SecureBucket;
+  failedBatches: SecureBucket;
+  table: DynamodbTable;
+  topic: SnsTopic;
+  apiKeySecret: SecretsmanagerSecret;
+  kafkaSecret: SecretsmanagerSecret;
+  cluster: MskCluster;
+  network: Network;
+}
+
+/** One deployed function with its role and log group. */
+export interface PipelineFunction {
+  fn: LambdaFunction;
+  role: IamRole;
+  logGroup: CloudwatchLogGroup;
+  sizing: FunctionSizing;
+}
+
+/**
+ * The three Lambdas (ingest-api, upload handler, stream-consumer), each with its own
+ * least-privilege role and log group; the raw bucket's `incoming/` notification to the upload
+ * handler; and the MSK event source mapping with finite failure handling.
+ */
+export class Compute extends Construct {
+  readonly ingestApi: PipelineFunction;
+  readonly uploadHandler: PipelineFunction;
+  readonly streamConsumer: PipelineFunction;
+  readonly eventSourceMapping: LambdaEventSourceMapping;
+  private readonly keyArn: string;
+
+  constructor(scope: Construct, id: string, private readonly ctx: StackContext, deps: ComputeDependencies) {
+    super(scope, id);
+    this.keyArn = deps.key.arn;
+    const { props } = ctx;
+    const { key, raw, processed, failedBatches, table, topic } = deps;
+    const rawArn = raw.bucket.arn;
+    const processedArn = processed.bucket.arn;
+    const indexArns = [TABLE_SCHEMA.customerIndex.name, TABLE_SCHEMA.statusIndex.name].map((n) => `${table.arn}/index/${n}`);
+    const kms: AllowStatement = { sid: 'UseProjectKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.arn] };
+    const publish: AllowStatement = { sid: 'PublishNotifications', actions: ['sns:Publish'], resources: [topic.arn] };
+    const tableWrites: AllowStatement = {
+      sid: 'WriteImageMetadata',
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'],
+      resources: [table.arn],
+    };
+
+    const common: Record<string, string> = {
+      [ENV.rawBucket]: raw.bucket.bucket,
+      [ENV.processedBucket]: processed.bucket.bucket,
+      [ENV.imagesTable]: table.name,
+      [ENV.snsTopicArn]: topic.arn,
+      // The runtime's TTL must match the buckets' lifecycle.
+      [ENV.retentionDays]: String(props.storage.objectExpirationDays),
+      [ENV.logLevel]: props.lambda.logLevel,
+    };
+
+    this.ingestApi = this.createFunction('ingestApi', 'ingest-api', props.lambda.ingestApi, {
+      environment: { ...common, [ENV.apiKeySecretId]: deps.apiKeySecret.arn },
+      statements: [
+        // Presigned POSTs are signed with this role, so it needs the upload's PutObject itself.
+        { sid: 'WriteRawAndIncoming', actions: ['s3:PutObject', 's3:GetObject'], resources: [`${rawArn}/${KEY_PREFIXES.raw}*`, `${rawArn}/${KEY_PREFIXES.incoming}*`] },
+        { sid: 'ReadWriteProcessed', actions: ['s3:GetObject', 's3:PutObject'], resources: [`${processedArn}/${KEY_PREFIXES.processed}*`] },
+        {
+          sid: 'ReadWriteImageMetadata',
+          actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+          resources: [table.arn, ...indexArns],
+        },
+        publish,
+        { sid: 'ReadApiKeys', actions: ['secretsmanager:GetSecretValue'], resources: [deps.apiKeySecret.arn] },
+        kms,
+      ],
+    });
+
+    this.uploadHandler = this.createFunction('uploadHandler', 'upload-handler', props.lambda.uploadHandler, {
+      environment: common,
+      statements: [
+        { sid: 'ConsumeIncoming', actions: ['s3:GetObject', 's3:DeleteObject'], resources: [`${rawArn}/${KEY_PREFIXES.incoming}*`] },
+        { sid: 'WriteRaw', actions: ['s3:PutObject', 's3:GetObject'], resources: [`${rawArn}/${KEY_PREFIXES.raw}*`] },
+        { sid: 'WriteProcessed', actions: ['s3:PutObject'], resources: [`${processedArn}/${KEY_PREFIXES.processed}*`] },
+        tableWrites,
+        publish,
+        kms,
+      ],
+    });
+
+    const extraSources = props.storage.extraSourceBuckets;
+    const clusterArn = deps.cluster.arn;
+    this.streamConsumer = this.createFunction('streamConsumer', 'stream-consumer', props.lambda.streamConsumer, {
+      environment: {
+        ...common,
+        [ENV.kafkaBrokers]: deps.cluster.bootstrapBrokersSaslScram,
+        [ENV.kafkaSsl]: 'true',
+        [ENV.kafkaSecretId]: deps.kafkaSecret.arn,
+        [ENV.imageTopic]: props.names.imageTopic,
+        [ENV.deadLetterTopic]: props.names.deadLetterTopic,
+        [ENV.consumerGroupId]: props.names.consumerGroupId,
+        [ENV.allowedSourceBuckets]: [raw.bucket.bucket, ...extraSources].join(','),
+      },
+      statements: [
+        { sid: 'WriteRaw', actions: ['s3:PutObject', 's3:GetObject'], resources: [`${rawArn}/${KEY_PREFIXES.raw}*`] },
+        { sid: 'WriteProcessed', actions: ['s3:PutObject'], resources: [`${processedArn}/${KEY_PREFIXES.processed}*`] },
+        // S3-reference events may point anywhere in the allowed source buckets.
+        {
+          sid: 'ReadAllowedSources',
+          actions: ['s3:GetObject'],
+          resources: [`${rawArn}/*`, ...extraSources.map((b) => `arn:${ctx.partition}:s3:::${b}/*`)],
+        },
+        tableWrites,
+        publish,
+        // Used by the event source mapping (SASL/SCRAM) and by the dead-letter producer.
+        { sid: 'ReadKafkaCredentials', actions: ['secretsmanager:GetSecretValue'], resources: [deps.kafkaSecret.arn] },
+        kms,
+        { sid: 'DescribeCluster', actions: ['kafka:DescribeCluster', 'kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'], resources: [clusterArn] },
+        // Lambda's VPC and MSK-poller ENIs: these EC2 actions have no resource-level permissions.
+        { sid: 'ManageVpcNetworkInterfaces', actions: [...ENI_ACTIONS], resources: ['*'] },
+        // The event source mapping's on-failure destination writes whole failed batches here.
+        { sid: 'WriteFailedBatches', actions: ['s3:PutObject', 's3:ListBucket'], resources: [failedBatches.bucket.arn, `${failedBatches.bucket.arn}/*`] },
+      ],
+      vpc: { subnetIds: deps.network.privateSubnets.map((s) => s.id), securityGroupIds: [deps.network.consumerSecurityGroup.id] },
+    });
+
+    // S3 -> upload handler for objects uploaded through presigned POSTs.
+    const s3Invoke = new LambdaPermission(this, 'raw-bucket-invokes-upload-handler', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.uploadHandler.fn.functionName,
+      principal: 's3.amazonaws.com',
+      sourceArn: rawArn,
+      sourceAccount: ctx.accountId,
+    });
+    new S3BucketNotification(this, 'raw-incoming-notification', {
+      bucket: raw.bucket.id,
+      lambdaFunction: [{ lambdaFunctionArn: this.uploadHandler.fn.arn, events: ['s3:ObjectCreated:*'], filterPrefix: KEY_PREFIXES.incoming }],
+      dependsOn: [s3Invoke, raw.policy],
+    });
+
+    const s = props.stream;
+    this.eventSourceMapping = new LambdaEventSourceMapping(this, 'msk-to-stream-consumer', {
+      functionName: this.streamConsumer.fn.arn,
+      eventSourceArn: clusterArn,
+      topics: [props.names.imageTopic],
+      batchSize: s.batchSize,
+      maximumBatchingWindowInSeconds: s.batchingWindowSeconds,
+      startingPosition: s.startingPosition,
+      sourceAccessConfiguration: [{ type: 'SASL_SCRAM_512_AUTH', uri: deps.kafkaSecret.arn }],
+      amazonManagedKafkaEventSourceConfig: { consumerGroupId: props.names.consumerGroupId },
+      // Kafka ESMs accept retry/bisect/partial-batch/destination settings only in provisioned mode.
+      provisionedPollerConfig: { minimumPollers: s.minimumPollers, maximumPollers: s.maximumPollers },
+      maximumRetryAttempts: s.maximumRetryAttempts,
+      maximumRecordAgeInSeconds: s.maximumRecordAgeSeconds,
+      bisectBatchOnFunctionError: true,
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      // S3 keeps the whole failed batch (SNS/SQS get metadata only). A `kafka://` topic destination
+      // would be ideal but the pinned provider (hashicorp/aws 6.25) rejects non-ARN destinations.
+      destinationConfig: { onFailure: { destinationArn: failedBatches.bucket.arn } },
+      dependsOn: [this.streamConsumer.role],
+    });
+  }
+
+  private createFunction(
+    name: LambdaName,
+    shortName: string,
+    sizing: FunctionSizing,
+    spec: { environment: Record<string, string>; statements: AllowStatement[]; vpc?: { subnetIds: string[]; securityGroupIds: string[] } },
+  ): PipelineFunction {
+    const { props } = this.ctx;
+    const functionName = `${props.names.functionPrefix}-${shortName}`;
+    const logGroup = new CloudwatchLogGroup(this, `${shortName}-logs`, {
+      name: `/aws/lambda/${functionName}`,
+      retentionInDays: props.lambda.logRetentionDays,
+      tags: props.tags,
+    });
+    const role = new IamRole(this, `${shortName}-role`, {
+      name: `${functionName}-${this.ctx.region}`,
+      assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com'),
+      tags: props.tags,
+    });
+    const policy = new IamRolePolicy(this, `${shortName}-policy`, {
+      role: role.id,
+      name: 'least-privilege',
+      policy: policyDocument([
+        // The log group is created here, so the function only writes streams into its own group.
+        { sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.arn}:*`] },
+        ...spec.statements,
+      ]),
+    });
+
+    const code = this.packageCode(name);
+    const fn = new LambdaFunction(this, shortName, {
+      functionName,
+      role: role.arn,
+      runtime: props.lambda.runtime,
+      architectures: [props.lambda.architecture],
+      handler: code.handler,
+      filename: code.asset.path,
+      sourceCodeHash: Fn.filebase64sha256(code.asset.path),
+      memorySize: sizing.memoryMb,
+      timeout: sizing.timeoutSeconds,
+      reservedConcurrentExecutions: sizing.reservedConcurrency,
+      // Environment variables (secret ARNs, broker list) encrypted at rest with the project key.
+      kmsKeyArn: this.keyArn,
+      environment: { variables: spec.environment },
+      loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+      vpcConfig: spec.vpc,
+      tags: props.tags,
+      dependsOn: [policy, logGroup],
+    });
+    return { fn, role, logGroup, sizing };
+  }
+
+  private packageCode(name: LambdaName): { asset: TerraformAsset; handler: string } {
+    const { props } = this.ctx;
+    const projectRoot = props.bundling.projectRoot ?? findProjectRoot();
+    const bundle =
+      props.bundling.mode === 'skip'
+        ? placeholderBundle(join(projectRoot, 'cdktf', 'assets'), name)
+        : bundleLambda({ name, architecture: props.lambda.architecture, projectRoot });
+    if (props.bundling.mode === 'skip') {
+      Annotations.of(TerraformStack.of(this)).addWarning(`Bundling skipped for ${name}: this stack is not deployable.`);
+    }
+    const asset = new TerraformAsset(this, `${name}-code`, { path: bundle.directory, type: AssetType.ARCHIVE });
+    return { asset, handler: bundle.handler };
+  }
+}

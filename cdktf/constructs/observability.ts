@@ -1,0 +1,114 @@
+import { Construct } from 'constructs';
+import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmMetricQuery } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { S3BucketMetric } from '@cdktf/provider-aws/lib/s3-bucket-metric';
+import type { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import type { MskCluster } from '@cdktf/provider-aws/lib/msk-cluster';
+import type { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api';
+import type { StackContext } from './context';
+import type { PipelineFunction } from './compute';
+import type { SecureBucket } from './storage';
+
+/** What the alarms watch. */
+export interface ObservabilityTargets {
+  alarmTopic: SnsTopic;
+  functions: Record<string, PipelineFunction>;
+  streamConsumer: PipelineFunction;
+  cluster: MskCluster;
+  failedBatches: SecureBucket;
+  restApi: ApiGatewayRestApi;
+  stageName: string;
+}
+
+const FIVE_MINUTES = 300;
+
+/**
+ * Alarms, all notifying the ops topic (and back to OK): per function errors, throttles and p99
+ * duration; the stream consumer's `OffsetLag`; both dead-letter paths (records produced to the
+ * dead-letter topic, whole batches written to the failed-batch bucket); API 5xx responses.
+ * Log groups with retention are created next to each function (compute) and the API (api).
+ */
+export class Observability extends Construct {
+  readonly alarms: CloudwatchMetricAlarm[] = [];
+
+  constructor(scope: Construct, id: string, ctx: StackContext, t: ObservabilityTargets) {
+    super(scope, id);
+    const { props } = ctx;
+    const a = props.alarms;
+    const actions = { alarmActions: [t.alarmTopic.arn], okActions: [t.alarmTopic.arn] };
+    const prefix = `image-pipeline-${props.environment}`;
+
+    for (const [name, f] of Object.entries(t.functions)) {
+      const dimensions = { FunctionName: f.fn.functionName };
+      this.add(`${name}-errors`, {
+        alarmName: `${prefix}-${name}-errors`,
+        alarmDescription: `${name} threw or timed out`,
+        namespace: 'AWS/Lambda', metricName: 'Errors', dimensions, statistic: 'Sum', period: FIVE_MINUTES,
+        evaluationPeriods: 1, threshold: a.errorThreshold, comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        treatMissingData: 'notBreaching', ...actions,
+      });
+      this.add(`${name}-throttles`, {
+        alarmName: `${prefix}-${name}-throttles`,
+        alarmDescription: `${name} hit its concurrency limit`,
+        namespace: 'AWS/Lambda', metricName: 'Throttles', dimensions, statistic: 'Sum', period: FIVE_MINUTES,
+        evaluationPeriods: 1, threshold: a.throttleThreshold, comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        treatMissingData: 'notBreaching', ...actions,
+      });
+      this.add(`${name}-duration-p99`, {
+        alarmName: `${prefix}-${name}-duration-p99`,
+        alarmDescription: `${name} p99 duration is close to its ${f.sizing.timeoutSeconds}s timeout`,
+        namespace: 'AWS/Lambda', metricName: 'Duration', dimensions, extendedStatistic: 'p99', period: FIVE_MINUTES,
+        evaluationPeriods: a.evaluationPeriods, threshold: Math.round(f.sizing.timeoutSeconds * 1000 * a.durationP99FractionOfTimeout),
+        comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching', ...actions,
+      });
+    }
+
+    this.add('stream-offset-lag', {
+      alarmName: `${prefix}-stream-consumer-offset-lag`,
+      alarmDescription: 'The stream consumer is falling behind the image topic',
+      namespace: 'AWS/Lambda', metricName: 'OffsetLag', dimensions: { FunctionName: t.streamConsumer.fn.functionName },
+      statistic: 'Maximum', period: FIVE_MINUTES, evaluationPeriods: a.evaluationPeriods, threshold: a.offsetLagThreshold,
+      comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching', ...actions,
+    });
+
+    // Topic metrics are per broker; sum them (broker ids are 1..N on MSK).
+    const brokerQueries: CloudwatchMetricAlarmMetricQuery[] = Array.from({ length: props.msk.brokerCount }, (_, i) => ({
+      id: `b${i + 1}`,
+      returnData: false,
+      metric: {
+        namespace: 'AWS/Kafka', metricName: 'MessagesInPerSec', period: FIVE_MINUTES, stat: 'Sum',
+        dimensions: { 'Cluster Name': t.cluster.clusterName, 'Broker ID': String(i + 1), Topic: props.names.deadLetterTopic },
+      },
+    }));
+    this.add('dead-letter-topic', {
+      alarmName: `${prefix}-dead-letter-topic-messages`,
+      alarmDescription: 'Bad events were written to the dead-letter topic',
+      metricQuery: [
+        ...brokerQueries,
+        { id: 'total', expression: `SUM([${brokerQueries.map((q) => q.id).join(',')}])`, label: 'dead-letter messages in', returnData: true },
+      ],
+      evaluationPeriods: 1, threshold: 0, comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching', ...actions,
+    });
+
+    const filterId = 'all-objects';
+    new S3BucketMetric(this, 'failed-batches-metric', { bucket: t.failedBatches.bucket.id, name: filterId });
+    this.add('failed-batches', {
+      alarmName: `${prefix}-failed-batches-written`,
+      alarmDescription: 'The MSK event source mapping gave up on a batch and wrote it to the failed-batch bucket',
+      namespace: 'AWS/S3', metricName: 'PutRequests', dimensions: { BucketName: t.failedBatches.bucket.bucket, FilterId: filterId },
+      statistic: 'Sum', period: FIVE_MINUTES, evaluationPeriods: 1, threshold: 0, comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching', ...actions,
+    });
+
+    this.add('api-5xx', {
+      alarmName: `${prefix}-api-5xx`,
+      alarmDescription: 'The ingest API returned server errors',
+      namespace: 'AWS/ApiGateway', metricName: '5XXError', dimensions: { ApiName: t.restApi.name, Stage: t.stageName },
+      statistic: 'Sum', period: FIVE_MINUTES, evaluationPeriods: 1, threshold: a.errorThreshold,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold', treatMissingData: 'notBreaching', ...actions,
+    });
+  }
+
+  private add(id: string, config: ConstructorParameters<typeof CloudwatchMetricAlarm>[2]): void {
+    this.alarms.push(new CloudwatchMetricAlarm(this, id, config));
+  }
+}

@@ -1,0 +1,496 @@
+import { DEFAULT_NAMES } from '../core/config/env';
+import { invalidParameterError } from '../core/errors';
+
+/** CPU architecture of the Lambdas; also decides which sharp Linux binary goes into the bundles. */
+export type LambdaArchitecture = 'arm64' | 'x86_64';
+
+/** Where a new consumer group starts reading the image topic. */
+export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
+
+/** Size and concurrency of one Lambda function. */
+export interface FunctionSizing {
+  /** @default 1024 */
+  memoryMb: number;
+  /** @default 29 for the API functions, 300 for the stream consumer */
+  timeoutSeconds: number;
+  /** Reserved concurrency; `undefined` leaves the function on the account's unreserved pool. */
+  reservedConcurrency?: number;
+}
+
+/** Resource names; every default derives from `DEFAULT_NAMES` plus the environment. */
+export interface PipelineNames {
+  rawBucket: string;
+  processedBucket: string;
+  /** Where the MSK event source mapping writes whole failed batches (its on-failure destination). */
+  failedBatchesBucket: string;
+  /** Metadata change records for Athena/QuickSight, and Athena query results. */
+  analyticsBucket: string;
+  imagesTable: string;
+  notificationTopic: string;
+  alarmTopic: string;
+  apiKeySecret: string;
+  /** Must start with `AmazonMSK_`: MSK only associates secrets with that prefix. */
+  kafkaSecret: string;
+  kafkaUsername: string;
+  imageTopic: string;
+  deadLetterTopic: string;
+  consumerGroupId: string;
+  cluster: string;
+  api: string;
+  functionPrefix: string;
+}
+
+/** Everything an environment's stack needs. Build it with {@link resolveStackProps}. */
+export interface PipelineStackProps {
+  /** Short environment name (`dev`, `prod`, ...): suffix of every resource name. */
+  environment: string;
+  /** @default 'us-east-1' */
+  region: string;
+  names: PipelineNames;
+  tags: Record<string, string>;
+  network: {
+    /** @default '10.40.0.0/16' */
+    vpcCidr: string;
+    /** Private + public subnet pairs, one per AZ. @default 3 */
+    availabilityZoneCount: number;
+    /** NAT gateways (1 or one per AZ): the VPC Lambda and the MSK pollers reach AWS APIs and HTTPS sources through them. */
+    natGateways: number;
+  };
+  storage: {
+    /** Raw and processed objects expire after this many days, matching the metadata TTL. @default 7 */
+    objectExpirationDays: number;
+    /** @default 14 */
+    failedBatchRetentionDays: number;
+    /** Buckets (besides the raw bucket) that S3-reference events may point at. @default [] */
+    extraSourceBuckets: string[];
+    /** Lets `terraform destroy` delete non-empty buckets. @default true in dev, false in prod */
+    forceDestroy: boolean;
+  };
+  data: {
+    /** @default false in dev, true in prod */
+    deletionProtection: boolean;
+  };
+  msk: {
+    /** @default '3.9.x' */
+    kafkaVersion: string;
+    /** @default 'kafka.t3.small' in dev, 'kafka.m7g.large' in prod */
+    instanceType: string;
+    /** At least 3 (replication factor 3) and a multiple of the AZ count. @default 3 */
+    brokerCount: number;
+    /** @default 20 in dev, 500 in prod */
+    volumeSizeGb: number;
+    /** @default 3 in dev, 12 in prod */
+    imageTopicPartitions: number;
+    /** @default 3 */
+    deadLetterTopicPartitions: number;
+    /** @default 7 in dev, 30 in prod */
+    brokerLogRetentionDays: number;
+  };
+  lambda: {
+    /** @default 'arm64' */
+    architecture: LambdaArchitecture;
+    /** @default 'nodejs22.x' */
+    runtime: string;
+    /** @default 14 in dev, 90 in prod */
+    logRetentionDays: number;
+    /** @default 'INFO' */
+    logLevel: string;
+    ingestApi: FunctionSizing;
+    uploadHandler: FunctionSizing;
+    streamConsumer: FunctionSizing;
+  };
+  stream: {
+    /** @default 100 */
+    batchSize: number;
+    /** @default 1 */
+    batchingWindowSeconds: number;
+    /** TRIM_HORIZON: a new consumer group does not skip events published before it existed. @default 'TRIM_HORIZON' */
+    startingPosition: StartingPosition;
+    /**
+     * Finite on purpose: the AWS default (-1) retries a failing batch forever and stalls the
+     * partition. 10 rides out a short dependency outage; after that the batch goes to the
+     * failed-batch bucket (whole records, replayable) and the partition moves on. @default 10
+     */
+    maximumRetryAttempts: number;
+    /** -1 = no age limit; the retry count already bounds the stall. @default -1 */
+    maximumRecordAgeSeconds: number;
+    /** Provisioned-mode pollers: Kafka retry/bisect/partial-batch/destination controls need provisioned mode. @default 1 */
+    minimumPollers: number;
+    /** @default 3 in dev, 10 in prod */
+    maximumPollers: number;
+  };
+  api: {
+    /** Stage name; the routes carry their own `/v1` prefix. @default the environment name */
+    stageName: string;
+    /** Steady-state requests per second for the whole stage. @default 50 in dev, 500 in prod */
+    throttleRateLimit: number;
+    /** @default 100 in dev, 1000 in prod */
+    throttleBurstLimit: number;
+    /** Usage-plan daily quota; `undefined` = none. @default undefined */
+    dailyQuota?: number;
+    /**
+     * Whether this stack owns the account-wide API Gateway CloudWatch role (needed for access logs).
+     * Turn off when another stack in the account already sets it. @default true
+     */
+    manageAccountLoggingRole: boolean;
+  };
+  notifications: {
+    /** Receives `image.failed` notifications (filtered by the `type` attribute). @default undefined */
+    failureEmail?: string;
+    /** Receives CloudWatch alarms on the ops topic. @default undefined */
+    alarmEmail?: string;
+    /** Create an SQS queue subscribed (raw delivery) to every notification. @default true */
+    createQueue: boolean;
+  };
+  alarms: {
+    /** Lambda `Errors` sum per 5 minutes at or above which an alarm fires. @default 1 */
+    errorThreshold: number;
+    /** @default 1 */
+    throttleThreshold: number;
+    /** p99 duration alarm threshold as a fraction of the function timeout. @default 0.8 */
+    durationP99FractionOfTimeout: number;
+    /** Max `OffsetLag` (records) of the stream consumer before alarming. @default 10000 in dev, 1000 in prod */
+    offsetLagThreshold: number;
+    /** @default 3 */
+    evaluationPeriods: number;
+  };
+  analytics: {
+    /** Glue/Athena over the metadata change stream. @default true */
+    enabled: boolean;
+    /** @default 90 in dev, 400 in prod */
+    retentionDays: number;
+    /** QuickSight data source + data set; `undefined` skips QuickSight (accounts without it). */
+    quicksight?: {
+      /** QuickSight user or group ARN granted on the data source and data set. */
+      principalArn: string;
+      /** @default 'aws-quicksight-service-role-v0' */
+      serviceRoleName: string;
+    };
+  };
+  bundling: {
+    /**
+     * `esbuild` builds the real bundles. `skip` packs a placeholder instead: only for the tests that
+     * assert infrastructure guarantees and must not depend on handler code or the npm registry.
+     * Deliberately not settable from the environment, so `make synth` always bundles; a stack
+     * synthesised with `skip` is not deployable and carries a warning annotation.
+     * @default 'esbuild'
+     */
+    mode: 'esbuild' | 'skip';
+    /** Checkout holding the handler sources and node_modules. @default the repository this app lives in */
+    projectRoot?: string;
+  };
+}
+
+/** Partial overrides accepted by {@link resolveStackProps}: any leaf may be left out. */
+export type PipelineStackOverrides = {
+  [K in keyof PipelineStackProps]?: PipelineStackProps[K] extends Record<string, unknown>
+    ? Partial<PipelineStackProps[K]>
+    : PipelineStackProps[K];
+};
+
+/** Environment variables the infrastructure app reads (never the Lambdas). `<ENV>` = upper-cased environment. */
+export const INFRA_ENV = {
+  environments: 'PIPELINE_ENVIRONMENTS',
+  region: 'PIPELINE_REGION',
+  failureEmail: 'PIPELINE_FAILURE_EMAIL',
+  alarmEmail: 'PIPELINE_ALARM_EMAIL',
+  lambdaArchitecture: 'PIPELINE_LAMBDA_ARCHITECTURE',
+  mskInstanceType: 'PIPELINE_MSK_INSTANCE_TYPE',
+  mskBrokerCount: 'PIPELINE_MSK_BROKER_COUNT',
+  mskVolumeSizeGb: 'PIPELINE_MSK_VOLUME_SIZE_GB',
+  availabilityZoneCount: 'PIPELINE_AZ_COUNT',
+  offsetLagThreshold: 'PIPELINE_ALARM_OFFSET_LAG',
+  errorThreshold: 'PIPELINE_ALARM_ERRORS',
+  quicksightPrincipalArn: 'PIPELINE_QUICKSIGHT_PRINCIPAL_ARN',
+} as const;
+
+const KAFKA_SECRET_PREFIX = 'AmazonMSK_';
+
+function sizing(memoryMb: number, timeoutSeconds: number, reservedConcurrency?: number): FunctionSizing {
+  return { memoryMb, timeoutSeconds, reservedConcurrency };
+}
+
+/** Per-environment differences: sizes and retention only. */
+const SIZE_PRESETS = {
+  dev: {
+    forceDestroy: true,
+    deletionProtection: false,
+    instanceType: 'kafka.t3.small',
+    volumeSizeGb: 20,
+    imageTopicPartitions: 3,
+    brokerLogRetentionDays: 7,
+    logRetentionDays: 14,
+    natGateways: 1,
+    maximumPollers: 3,
+    throttleRateLimit: 50,
+    throttleBurstLimit: 100,
+    offsetLagThreshold: 10_000,
+    analyticsRetentionDays: 90,
+    // Unreserved in dev: new accounts have too little concurrency to reserve any (AWS keeps 10 unreserved).
+    reserved: { ingestApi: undefined, uploadHandler: undefined, streamConsumer: undefined },
+  },
+  prod: {
+    forceDestroy: false,
+    deletionProtection: true,
+    instanceType: 'kafka.m7g.large',
+    volumeSizeGb: 500,
+    imageTopicPartitions: 12,
+    brokerLogRetentionDays: 30,
+    logRetentionDays: 90,
+    natGateways: 3,
+    maximumPollers: 10,
+    throttleRateLimit: 500,
+    throttleBurstLimit: 1000,
+    offsetLagThreshold: 1_000,
+    analyticsRetentionDays: 400,
+    reserved: { ingestApi: 100, uploadHandler: 50, streamConsumer: 50 },
+  },
+} as const;
+
+/** Default names for an environment, derived from the runtime's `DEFAULT_NAMES` so infra and code agree. */
+export function defaultNames(environment: string): PipelineNames {
+  const suffix = `-${environment}`;
+  return {
+    rawBucket: DEFAULT_NAMES.rawBucket + suffix,
+    processedBucket: DEFAULT_NAMES.processedBucket + suffix,
+    failedBatchesBucket: `image-pipeline-failed-batches${suffix}`,
+    analyticsBucket: `image-pipeline-analytics${suffix}`,
+    imagesTable: DEFAULT_NAMES.imagesTable + suffix,
+    notificationTopic: DEFAULT_NAMES.snsTopic + suffix,
+    alarmTopic: `image-pipeline-alarms${suffix}`,
+    apiKeySecret: DEFAULT_NAMES.apiKeySecret + suffix,
+    kafkaSecret: DEFAULT_NAMES.kafkaSecret + suffix,
+    kafkaUsername: 'image-pipeline',
+    // Topics and the group live in a per-environment cluster, so they keep the runtime's names.
+    imageTopic: DEFAULT_NAMES.imageTopic,
+    deadLetterTopic: DEFAULT_NAMES.deadLetterTopic,
+    consumerGroupId: DEFAULT_NAMES.consumerGroupId,
+    cluster: `image-pipeline${suffix}`,
+    api: `image-pipeline${suffix}`,
+    functionPrefix: `image-pipeline${suffix}`,
+  };
+}
+
+/**
+ * Builds complete, validated stack props for an environment: the preset for its size class
+ * (`prod` for `prod`, `dev` for everything else), then `overrides` on top.
+ *
+ * @throws InvalidParameterError when a value breaks an AWS or durability constraint
+ *   (e.g. fewer than 3 brokers, broker count not a multiple of the AZ count, a secret name
+ *   without the `AmazonMSK_` prefix, an API timeout above API Gateway's 29 s).
+ * @example
+ * const props = resolveStackProps('dev', { notifications: { failureEmail: 'ops@example.com' } });
+ */
+export function resolveStackProps(environment: string, overrides: PipelineStackOverrides = {}): PipelineStackProps {
+  if (!/^[a-z][a-z0-9]{0,9}$/.test(environment)) {
+    throw invalidParameterError('environment', 'a short lower-case name like "dev" or "prod"', environment);
+  }
+  const preset = environment === 'prod' ? SIZE_PRESETS.prod : SIZE_PRESETS.dev;
+  const base: PipelineStackProps = {
+    environment,
+    region: 'us-east-1',
+    names: defaultNames(environment),
+    tags: { project: 'image-pipeline', environment },
+    network: { vpcCidr: '10.40.0.0/16', availabilityZoneCount: 3, natGateways: preset.natGateways },
+    storage: { objectExpirationDays: 7, failedBatchRetentionDays: 14, extraSourceBuckets: [], forceDestroy: preset.forceDestroy },
+    data: { deletionProtection: preset.deletionProtection },
+    msk: {
+      kafkaVersion: '3.9.x',
+      instanceType: preset.instanceType,
+      brokerCount: 3,
+      volumeSizeGb: preset.volumeSizeGb,
+      imageTopicPartitions: preset.imageTopicPartitions,
+      deadLetterTopicPartitions: 3,
+      brokerLogRetentionDays: preset.brokerLogRetentionDays,
+    },
+    lambda: {
+      architecture: 'arm64',
+      runtime: 'nodejs22.x',
+      logRetentionDays: preset.logRetentionDays,
+      logLevel: 'INFO',
+      ingestApi: sizing(1024, 29, preset.reserved.ingestApi),
+      uploadHandler: sizing(1024, 29, preset.reserved.uploadHandler),
+      streamConsumer: sizing(1024, 300, preset.reserved.streamConsumer),
+    },
+    stream: {
+      batchSize: 100,
+      batchingWindowSeconds: 1,
+      startingPosition: 'TRIM_HORIZON',
+      maximumRetryAttempts: 10,
+      maximumRecordAgeSeconds: -1,
+      minimumPollers: 1,
+      maximumPollers: preset.maximumPollers,
+    },
+    api: {
+      stageName: environment,
+      throttleRateLimit: preset.throttleRateLimit,
+      throttleBurstLimit: preset.throttleBurstLimit,
+      dailyQuota: undefined,
+      manageAccountLoggingRole: true,
+    },
+    notifications: { failureEmail: undefined, alarmEmail: undefined, createQueue: true },
+    alarms: {
+      errorThreshold: 1,
+      throttleThreshold: 1,
+      durationP99FractionOfTimeout: 0.8,
+      offsetLagThreshold: preset.offsetLagThreshold,
+      evaluationPeriods: 3,
+    },
+    analytics: { enabled: true, retentionDays: preset.analyticsRetentionDays, quicksight: undefined },
+    bundling: { mode: 'esbuild' },
+  };
+  const merged = mergeOverrides(base, overrides);
+  validateStackProps(merged);
+  return merged;
+}
+
+function mergeOverrides(base: PipelineStackProps, overrides: PipelineStackOverrides): PipelineStackProps {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+    out[key] = isPlainObject(current) && isPlainObject(value) ? { ...current, ...value } : value;
+  }
+  return out as unknown as PipelineStackProps;
+}
+
+function requireIntInRange(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalidParameterError(name, `integer between ${min} and ${max}`, value);
+  }
+}
+
+function validateSizing(name: string, s: FunctionSizing, maxTimeout: number): void {
+  requireIntInRange(`${name}.memoryMb`, s.memoryMb, 128, 10_240);
+  requireIntInRange(`${name}.timeoutSeconds`, s.timeoutSeconds, 1, maxTimeout);
+  if (s.reservedConcurrency !== undefined) requireIntInRange(`${name}.reservedConcurrency`, s.reservedConcurrency, 1, 10_000);
+}
+
+/**
+ * Checks the constraints AWS or the durability settings impose, so a bad prop fails at synth
+ * instead of half-way through `terraform apply`.
+ * @throws InvalidParameterError naming the prop, what was expected and what arrived.
+ */
+export function validateStackProps(p: PipelineStackProps): void {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(p.region)) throw invalidParameterError('region', 'an AWS region like "eu-west-1"', p.region);
+  if (!p.names.kafkaSecret.startsWith(KAFKA_SECRET_PREFIX)) {
+    throw invalidParameterError('names.kafkaSecret', `a name starting with ${KAFKA_SECRET_PREFIX} (MSK rejects others)`, p.names.kafkaSecret);
+  }
+  requireIntInRange('network.availabilityZoneCount', p.network.availabilityZoneCount, 2, 6);
+  requireIntInRange('network.natGateways', p.network.natGateways, 1, p.network.availabilityZoneCount);
+  requireIntInRange('msk.brokerCount', p.msk.brokerCount, 3, 30);
+  if (p.msk.brokerCount % p.network.availabilityZoneCount !== 0) {
+    throw invalidParameterError('msk.brokerCount', `a multiple of the AZ count (${p.network.availabilityZoneCount})`, p.msk.brokerCount);
+  }
+  requireIntInRange('msk.volumeSizeGb', p.msk.volumeSizeGb, 1, 16_384);
+  requireIntInRange('msk.imageTopicPartitions', p.msk.imageTopicPartitions, 1, 1000);
+  requireIntInRange('msk.deadLetterTopicPartitions', p.msk.deadLetterTopicPartitions, 1, 1000);
+  requireIntInRange('storage.objectExpirationDays', p.storage.objectExpirationDays, 1, 3650);
+  requireIntInRange('storage.failedBatchRetentionDays', p.storage.failedBatchRetentionDays, 1, 3650);
+  validateSizing('lambda.ingestApi', p.lambda.ingestApi, 29);
+  validateSizing('lambda.uploadHandler', p.lambda.uploadHandler, 900);
+  validateSizing('lambda.streamConsumer', p.lambda.streamConsumer, 900);
+  if (!/^nodejs(\d+)\.x$/.test(p.lambda.runtime) || Number(/^nodejs(\d+)/.exec(p.lambda.runtime)?.[1]) < 20) {
+    throw invalidParameterError('lambda.runtime', 'a Node.js 20+ Lambda runtime like "nodejs22.x"', p.lambda.runtime);
+  }
+  if (p.lambda.architecture !== 'arm64' && p.lambda.architecture !== 'x86_64') {
+    throw invalidParameterError('lambda.architecture', '"arm64" or "x86_64"', p.lambda.architecture);
+  }
+  requireIntInRange('stream.batchSize', p.stream.batchSize, 1, 10_000);
+  requireIntInRange('stream.batchingWindowSeconds', p.stream.batchingWindowSeconds, 0, 300);
+  // 0..10000 only: -1 (infinite) is exactly the partition-stalling default this stack avoids.
+  requireIntInRange('stream.maximumRetryAttempts', p.stream.maximumRetryAttempts, 0, 10_000);
+  if (p.stream.maximumRecordAgeSeconds !== -1) requireIntInRange('stream.maximumRecordAgeSeconds', p.stream.maximumRecordAgeSeconds, 60, 604_800);
+  requireIntInRange('stream.minimumPollers', p.stream.minimumPollers, 1, 200);
+  requireIntInRange('stream.maximumPollers', p.stream.maximumPollers, p.stream.minimumPollers, 2000);
+  requireIntInRange('api.throttleRateLimit', p.api.throttleRateLimit, 1, 10_000);
+  requireIntInRange('api.throttleBurstLimit', p.api.throttleBurstLimit, 1, 5_000);
+  if (p.alarms.durationP99FractionOfTimeout <= 0 || p.alarms.durationP99FractionOfTimeout > 1) {
+    throw invalidParameterError('alarms.durationP99FractionOfTimeout', 'a number in (0, 1]', p.alarms.durationP99FractionOfTimeout);
+  }
+  requireIntInRange('alarms.offsetLagThreshold', p.alarms.offsetLagThreshold, 1, Number.MAX_SAFE_INTEGER);
+  requireIntInRange('alarms.evaluationPeriods', p.alarms.evaluationPeriods, 1, 100);
+  if (p.analytics.quicksight && !p.analytics.enabled) {
+    throw invalidParameterError('analytics.quicksight', 'analytics.enabled = true (QuickSight reads the Athena tables)', 'QuickSight without analytics');
+  }
+  if (p.analytics.quicksight && !/^arn:aws[a-z-]*:quicksight:/.test(p.analytics.quicksight.principalArn)) {
+    throw invalidParameterError('analytics.quicksight.principalArn', 'a QuickSight user or group ARN', p.analytics.quicksight.principalArn);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function lookup(env: Env, environment: string, name: string): string | undefined {
+  // PIPELINE_PROD_X beats PIPELINE_X so one shell can size dev and prod differently.
+  const specific = name.replace(/^PIPELINE_/, `PIPELINE_${environment.toUpperCase()}_`);
+  const raw = env[specific] ?? env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+function intFromEnv(env: Env, environment: string, name: string): number | undefined {
+  const raw = lookup(env, environment, name);
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw invalidParameterError(name, 'a non-negative integer', raw);
+  return Number(raw);
+}
+
+/**
+ * Reads the environments to synthesise from `PIPELINE_ENVIRONMENTS`.
+ * @default ['dev', 'prod']
+ * @example
+ * environmentsFromEnv({ PIPELINE_ENVIRONMENTS: 'dev' }); // ['dev']
+ */
+export function environmentsFromEnv(env: Env): string[] {
+  const raw = env[INFRA_ENV.environments];
+  if (raw === undefined || raw.trim() === '') return ['dev', 'prod'];
+  return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/**
+ * Turns `PIPELINE_*` environment variables into overrides for one environment. Each variable
+ * may also be given per environment (`PIPELINE_PROD_MSK_BROKER_COUNT`).
+ * The AWS region falls back to the runtime's `AWS_REGION`.
+ *
+ * @throws InvalidParameterError when a numeric variable is not a number.
+ * @example
+ * const props = resolveStackProps('prod', overridesFromEnv('prod', process.env));
+ */
+export function overridesFromEnv(environment: string, env: Env): PipelineStackOverrides {
+  const get = (name: string): string | undefined => lookup(env, environment, name);
+  const overrides: PipelineStackOverrides = {};
+  const region = get(INFRA_ENV.region) ?? env.AWS_REGION;
+  if (region !== undefined && region.trim() !== '') overrides.region = region.trim();
+
+  const failureEmail = get(INFRA_ENV.failureEmail);
+  const alarmEmail = get(INFRA_ENV.alarmEmail);
+  if (failureEmail !== undefined || alarmEmail !== undefined) overrides.notifications = { failureEmail, alarmEmail };
+
+  const architecture = get(INFRA_ENV.lambdaArchitecture);
+  if (architecture !== undefined) overrides.lambda = { architecture: architecture as LambdaArchitecture };
+
+  const msk: Partial<PipelineStackProps['msk']> = {};
+  const instanceType = get(INFRA_ENV.mskInstanceType);
+  if (instanceType !== undefined) msk.instanceType = instanceType;
+  const brokerCount = intFromEnv(env, environment, INFRA_ENV.mskBrokerCount);
+  if (brokerCount !== undefined) msk.brokerCount = brokerCount;
+  const volume = intFromEnv(env, environment, INFRA_ENV.mskVolumeSizeGb);
+  if (volume !== undefined) msk.volumeSizeGb = volume;
+  if (Object.keys(msk).length > 0) overrides.msk = msk;
+
+  const azCount = intFromEnv(env, environment, INFRA_ENV.availabilityZoneCount);
+  if (azCount !== undefined) overrides.network = { availabilityZoneCount: azCount, natGateways: environment === 'prod' ? azCount : 1 };
+
+  const alarms: Partial<PipelineStackProps['alarms']> = {};
+  const lag = intFromEnv(env, environment, INFRA_ENV.offsetLagThreshold);
+  if (lag !== undefined) alarms.offsetLagThreshold = lag;
+  const errors = intFromEnv(env, environment, INFRA_ENV.errorThreshold);
+  if (errors !== undefined) alarms.errorThreshold = errors;
+  if (Object.keys(alarms).length > 0) overrides.alarms = alarms;
+
+  const principalArn = get(INFRA_ENV.quicksightPrincipalArn);
+  if (principalArn !== undefined) {
+    overrides.analytics = { quicksight: { principalArn, serviceRoleName: 'aws-quicksight-service-role-v0' } };
+  }
+  return overrides;
+}

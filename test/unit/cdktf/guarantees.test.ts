@@ -1,0 +1,371 @@
+import { AnnotationMetadataEntryType, Testing } from 'cdktf';
+import { DEFAULT_NAMES, ENV } from '../../../core/config/env';
+import { API_ROUTES } from '../../../cdktf/constructs/api';
+import { ENI_ACTIONS } from '../../../cdktf/constructs/compute';
+import { MSK_SERVER_PROPERTIES } from '../../../cdktf/constructs/streaming';
+import type { ImagePipelineStack } from '../../../cdktf/stack';
+import {
+  addressOf,
+  asList,
+  bodyOf,
+  referencedAddresses,
+  refOf,
+  resourcesOf,
+  statementsOf,
+  synthStack,
+  type TerraformJson,
+} from './synth-helpers';
+
+// Infrastructure guarantees are asserted on stacks synthesised with bundling skipped: these
+// tests are about resources and must not depend on handler code or the npm registry.
+// The real bundles are covered by bundles.test.ts.
+const QUICKSIGHT_PRINCIPAL = 'arn:aws:quicksight:us-east-1:123456789012:group/default/analysts';
+let dev: { stack: ImagePipelineStack; json: TerraformJson };
+let prod: { stack: ImagePipelineStack; json: TerraformJson };
+
+beforeAll(() => {
+  dev = synthStack('dev', {
+    bundling: { mode: 'skip' },
+    notifications: { failureEmail: 'failures@example.com', alarmEmail: 'ops@example.com' },
+    analytics: { quicksight: { principalArn: QUICKSIGHT_PRINCIPAL, serviceRoleName: 'aws-quicksight-service-role-v0' } },
+  });
+  prod = synthStack('prod', { bundling: { mode: 'skip' } });
+});
+
+describe.each([
+  ['dev', () => dev],
+  ['prod', () => prod],
+])('%s stack', (_name, get) => {
+  test('the images table has TTL on expiresAt, on-demand billing, PITR, KMS encryption and the two runtime GSIs', () => {
+    const { stack, json } = get();
+    const table = bodyOf(json, stack.data.table);
+    expect(table.ttl).toEqual({ attribute_name: 'expiresAt', enabled: true });
+    expect(table.billing_mode).toBe('PAY_PER_REQUEST');
+    expect(table.hash_key).toBe('imageId');
+    expect(table.point_in_time_recovery).toEqual({ enabled: true });
+    expect(table.server_side_encryption).toEqual({ enabled: true, kms_key_arn: refOf(stack.security.key, 'arn') });
+    const indexes = asList(table.global_secondary_index as Record<string, unknown>[]);
+    expect(indexes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: DEFAULT_NAMES.customerIndex, hash_key: 'customerId', range_key: 'createdAt' }),
+        expect.objectContaining({ name: DEFAULT_NAMES.statusIndex, hash_key: 'statusDay', range_key: 'createdAt' }),
+      ]),
+    );
+    expect(indexes).toHaveLength(2);
+  });
+
+  test('raw and processed buckets expire objects after 7 days and abort incomplete multipart uploads', () => {
+    const { stack, json } = get();
+    for (const bucket of [stack.storage.raw, stack.storage.processed]) {
+      const lifecycle = resourcesOf(json, 'aws_s3_bucket_lifecycle_configuration').find(
+        ([, body]) => body.bucket === refOf(bucket.bucket, 'id'),
+      );
+      expect(lifecycle).toBeDefined();
+      const rules = asList(lifecycle?.[1].rule as Record<string, unknown>[]);
+      const wholeBucket = rules.find((r) => r.status === 'Enabled' && asList(r.filter as { prefix?: string }[]).every((f) => !f.prefix));
+      expect(wholeBucket?.expiration).toEqual([{ days: 7 }]);
+      expect(wholeBucket?.abort_incomplete_multipart_upload).toEqual([{ days_after_initiation: 1 }]);
+    }
+  });
+
+  test('every bucket blocks all public access, is SSE-KMS with the project key, owner-enforced and TLS-only', () => {
+    const { stack, json } = get();
+    const keyArn = refOf(stack.security.key, 'arn');
+    const buckets = resourcesOf(json, 'aws_s3_bucket');
+    expect(buckets.length).toBeGreaterThanOrEqual(4);
+    for (const [id] of buckets) {
+      const bucketId = `\${aws_s3_bucket.${id}.id}`;
+      const forBucket = (type: string): Record<string, unknown> | undefined =>
+        resourcesOf(json, type).find(([, body]) => body.bucket === bucketId)?.[1];
+      expect(forBucket('aws_s3_bucket_public_access_block')).toMatchObject({
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      });
+      const sse = forBucket('aws_s3_bucket_server_side_encryption_configuration');
+      expect(sse?.rule).toEqual([
+        expect.objectContaining({ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: keyArn } }),
+      ]);
+      expect(forBucket('aws_s3_bucket_ownership_controls')?.rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
+      const deny = statementsOf(forBucket('aws_s3_bucket_policy')?.policy).find((s) => s.Effect === 'Deny');
+      expect(deny?.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+      expect(asList(deny?.Resource)).toEqual([`\${aws_s3_bucket.${id}.arn}`, `\${aws_s3_bucket.${id}.arn}/*`]);
+    }
+  });
+
+  test('topics, queue, secrets, MSK, functions and metadata exports are encrypted with the rotating customer-managed key', () => {
+    const { stack, json } = get();
+    const keyArn = refOf(stack.security.key, 'arn');
+    expect(bodyOf(json, stack.security.key).enable_key_rotation).toBe(true);
+    for (const [, topic] of resourcesOf(json, 'aws_sns_topic')) expect(topic.kms_master_key_id).toBe(keyArn);
+    for (const [, queue] of resourcesOf(json, 'aws_sqs_queue')) expect(queue.kms_master_key_id).toBe(keyArn);
+    const secrets = resourcesOf(json, 'aws_secretsmanager_secret');
+    expect(secrets).toHaveLength(2);
+    for (const [, secret] of secrets) expect(secret.kms_key_id).toBe(keyArn);
+    const cluster = bodyOf(json, stack.streaming.cluster);
+    expect(cluster.encryption_info).toEqual({
+      encryption_at_rest_kms_key_arn: keyArn,
+      encryption_in_transit: { client_broker: 'TLS', in_cluster: true },
+    });
+    for (const [, stream] of resourcesOf(json, 'aws_kinesis_stream')) expect(stream).toMatchObject({ encryption_type: 'KMS' });
+    for (const [, firehose] of resourcesOf(json, 'aws_kinesis_firehose_delivery_stream')) {
+      expect(firehose.extended_s3_configuration).toMatchObject({ kms_key_arn: keyArn });
+    }
+    for (const [, fn] of resourcesOf(json, 'aws_lambda_function')) expect(fn.kms_key_arn).toBe(keyArn);
+  });
+
+  test('the SCRAM secret has the AmazonMSK_ prefix, the customer-managed key, and is associated to the cluster', () => {
+    const { stack, json } = get();
+    const secret = bodyOf(json, stack.security.kafkaSecret);
+    expect(String(secret.name)).toMatch(/^AmazonMSK_/);
+    expect(secret.kms_key_id).toBe(refOf(stack.security.key, 'arn'));
+    const association = resourcesOf(json, 'aws_msk_single_scram_secret_association').map(([, body]) => body);
+    expect(association).toEqual([
+      expect.objectContaining({ cluster_arn: refOf(stack.streaming.cluster, 'arn'), secret_arn: refOf(stack.security.kafkaSecret, 'arn') }),
+    ]);
+  });
+
+  test('MSK runs SCRAM over TLS in private subnets of at least 2 AZs with a configuration that keeps acknowledged writes', () => {
+    const { stack, json } = get();
+    const cluster = bodyOf(json, stack.streaming.cluster);
+    expect(cluster.client_authentication).toMatchObject({ unauthenticated: false, sasl: expect.objectContaining({ scram: true }) });
+    const subnets = (cluster.broker_node_group_info as { client_subnets: string[] }).client_subnets;
+    expect(subnets.length).toBeGreaterThanOrEqual(2);
+    expect(subnets).toEqual(stack.network.privateSubnets.map((s) => refOf(s, 'id')));
+    const azs = new Set(stack.network.privateSubnets.map((s) => String(bodyOf(json, s).availability_zone)));
+    expect(azs.size).toBe(subnets.length);
+    for (const s of stack.network.privateSubnets) expect(bodyOf(json, s).map_public_ip_on_launch).not.toBe(true);
+    const properties = String(bodyOf(json, stack.streaming.configuration).server_properties).split('\n');
+    for (const [k, v] of Object.entries(MSK_SERVER_PROPERTIES)) expect(properties).toContain(`${k}=${v}`);
+    expect(properties).toEqual(
+      expect.arrayContaining([
+        'default.replication.factor=3',
+        'min.insync.replicas=2',
+        'unclean.leader.election.enable=false',
+        'allow.everyone.if.no.acl.found=false',
+        'auto.create.topics.enable=false',
+      ]),
+    );
+    expect(Number(cluster.number_of_broker_nodes)).toBeGreaterThanOrEqual(3);
+  });
+
+  test('the MSK event source mapping reads the image topic with SCRAM and bounded failure handling', () => {
+    const { stack, json } = get();
+    const esm = bodyOf(json, stack.compute.eventSourceMapping);
+    expect(esm.event_source_arn).toBe(refOf(stack.streaming.cluster, 'arn'));
+    expect(esm.function_name).toBe(refOf(stack.compute.streamConsumer.fn, 'arn'));
+    expect(esm.topics).toEqual([DEFAULT_NAMES.imageTopic]);
+    expect(esm.batch_size).toBe(100);
+    expect(esm.maximum_batching_window_in_seconds).toBe(1);
+    expect(esm.starting_position).toBe('TRIM_HORIZON');
+    expect(esm.source_access_configuration).toEqual([{ type: 'SASL_SCRAM_512_AUTH', uri: refOf(stack.security.kafkaSecret, 'arn') }]);
+    expect(esm.amazon_managed_kafka_event_source_config).toEqual({ consumer_group_id: DEFAULT_NAMES.consumerGroupId });
+    expect(esm.maximum_retry_attempts).toEqual(expect.any(Number));
+    expect(esm.maximum_retry_attempts as number).toBeGreaterThanOrEqual(0);
+    expect(esm.maximum_retry_attempts as number).toBeLessThanOrEqual(10_000);
+    expect(esm.bisect_batch_on_function_error).toBe(true);
+    expect(esm.function_response_types).toEqual(['ReportBatchItemFailures']);
+    expect(esm.destination_config).toEqual({ on_failure: { destination_arn: refOf(stack.storage.failedBatches.bucket, 'arn') } });
+    expect(esm.provisioned_poller_config).toEqual(expect.objectContaining({ minimum_pollers: expect.any(Number) }));
+  });
+
+  test('the REST API proxies every route to ingest-api, treats images and multipart as binary, logs access and throttles', () => {
+    const { stack, json } = get();
+    const api = bodyOf(json, stack.api.restApi);
+    // `image/*` covers every image type (API Gateway matches binary media types with wildcards).
+    expect(api.binary_media_types).toEqual(expect.arrayContaining(['image/*', 'multipart/form-data', 'application/octet-stream']));
+
+    const resources = new Map(resourcesOf(json, 'aws_api_gateway_resource'));
+    const pathOf = (resourceId: string): string => {
+      const match = /^\$\{aws_api_gateway_resource\.([^.]+)\.id\}$/.exec(resourceId);
+      if (!match) return '';
+      const body = resources.get(match[1] as string);
+      return `${pathOf(String(body?.parent_id))}/${String(body?.path_part)}`;
+    };
+    const methods = resourcesOf(json, 'aws_api_gateway_method').map(([, m]) => `${String(m.http_method)} ${pathOf(String(m.resource_id))}`);
+    expect(methods.sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    expect(methods.sort()).toEqual(['GET /healthz', 'GET /v1/images', 'GET /v1/images/{id}', 'POST /v1/images', 'POST /v1/uploads']);
+    for (const [, m] of resourcesOf(json, 'aws_api_gateway_method')) expect(m.authorization).toBe('NONE');
+    const integrations = resourcesOf(json, 'aws_api_gateway_integration').map(([, i]) => i);
+    expect(integrations).toHaveLength(API_ROUTES.length);
+    for (const i of integrations) expect(i).toMatchObject({ type: 'AWS_PROXY', uri: refOf(stack.compute.ingestApi.fn, 'invoke_arn') });
+
+    const stage = bodyOf(json, stack.api.stage);
+    expect(stage.access_log_settings).toEqual(expect.objectContaining({ destination_arn: refOf(stack.api.accessLogs, 'arn') }));
+    const [[, plan] = ['', {}]] = resourcesOf(json, 'aws_api_gateway_usage_plan');
+    expect(plan.throttle_settings).toEqual(expect.objectContaining({ rate_limit: expect.any(Number), burst_limit: expect.any(Number) }));
+    const [[, settings] = ['', {}]] = resourcesOf(json, 'aws_api_gateway_method_settings');
+    expect(settings.settings).toEqual(expect.objectContaining({ throttling_rate_limit: expect.any(Number) }));
+  });
+
+  test('no IAM statement grants a wildcard action, and only the ENI actions use resource "*"', () => {
+    const { json } = get();
+    const policies = resourcesOf(json, 'aws_iam_role_policy');
+    expect(policies.length).toBeGreaterThanOrEqual(3);
+    for (const [id, policy] of policies) {
+      for (const statement of statementsOf(policy.policy)) {
+        for (const action of asList(statement.Action)) {
+          expect({ id, action, wildcard: action === '*' || action.endsWith(':*') }).toEqual({ id, action, wildcard: false });
+        }
+        if (asList(statement.Resource).includes('*')) {
+          expect({ id, sid: statement.Sid, actions: asList(statement.Action).sort() }).toEqual({ id, sid: statement.Sid, actions: [...ENI_ACTIONS].sort() });
+        }
+      }
+    }
+  });
+
+  test('each function role touches exactly the buckets, table, topic, secret and key that function uses', () => {
+    const { stack, json } = get();
+    const s = stack;
+    const dataStores = new Set(['aws_s3_bucket', 'aws_dynamodb_table', 'aws_sns_topic', 'aws_secretsmanager_secret', 'aws_kms_key', 'aws_msk_cluster']);
+    const touched = (fn: typeof s.compute.ingestApi): string[] => {
+      const policy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(fn.role, 'id'));
+      expect(policy).toBeDefined();
+      return [...referencedAddresses(String(policy?.[1].policy))].filter((a) => dataStores.has(a.split('.')[0] as string)).sort();
+    };
+    const common = [addressOf(s.storage.raw.bucket), addressOf(s.storage.processed.bucket), addressOf(s.data.table), addressOf(s.notifications.topic), addressOf(s.security.key)];
+    expect(touched(s.compute.ingestApi)).toEqual([...common, addressOf(s.security.apiKeySecret)].sort());
+    expect(touched(s.compute.uploadHandler)).toEqual([...common].sort());
+    expect(touched(s.compute.streamConsumer)).toEqual(
+      [...common, addressOf(s.security.kafkaSecret), addressOf(s.streaming.cluster), addressOf(s.storage.failedBatches.bucket)].sort(),
+    );
+
+    // Prefix scoping on the raw bucket: the upload handler may delete only under incoming/.
+    const uploadPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(s.compute.uploadHandler.role, 'id'));
+    const deletes = statementsOf(uploadPolicy?.[1].policy).filter((st) => asList(st.Action).includes('s3:DeleteObject'));
+    expect(deletes.flatMap((st) => asList(st.Resource))).toEqual([`${refOf(s.storage.raw.bucket, 'arn')}/incoming/*`]);
+    // Index access is by exact index ARN, only for the function that queries (ingest-api).
+    const ingestPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(s.compute.ingestApi.role, 'id'));
+    const query = statementsOf(ingestPolicy?.[1].policy).find((st) => asList(st.Action).includes('dynamodb:Query'));
+    expect(asList(query?.Resource)).toEqual([
+      refOf(s.data.table, 'arn'),
+      `${refOf(s.data.table, 'arn')}/index/${DEFAULT_NAMES.customerIndex}`,
+      `${refOf(s.data.table, 'arn')}/index/${DEFAULT_NAMES.statusIndex}`,
+    ]);
+  });
+
+  test('every function has its own log group with retention, wired as its logging destination', () => {
+    const { stack, json } = get();
+    const functions = resourcesOf(json, 'aws_lambda_function');
+    expect(functions).toHaveLength(3);
+    const groups = new Map(resourcesOf(json, 'aws_cloudwatch_log_group'));
+    for (const [, fn] of functions) {
+      const groupRef = (fn.logging_config as { log_group: string }).log_group;
+      const match = /^\$\{aws_cloudwatch_log_group\.([^.]+)\.name\}$/.exec(groupRef);
+      const group = groups.get(match?.[1] as string);
+      expect(group?.name).toBe(`/aws/lambda/${String(fn.function_name)}`);
+      expect(group?.retention_in_days).toEqual(stack === prod.stack ? 90 : 14);
+    }
+    for (const [, group] of groups) expect(group.retention_in_days).toEqual(expect.any(Number));
+  });
+
+  test('every alarm notifies the ops topic, and the required alarms exist', () => {
+    const { stack, json } = get();
+    const alarms = resourcesOf(json, 'aws_cloudwatch_metric_alarm').map(([, a]) => a);
+    for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([refOf(stack.notifications.alarmTopic, 'arn')]);
+    const metrics = alarms.map((a) => `${String(a.namespace ?? 'math')}/${String(a.metric_name ?? 'expression')}`);
+    for (const metric of ['AWS/Lambda/Errors', 'AWS/Lambda/Throttles', 'AWS/Lambda/Duration']) {
+      expect(metrics.filter((m) => m === metric)).toHaveLength(3);
+    }
+    expect(alarms.filter((a) => a.metric_name === 'Duration').every((a) => a.extended_statistic === 'p99')).toBe(true);
+    expect(metrics).toContain('AWS/Lambda/OffsetLag');
+    expect(alarms.find((a) => a.metric_name === 'OffsetLag')?.dimensions).toEqual({ FunctionName: refOf(stack.compute.streamConsumer.fn, 'function_name') });
+    const dlq = alarms.find((a) => JSON.stringify(a.metric_query ?? '').includes(DEFAULT_NAMES.deadLetterTopic));
+    expect(dlq).toBeDefined();
+    expect(alarms.find((a) => a.metric_name === 'PutRequests')?.dimensions).toEqual(
+      expect.objectContaining({ BucketName: refOf(stack.storage.failedBatches.bucket, 'bucket') }),
+    );
+  });
+
+  test('Lambda environments use the runtime ENV names, never endpoint overrides or local-only settings', () => {
+    const { stack, json } = get();
+    const allowed = new Set<string>(Object.values(ENV));
+    const forbidden = [ENV.region, ENV.endpointS3, ENV.endpointDynamoDb, ENV.endpointSns, ENV.endpointSqs, ENV.endpointSecretsManager, ENV.s3ForcePathStyle, ENV.localDataDir, ENV.apiKey, ENV.kafkaPort];
+    for (const [, fn] of resourcesOf(json, 'aws_lambda_function')) {
+      const variables = (fn.environment as { variables: Record<string, string> }).variables;
+      for (const name of Object.keys(variables)) expect(allowed.has(name) ? name : `unknown ${name}`).toBe(name);
+      for (const name of forbidden) expect(variables[name]).toBeUndefined();
+      expect(variables[ENV.rawBucket]).toBe(refOf(stack.storage.raw.bucket, 'bucket'));
+      expect(variables[ENV.imagesTable]).toBe(refOf(stack.data.table, 'name'));
+      expect(variables[ENV.snsTopicArn]).toBe(refOf(stack.notifications.topic, 'arn'));
+      expect(String(fn.runtime)).toMatch(/^nodejs(2\d|[3-9]\d)\.x$/);
+      expect(fn.memory_size).toBe(1024);
+    }
+    const consumer = bodyOf(json, stack.compute.streamConsumer.fn);
+    const consumerEnv = (consumer.environment as { variables: Record<string, string> }).variables;
+    expect(consumerEnv[ENV.kafkaBrokers]).toBe(refOf(stack.streaming.cluster, 'bootstrap_brokers_sasl_scram'));
+    expect(consumerEnv[ENV.kafkaSecretId]).toBe(refOf(stack.security.kafkaSecret, 'arn'));
+    expect(consumerEnv[ENV.deadLetterTopic]).toBe(DEFAULT_NAMES.deadLetterTopic);
+    expect(consumer.timeout).toBe(300);
+    expect(consumer.vpc_config).toEqual({
+      subnet_ids: stack.network.privateSubnets.map((s) => refOf(s, 'id')),
+      security_group_ids: [refOf(stack.network.consumerSecurityGroup, 'id')],
+    });
+    expect(bodyOf(json, stack.compute.ingestApi.fn).timeout).toBe(29);
+  });
+
+  test('the raw bucket notifies the upload handler for incoming/ only', () => {
+    const { stack, json } = get();
+    const [[, notification] = ['', {}]] = resourcesOf(json, 'aws_s3_bucket_notification');
+    expect(notification.bucket).toBe(refOf(stack.storage.raw.bucket, 'id'));
+    expect(notification.lambda_function).toEqual([
+      expect.objectContaining({ lambda_function_arn: refOf(stack.compute.uploadHandler.fn, 'arn'), filter_prefix: 'incoming/', events: ['s3:ObjectCreated:*'] }),
+    ]);
+  });
+
+  test('state goes to a relative path and the AWS provider is pinned', () => {
+    const { json } = get();
+    expect(json.terraform.backend?.local?.path).toMatch(/^\.\.\/\.\.\/\.\.\/terraform\.image-pipeline-(dev|prod)\.tfstate$/);
+    expect(json.terraform.required_providers.aws?.version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  test('outputs expose the API URL, buckets, table, topic, brokers and secret ARNs', () => {
+    const { json } = get();
+    for (const name of ['api_url', 'raw_bucket', 'processed_bucket', 'images_table', 'notification_topic_arn', 'bootstrap_brokers_sasl_scram', 'api_key_secret_arn', 'kafka_secret_arn']) {
+      expect(json.output[name]?.value).toEqual(expect.stringContaining('${'));
+    }
+  });
+});
+
+describe('differences between environments and optional parts', () => {
+  test('dev and prod differ in sizes and retention', () => {
+    const devCluster = bodyOf(dev.json, dev.stack.streaming.cluster);
+    const prodCluster = bodyOf(prod.json, prod.stack.streaming.cluster);
+    expect((devCluster.broker_node_group_info as { instance_type: string }).instance_type).not.toBe(
+      (prodCluster.broker_node_group_info as { instance_type: string }).instance_type,
+    );
+    expect(bodyOf(dev.json, dev.stack.data.table).deletion_protection_enabled).toBe(false);
+    expect(bodyOf(prod.json, prod.stack.data.table).deletion_protection_enabled).toBe(true);
+  });
+
+  test('the failure email subscription filters on type = image.failed; the queue gets every notification', () => {
+    const subs = resourcesOf(dev.json, 'aws_sns_topic_subscription').map(([, s]) => s);
+    const email = subs.find((s) => s.protocol === 'email' && s.topic_arn === refOf(dev.stack.notifications.topic, 'arn'));
+    expect(email?.filter_policy_scope).toBe('MessageAttributes');
+    expect(JSON.parse(String(email?.filter_policy))).toEqual({ type: ['image.failed'] });
+    expect(subs.find((s) => s.protocol === 'sqs')).toMatchObject({ raw_message_delivery: true });
+    expect(subs.find((s) => s.protocol === 'sqs')?.filter_policy).toBeUndefined();
+    // Without the email prop there is no email subscription for failures.
+    expect(resourcesOf(prod.json, 'aws_sns_topic_subscription').filter(([, s]) => s.protocol === 'email')).toHaveLength(0);
+  });
+
+  test('analytics: Glue table and Athena workgroup always; QuickSight only when a principal is given', () => {
+    expect(Testing.toHaveResourceWithProperties(JSON.stringify(dev.json), 'aws_quicksight_data_source', { type: 'ATHENA' })).toBe(true);
+    const [[, dataSet] = ['', {}]] = resourcesOf(dev.json, 'aws_quicksight_data_set');
+    expect(JSON.stringify(dataSet.permissions)).toContain(QUICKSIGHT_PRINCIPAL);
+    expect(resourcesOf(prod.json, 'aws_quicksight_data_source')).toHaveLength(0);
+    for (const { json } of [dev, prod]) {
+      const [[, table] = ['', {}]] = resourcesOf(json, 'aws_glue_catalog_table');
+      // Terraform's escape: Athena must receive the literal ${dt}.
+      expect((table.parameters as Record<string, string>)['storage.location.template']).toMatch(/dt=\$\$\{dt\}\/$/);
+      const [[, workgroup] = ['', {}]] = resourcesOf(json, 'aws_athena_workgroup');
+      expect(JSON.stringify(workgroup.configuration)).toContain('SSE_KMS');
+    }
+  });
+
+  test('a stack synthesised with bundling skipped says so', () => {
+    const warnings = dev.stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === String(AnnotationMetadataEntryType.WARN)).map((m) => String(m.data)));
+    expect(warnings.some((w) => w.includes('Bundling skipped'))).toBe(true);
+  });
+});
