@@ -17,9 +17,11 @@ ifneq ($(NODE_OK),yes)
 	@echo "error: Node.js 20 or newer is required (found: $$(node --version 2>/dev/null || echo none)); install it first" >&2; exit 1
 endif
 
-# npm ci only when the lockfile changed since the last install.
+# Installs from the lockfile when it changed since the last install. `npm install` rather than
+# `npm ci`: the lockfile cannot list the optional platform binaries of @swc/core and jest's
+# resolver for other platforms here, and `npm ci` refuses a lockfile without them.
 node_modules/.installed: package-lock.json | check-node
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	@touch $@
 
 install: node_modules/.installed

@@ -14,12 +14,13 @@ import { FORMAT_DETAILS, type ImageFormat } from './formats';
 // Measured on the dev box, 18 decode+resize runs: RSS 270 MB with the cache, 246 MB without,
 // and no slower.
 sharp.cache(false);
-// Concurrency left at sharp's default. On glibc without jemalloc (our Node images, Lambda's
-// runtime) sharp already sets 1 thread per image to avoid allocator fragmentation. The pipeline
-// runs several images at once (one per libuv worker, UV_THREADPOOL_SIZE 4 by default), which
-// keeps the cores busy. Measured on 2 cores with a 6000×4000 JPEG and the default variants:
-// concurrency 1 → 390 ms for one image alone, 197 ms per image with 4 in parallel;
-// concurrency 2 → 416 ms alone, 360 ms per image with 4 in parallel.
+// Concurrency (libvips threads per image) left at sharp's default. On glibc Linux without
+// jemalloc (this build machine reports 1; Lambda's Node.js runtime is the same kind) sharp picks
+// 1 to limit allocator fragmentation. The orchestrator runs several images at once, each on its
+// own libuv worker (UV_THREADPOOL_SIZE, 4 by default), and that is what keeps the cores busy.
+// Measured on 2 cores, 6000×4000 JPEG, default variants: concurrency 1 → 390 ms for one image
+// alone, 197 ms per image with 4 in parallel; concurrency 2 → 416 ms alone, 360 ms per image
+// with 4 in parallel. More threads per image only made the parallel case slower.
 
 /**
  * How strict libvips is with damaged pixel data. `'error'` refuses truncated files (a JPEG
@@ -27,7 +28,7 @@ sharp.cache(false);
  * that only raise warnings: `'warning'` (sharp's default) rejects everyday camera JPEGs with
  * "N extraneous bytes before marker", which decode perfectly well.
  */
-export const FAIL_ON: NonNullable<SharpOptions['failOn']> = 'none';
+export const FAIL_ON: NonNullable<SharpOptions['failOn']> = 'error';
 
 /** libvips' name for each accepted format, as `metadata().format` reports it. */
 export const SHARP_FORMAT: Readonly<Record<Exclude<ImageFormat, 'bmp'>, string>> = {

@@ -30,10 +30,10 @@ export const FORMAT_DETAILS: Readonly<Record<ImageFormat, FormatDetails>> = {
   bmp: { label: 'BMP', contentType: 'image/bmp', extension: 'bmp' },
 } as const;
 
+const FORMAT_LABELS = IMAGE_FORMATS.map((format) => FORMAT_DETAILS[format].label);
+
 /** "JPEG, PNG, GIF, WebP, TIFF, AVIF or BMP", for messages that say what was expected. */
-export const EXPECTED_FORMATS_TEXT = `${IMAGE_FORMATS.slice(0, -1)
-  .map((f) => FORMAT_DETAILS[f].label)
-  .join(', ')} or ${FORMAT_DETAILS[IMAGE_FORMATS[IMAGE_FORMATS.length - 1] as ImageFormat].label}`;
+export const EXPECTED_FORMATS_TEXT = `${FORMAT_LABELS.slice(0, -1).join(', ')} or ${FORMAT_LABELS.at(-1) ?? ''}`;
 
 /** What the first bytes say: an accepted format, or a description of what was found instead. */
 export type Identification = { format: ImageFormat } | { format: undefined; description: string };

@@ -10,7 +10,6 @@ import {
 import { decodeBmp, readBmpHeader } from './bmp';
 import { FAIL_ON, SHARP_FORMAT, decodeFailure, openPipeline, type DecodeSource } from './decode';
 import { readCaptureDetails, type CaptureDetails } from './exif';
-import { gifFirstFrameHasTransparency } from './gif';
 import { EXPECTED_FORMATS_TEXT, FORMAT_DETAILS, identifyImage, type ImageFormat } from './formats';
 
 /** Limits applied before anything is decoded. Pass `config.limits` straight through. */
@@ -65,7 +64,10 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
   return value;
 }
 
-/** Validated limits with defaults filled in. */
+/**
+ * Validated limits with defaults filled in.
+ * @throws InvalidParameterError when a limit is not a positive integer.
+ */
 export function resolveLimits(limits: ImageLimits | undefined): Required<ImageLimits> {
   if (limits !== undefined && (typeof limits !== 'object' || limits === null)) {
     throw invalidParameterError('limits', 'object', limits);
@@ -76,7 +78,10 @@ export function resolveLimits(limits: ImageLimits | undefined): Required<ImageLi
   };
 }
 
-/** A Buffer view of the caller's bytes, without copying. */
+/**
+ * A Buffer view of the caller's bytes, without copying.
+ * @throws InvalidParameterError when `bytes` is not a Buffer or Uint8Array.
+ */
 export function asBuffer(bytes: unknown): Buffer {
   if (Buffer.isBuffer(bytes)) return bytes;
   if (bytes instanceof Uint8Array) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -176,10 +181,17 @@ export async function inspect(input: Uint8Array, limitsInput: ImageLimits | unde
     orientation = validOrientation(metadata.orientation);
     width = metadata.autoOrient?.width ?? metadata.width;
     height = metadata.autoOrient?.height ?? metadata.height;
-    hasAlpha = format === 'gif' ? gifFirstFrameHasTransparency(bytes) : metadata.hasAlpha;
+    hasAlpha = metadata.hasAlpha;
     colorSpace = metadata.space;
     exif = metadata.exif;
-    if (verifyPixels) await verifyDecodes(source, metadata.width);
+    if (format === 'gif') {
+      // libvips decodes every GIF as RGBA, so metadata always says "alpha"; and writers (cgif
+      // included) flag a transparent index on frames that use none. Only the pixels can tell.
+      // Decoding them all also verifies the GIF, so there is no separate check.
+      hasAlpha = !(await gifIsOpaque(source));
+    } else if (verifyPixels) {
+      await verifyDecodes(source, metadata.width);
+    }
   }
 
   const details = FORMAT_DETAILS[format];
@@ -197,6 +209,14 @@ export async function inspect(input: Uint8Array, limitsInput: ImageLimits | unde
     ...readCaptureDetails(exif),
   };
   return { info, source };
+}
+
+async function gifIsOpaque(source: DecodeSource): Promise<boolean> {
+  try {
+    return (await openPipeline(source).stats()).isOpaque;
+  } catch (error) {
+    throw decodeFailure(source.format, error);
+  }
 }
 
 /**

@@ -109,8 +109,8 @@ export function intermediateSize(width: number, height: number, specs: readonly 
 async function decodeIntermediate(source: DecodeSource, info: ImageInfo, specs: readonly VariantSpec[]) {
   const target = intermediateSize(info.width, info.height, specs);
   let pipeline = openPipeline(source).autoOrient();
-  // libvips decodes every GIF as RGBA; an image without transparency should not carry (and
-  // a WebP copy should not encode) an all-opaque alpha channel.
+  // libvips decodes every GIF as RGBA: dropping an alpha channel the image does not use makes
+  // the intermediate a quarter smaller and spares the resizes premultiplying it.
   if (!info.hasAlpha) pipeline = pipeline.removeAlpha();
   if (target.width !== info.width || target.height !== info.height) {
     pipeline = pipeline.resize({ width: target.width, height: target.height, fit: 'fill' });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -180,7 +180,9 @@ export class StackSupervisor {
     try {
       spec.prepare();
     } catch (error) {
-      throw new ServiceStartError(spec.name, `${spec.name} could not be prepared: ${(error as Error).message}`, file);
+      // Kept in the service's log like any start-up failure, so the user looks in one place.
+      appendFileSync(file, `${(error as Error).message}\n`);
+      throw new ServiceStartError(spec.name, `${spec.name} could not be prepared`, file, tail(file));
     }
     this.log(`starting ${spec.name} on ${spec.endpoint} (log: ${file})`);
     const fd = openSync(file, 'a');

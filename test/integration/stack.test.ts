@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, symlinkSync, mkdirSync, existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -19,6 +19,26 @@ import { projectRoot } from '../../local/stack/paths';
 
 let config: Config;
 let clients: AwsClients;
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<Server>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
 
 /**
  * An environment for a second, separate stack: its own folder and ports where nothing listens
@@ -181,6 +201,36 @@ describe('the supervisor', () => {
       expect(existsSync(join(dir, 'run')) ? readdirSync(join(dir, 'run')) : []).toEqual([]);
       expect(existsSync(join(dir, 'kafka', 'lib'))).toBe(false);
     });
+  });
+});
+
+describe('a server that fails to start', () => {
+  it('reports its log path and last lines, and leaves nothing it started running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-fail-'));
+    try {
+      // Reuse the installed servers (no download) through links to the main stack folder.
+      const installed = loadConfig().local.dataDir;
+      const main = join(projectRoot(), installed);
+      mkdirSync(join(dir, 'kafka'));
+      mkdirSync(join(dir, 'dynamodb'));
+      symlinkSync(join(main, 'kafka', 'lib'), join(dir, 'kafka', 'lib'));
+      symlinkSync(join(main, 'dynamodb', 'lib'), join(dir, 'dynamodb', 'lib'));
+      symlinkSync(join(main, 'moto-venv'), join(dir, 'moto-venv'));
+      const [kafkaPort, dynamoPort, motoPort] = await freePorts(3);
+      // Broker and controller on one port: Kafka refuses this configuration and exits.
+      const supervisor = new StackSupervisor(
+        loadConfig(isolatedStackEnv({ INGEST_LOCAL_DIR: dir, KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(kafkaPort), DYNAMODB_PORT: String(dynamoPort), MOTO_PORT: String(motoPort) })),
+      );
+      const failure = (await supervisor.up().catch((error: unknown) => error)) as ServiceStartError;
+      expect(failure).toBeInstanceOf(ServiceStartError);
+      expect(failure.service).toBe('kafka');
+      expect(failure.logFile).toBe(join(dir, 'logs', 'kafka.log'));
+      expect(failure.logTail?.length).toBeGreaterThan(0);
+      expect(readdirSync(join(dir, 'run'))).toEqual([]);
+      for (const port of [dynamoPort, motoPort]) expect(await portAnswers(port as number)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -45,7 +45,8 @@ describe('inspectImage: accepted formats, detected from content', () => {
   const cases: Array<[string, () => Promise<Buffer> | Buffer, Partial<ImageInfo>]> = [
     ['JPEG', () => makeJpeg({ width: 321, height: 123 }), { format: 'jpeg', width: 321, height: 123, hasAlpha: false, contentType: 'image/jpeg', extension: 'jpg' }],
     ['PNG with alpha', () => makePngWithAlpha({ width: 99, height: 77 }), { format: 'png', width: 99, height: 77, hasAlpha: true, contentType: 'image/png' }],
-    ['GIF (animated; first frame)', () => makeAnimatedGif({ width: 64, height: 48 }), { format: 'gif', width: 64, height: 48, contentType: 'image/gif' }],
+    ['GIF (animated; first frame)', () => makeAnimatedGif({ width: 64, height: 48 }), { format: 'gif', width: 64, height: 48, hasAlpha: false, contentType: 'image/gif' }],
+    ['GIF with transparency', async () => sharp(await makePngWithAlpha({ width: 30, height: 20 })).gif().toBuffer(), { format: 'gif', width: 30, height: 20, hasAlpha: true }],
     ['WebP', () => makeWebp({ width: 200, height: 150 }), { format: 'webp', width: 200, height: 150, contentType: 'image/webp' }],
     ['TIFF', () => makeTiff({ width: 120, height: 90 }), { format: 'tiff', width: 120, height: 90, contentType: 'image/tiff' }],
     ['AVIF', () => makeAvif({ width: 96, height: 64 }), { format: 'avif', width: 96, height: 64, contentType: 'image/avif', extension: 'avif' }],
@@ -145,8 +146,9 @@ describe('inspectImage: refused inputs', () => {
     const rssGrowth = process.memoryUsage().rss - rssBefore;
     expect(error).toBeInstanceOf(TooManyPixelsError);
     expect(error.message).toMatch(/20000×20000 = 400000000 pixels; the limit is 100000000/);
-    // Decoding 400 megapixels would take seconds and at least 400 MB (1 byte per pixel).
-    expect(elapsedMs).toBeLessThan(500);
+    // Decoding 400 megapixels would take seconds and at least 400 MB (1 byte per pixel); the
+    // header read takes a few milliseconds, so the bound leaves room for a busy machine.
+    expect(elapsedMs).toBeLessThan(1000);
     expect(rssGrowth).toBeLessThan(64 * 1024 * 1024);
   });
 
