@@ -15,7 +15,8 @@ import { loadConfig, localStackEnvironment, type Config } from '../../core/confi
 import { createAwsClients, destroyAwsClients, type AwsClients } from '../../core/adapters/aws-clients';
 import { findCustomerForKey, parseApiKeySecret } from '../../core/auth/api-keys';
 import { ServiceStartError, StackSupervisor, stackStatus, stackUp } from '../../local/stack';
-import { projectRoot } from '../../local/stack/paths';
+import { projectRoot, stackPaths } from '../../local/stack/paths';
+import { installStack } from '../../local/stack/install';
 
 let config: Config;
 let clients: AwsClients;
@@ -208,9 +209,11 @@ describe('a server that fails to start', () => {
   it('reports its log path and last lines, and leaves nothing it started running', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-fail-'));
     try {
-      // Reuse the installed servers (no download) through links to the main stack folder.
-      const installed = loadConfig().local.dataDir;
-      const main = join(projectRoot(), installed);
+      // Reuse the installed servers through links to the main stack folder (installed here if
+      // the running stack came from elsewhere, e.g. docker compose or another checkout).
+      const mainPaths = stackPaths(loadConfig());
+      await installStack(mainPaths, () => undefined);
+      const main = mainPaths.base;
       mkdirSync(join(dir, 'kafka'));
       mkdirSync(join(dir, 'dynamodb'));
       symlinkSync(join(main, 'kafka', 'lib'), join(dir, 'kafka', 'lib'));

@@ -1,0 +1,18 @@
+/**
+ * The Lambda entry point for the MSK event source mapping (`ReportBatchItemFailures` on).
+ * Dependencies are built once per container, at cold start, from the environment; a bad
+ * setting fails the init with the variable's name rather than the first batch.
+ */
+import { createPipelineRuntime, loadConfig } from '../core';
+import { createMskHandler, createStreamConsumer } from './consumer';
+import type { MskHandlerFunction } from './msk-event';
+
+const consumer = createStreamConsumer(createPipelineRuntime(loadConfig(), 'stream-consumer'));
+
+/**
+ * Handles one MSK batch; resolves with `{ batchItemFailures }` naming, per partition, the
+ * first record that must be delivered again (none when the whole batch is done).
+ *
+ * @throws InvalidParameterError when the event is not an MSK event; Lambda retries the batch.
+ */
+export const handler: MskHandlerFunction = createMskHandler(consumer);

@@ -1,0 +1,186 @@
+/**
+ * The stream path's use case: a batch of Kafka records in, one outcome per record out.
+ * Decode → resolve the image (inline, allowed S3 object, safe HTTPS fetch) → the shared
+ * pipeline. Poison goes to the dead-letter topic; dependency failures are handed back for
+ * redelivery; a bad image is a FAILED record, which is a normal outcome.
+ */
+import type { PipelineRuntime } from '../core';
+import {
+  DependencyError,
+  ERROR_CODES,
+  ForbiddenSourceError,
+  IdempotencyConflictError,
+  IMAGE_REJECTION_CODES,
+  PipelineError,
+  SchemaDecodeError,
+  invalidParameterError,
+} from '../core/errors';
+import type { IngestRequest } from '../core/pipeline';
+import { ImageEventCodec, type ImageEvent } from '../schemas';
+import { fetchImage } from './fetch';
+import type { RecordOutcome, RecordResult } from './batch-failures';
+import type { DeadLetterSink } from './dead-letter';
+import { topicPartitionKey, type DeliveredRecord } from './msk-event';
+
+/** Dead-letter reason and code for an error we did not expect: a bug, never retried. */
+export const UNEXPECTED_ERROR = { reason: 'processing-error', code: 'INTERNAL_ERROR' } as const;
+
+/** What {@link StreamBatchProcessor} needs. */
+export interface StreamBatchProcessorDependencies {
+  runtime: Pick<PipelineRuntime, 'config' | 'pipeline' | 'blobs' | 'telemetry'>;
+  deadLetters: DeadLetterSink;
+  /**
+   * Decodes record values; give one with a registry holding further writer versions to accept them.
+   * @default new ImageEventCodec()
+   */
+  codec?: ImageEventCodec;
+  /**
+   * Downloads URL sources.
+   * @default fetchImage
+   */
+  fetch?: typeof fetchImage;
+}
+
+/** The image bytes of an event, or why they could not be had. */
+type ResolvedImage = { bytes: Buffer } | { unavailable: PipelineError };
+
+/**
+ * Processes batches of delivered Kafka records with bounded concurrency
+ * (`config.stream.recordConcurrency`), so one slow download does not hold up the rest.
+ *
+ * @example
+ * const processor = new StreamBatchProcessor({ runtime, deadLetters });
+ * const results = await processor.process(parseMskEvent(event));
+ * return batchItemFailures(results);
+ */
+export class StreamBatchProcessor {
+  private readonly codec: ImageEventCodec;
+  private readonly fetch: typeof fetchImage;
+
+  constructor(private readonly deps: StreamBatchProcessorDependencies) {
+    this.codec = deps.codec ?? new ImageEventCodec();
+    this.fetch = deps.fetch ?? fetchImage;
+  }
+
+  /**
+   * One result per record, in the order given. Once a record of a partition needs
+   * redelivery, later records of that partition are not started (they will be delivered
+   * again anyway); ones already running finish, which is safe because ingestion is idempotent.
+   */
+  async process(records: readonly DeliveredRecord[]): Promise<RecordResult[]> {
+    const results: RecordResult[] = records.map((r) => ({ position: { topic: r.topic, partition: r.partition, offset: r.offset }, outcome: { kind: 'skipped' } }));
+    const firstRetry = new Map<string, number>();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < records.length) {
+        const index = next++;
+        const record = records[index] as DeliveredRecord;
+        const key = topicPartitionKey(record.topic, record.partition);
+        const blockedAt = firstRetry.get(key);
+        if (blockedAt !== undefined && blockedAt < record.offset) continue;
+        const outcome = await this.processRecord(record);
+        (results[index] as RecordResult).outcome = outcome;
+        if (outcome.kind === 'retry') {
+          const current = firstRetry.get(key);
+          if (current === undefined || record.offset < current) firstRetry.set(key, record.offset);
+        }
+      }
+    };
+    const workers = Math.max(1, Math.min(this.deps.runtime.config.stream.recordConcurrency, records.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    return results;
+  }
+
+  /** One record's outcome; never throws. */
+  async processRecord(record: DeliveredRecord): Promise<RecordOutcome> {
+    const where = { topic: record.topic, partition: record.partition, offset: String(record.offset) };
+    const log = this.deps.runtime.telemetry.child(where);
+    try {
+      if (record.value === null) {
+        return await this.deadLetter(record, 'empty-value', ERROR_CODES.schemaDecode, 'the record has no value');
+      }
+      let event: ImageEvent;
+      try {
+        event = this.codec.decode(record.value);
+      } catch (error) {
+        if (error instanceof SchemaDecodeError) return await this.deadLetter(record, error.reason, error.code, error.message);
+        throw error;
+      }
+      return await this.ingest(record, event);
+    } catch (error) {
+      if (error instanceof PipelineError && error.retriable) {
+        log.warn('record will be delivered again', { errorCode: error.code, error: error.message });
+        return { kind: 'retry', error };
+      }
+      try {
+        if (error instanceof IdempotencyConflictError) return await this.deadLetter(record, 'idempotency-conflict', error.code, error.message);
+        if (error instanceof PipelineError) return await this.deadLetter(record, 'rejected', error.code, error.message);
+        // A bug: retrying cannot help and would block the partition; the letter keeps the event for a replay.
+        log.error('unexpected error while processing a record', { error: (error as Error)?.stack ?? String(error) });
+        return await this.deadLetter(record, UNEXPECTED_ERROR.reason, UNEXPECTED_ERROR.code, (error as Error)?.message ?? String(error));
+      } catch (deadLetterError) {
+        log.warn('dead-lettering failed; record will be delivered again', { error: (deadLetterError as Error).message });
+        return { kind: 'retry', error: deadLetterError as Error };
+      }
+    }
+  }
+
+  private async deadLetter(record: DeliveredRecord, reason: string, code: string, message: string): Promise<RecordOutcome> {
+    await this.deps.deadLetters.send({ record, reason, code, message });
+    this.deps.runtime.telemetry.warn('record dead-lettered', { topic: record.topic, partition: record.partition, offset: record.offset, reason, errorCode: code });
+    return { kind: 'dead-lettered', reason, code };
+  }
+
+  private async ingest(record: DeliveredRecord, event: ImageEvent): Promise<RecordOutcome> {
+    const { pipeline } = this.deps.runtime;
+    const request: Omit<IngestRequest, 'bytes'> = {
+      imageId: event.eventId,
+      source: 'kafka',
+      customerId: event.customerId,
+      requestKey: event.eventId,
+      fileName: event.fileName,
+      attributes: event.attributes,
+      correlation: { eventId: event.eventId, topic: record.topic, partition: record.partition, offset: String(record.offset) },
+    };
+    const image = await this.resolveImageSource(event);
+    const result = 'bytes' in image ? await pipeline.ingest({ ...request, bytes: image.bytes }) : await pipeline.recordUnavailable(request, image.unavailable);
+    return { kind: 'ingested', imageId: result.record.imageId, status: result.record.status, duplicate: result.duplicate };
+  }
+
+  /**
+   * The event's image bytes. A source that is forbidden, missing, too large or failing is an
+   * `unavailable` result (the event becomes FAILED); a dependency failure throws.
+   */
+  private async resolveImageSource(event: ImageEvent): Promise<ResolvedImage> {
+    const { config, blobs } = this.deps.runtime;
+    const context = { eventId: event.eventId, imageId: event.eventId };
+    const image = event.image;
+    try {
+      switch (image.kind) {
+        case 'inline':
+          return { bytes: image.data };
+        case 's3':
+          if (!config.allowedSourceBuckets.includes(image.bucket)) {
+            return {
+              unavailable: new ForbiddenSourceError(`s3://${image.bucket} is not an allowed source bucket (allowed: ${config.allowedSourceBuckets.join(', ')})`, { context }),
+            };
+          }
+          return { bytes: await blobs.get({ bucket: image.bucket, key: image.key }, config.limits.maxImageBytes) };
+        case 'url': {
+          const fetched = await this.fetch(image.url, {
+            allowLoopback: config.fetch.allowLoopback,
+            timeoutMs: config.fetch.timeoutMs,
+            maxBytes: config.limits.maxImageBytes,
+            context,
+          });
+          return { bytes: fetched.bytes };
+        }
+        default:
+          throw invalidParameterError('event.image.kind', 'inline, s3 or url', (image as { kind: unknown }).kind);
+      }
+    } catch (error) {
+      if (error instanceof PipelineError && IMAGE_REJECTION_CODES.has(error.code) && !(error instanceof DependencyError)) return { unavailable: error };
+      throw error;
+    }
+  }
+}

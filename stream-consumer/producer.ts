@@ -1,0 +1,172 @@
+/**
+ * Publishing image events the way the consumer expects them: Avro single-object values keyed
+ * by eventId, an idempotent producer with `acks=all`, and the claim-check pattern for images
+ * too large for a Kafka message (bytes to S3, a reference on the topic).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Config } from '../core/config';
+import { ConfigError, invalidParameterError } from '../core/errors';
+import type { BlobStore, ObjectLocation, SecretStore } from '../core/ports';
+import { ImageEventCodec, type ImageEvent, type ImageSource } from '../schemas';
+import { createKafkaClient, type KafkaClientOptions } from './kafka-client';
+
+/** Key prefix of claim-check objects in the raw bucket. */
+export const CLAIM_CHECK_PREFIX = 'claims/';
+
+/** Bytes kept free below `config.kafka.maxMessageBytes` for the record and batch framing. */
+export const DEFAULT_MESSAGE_OVERHEAD_BYTES = 1024;
+
+/** The image of an event to publish: bytes (inline or claim check, decided by size), a URL, or an S3 object. */
+export type PublishImage = { kind: 'bytes'; data: Buffer } | { kind: 'url'; url: string } | { kind: 's3'; bucket: string; key: string; versionId?: string };
+
+/** One event to publish. */
+export interface PublishImageInput {
+  /** @default a random UUID */
+  eventId?: string;
+  customerId: string;
+  image: PublishImage;
+  fileName?: string;
+  contentType?: string;
+  /** @default {} */
+  attributes?: Record<string, string>;
+  /** @default now */
+  occurredAt?: Date;
+}
+
+/** Where an event landed. */
+export interface PublishResult {
+  eventId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Size of the Kafka value. */
+  messageBytes: number;
+  /** Set when the bytes went to S3 and the event carries a reference. */
+  claimCheck?: ObjectLocation;
+}
+
+/** Options of {@link ImageEventPublisher}. */
+export interface ImageEventPublisherOptions {
+  config: Pick<Config, 'kafka' | 'rawBucket' | 'allowedSourceBuckets'>;
+  /** A connected kafkajs producer, created with `idempotent: true`. */
+  producer: Producer;
+  /** Where claim-check objects are written. */
+  blobs: BlobStore;
+  /** @default config.kafka.imageTopic */
+  topic?: string;
+  /**
+   * Encoder; give one to write another registered schema version.
+   * @default new ImageEventCodec()
+   */
+  codec?: ImageEventCodec;
+  /** @default DEFAULT_MESSAGE_OVERHEAD_BYTES */
+  overheadBytes?: number;
+}
+
+/** Options of {@link ImageEventPublisher.connect}. */
+export interface ConnectPublisherOptions extends Omit<ImageEventPublisherOptions, 'producer' | 'config'> {
+  config: Config;
+  /** Reads the SASL/SCRAM secret when `config.kafkaSecretId` is set. */
+  secrets: SecretStore;
+  /** @default a client from createKafkaClient(config, secrets, kafkaOptions) */
+  kafka?: Kafka;
+  /** @default {} */
+  kafkaOptions?: KafkaClientOptions;
+}
+
+/**
+ * Publishes image events to the image topic.
+ *
+ * @example
+ * const publisher = await ImageEventPublisher.connect({ config, blobs: runtime.blobs, secrets: runtime.secrets });
+ * const { eventId } = await publisher.publish({ customerId: 'c-1', image: { kind: 'bytes', data: jpeg } });
+ * await publisher.disconnect();
+ */
+export class ImageEventPublisher {
+  private readonly codec: ImageEventCodec;
+  private readonly topic: string;
+  private readonly overheadBytes: number;
+
+  /** @throws ConfigError when the claim-check bucket (`rawBucket`) is not an allowed source bucket. */
+  constructor(private readonly options: ImageEventPublisherOptions) {
+    const { config } = options;
+    if (!config.allowedSourceBuckets.includes(config.rawBucket)) {
+      throw new ConfigError(`claim checks go to ${config.rawBucket}, which is not in ALLOWED_SOURCE_BUCKETS (${config.allowedSourceBuckets.join(', ')}); consumers would refuse them`);
+    }
+    this.codec = options.codec ?? new ImageEventCodec();
+    this.topic = options.topic ?? config.kafka.imageTopic;
+    this.overheadBytes = options.overheadBytes ?? DEFAULT_MESSAGE_OVERHEAD_BYTES;
+  }
+
+  /**
+   * Connects an idempotent producer (`maxInFlightRequests: 1`, so ordering survives retries).
+   *
+   * @throws ConfigError when no brokers are configured.
+   * @throws KafkaJSError when the brokers cannot be reached.
+   */
+  static async connect(options: ConnectPublisherOptions): Promise<ImageEventPublisher> {
+    const kafka = options.kafka ?? (await createKafkaClient(options.config, options.secrets, { clientId: `${options.config.kafka.clientId}-publisher`, ...options.kafkaOptions }));
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      return new ImageEventPublisher({ ...options, producer });
+    } catch (error) {
+      await producer.disconnect();
+      throw error;
+    }
+  }
+
+  /** The largest Kafka value this publisher sends inline. */
+  get maxInlineMessageBytes(): number {
+    return this.options.config.kafka.maxMessageBytes - this.overheadBytes;
+  }
+
+  /**
+   * Publishes one event, waiting for every in-sync replica (`acks=all`). Bytes whose encoded
+   * event would not fit are stored under `claims/<eventId>` in the raw bucket first.
+   *
+   * @throws InvalidParameterError naming the first invalid property.
+   * @throws DependencyError when the claim-check upload fails; KafkaJSError when the send fails.
+   */
+  async publish(input: PublishImageInput): Promise<PublishResult> {
+    const eventId = input.eventId ?? randomUUID();
+    const base: Omit<ImageEvent, 'image'> = {
+      eventId,
+      occurredAt: input.occurredAt ?? new Date(),
+      customerId: input.customerId,
+      attributes: input.attributes ?? {},
+    };
+    if (input.fileName !== undefined) base.fileName = input.fileName;
+    if (input.contentType !== undefined) base.contentType = input.contentType;
+
+    let claimCheck: ObjectLocation | undefined;
+    let value: Buffer;
+    if (input.image?.kind === 'bytes') {
+      if (!Buffer.isBuffer(input.image.data)) throw invalidParameterError('image.data', 'Buffer', input.image.data);
+      value = this.codec.encode({ ...base, image: { kind: 'inline', data: input.image.data } });
+      if (value.length > this.maxInlineMessageBytes) {
+        claimCheck = { bucket: this.options.config.rawBucket, key: `${CLAIM_CHECK_PREFIX}${eventId}` };
+        await this.options.blobs.put(claimCheck, input.image.data, { contentType: input.contentType ?? 'application/octet-stream', metadata: { 'event-id': eventId } });
+        value = this.codec.encode({ ...base, image: { kind: 's3', bucket: claimCheck.bucket, key: claimCheck.key } });
+      }
+    } else {
+      value = this.codec.encode({ ...base, image: input.image as ImageSource });
+    }
+
+    const [metadata] = await this.options.producer.send({ topic: this.topic, acks: -1, messages: [{ key: eventId, value }] });
+    return {
+      eventId: eventId.toLowerCase(),
+      topic: this.topic,
+      partition: metadata?.partition ?? -1,
+      offset: metadata?.baseOffset ?? '-1',
+      messageBytes: value.length,
+      claimCheck,
+    };
+  }
+
+  /** Disconnects the producer. */
+  async disconnect(): Promise<void> {
+    await this.options.producer.disconnect();
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The batch use case's own logic — concurrency, per-partition ordering of failures, routing of
+ * outcomes — with in-memory ports. The real pipeline, Kafka and AWS stand-ins are exercised by
+ * test/integration/stream-consumer.test.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { createTelemetry, loadConfig, type PipelineRuntime } from '../../../core';
+import { DependencyError, ForbiddenSourceError, IdempotencyConflictError, SourceNotFoundError } from '../../../core/errors';
+import type { IngestRequest, IngestResult } from '../../../core/pipeline';
+import type { BlobStore, ImageRecord } from '../../../core/ports';
+import { encodeImageEvent, type ImageEvent } from '../../../schemas';
+import { StreamBatchProcessor, batchItemFailures, deadLetterMessage, DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterSink, type DeliveredRecord } from '../../../stream-consumer';
+
+const config = loadConfig({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1', RECORD_CONCURRENCY: '3', LOG_LEVEL: 'SILENT' });
+
+function record(partition: number, offset: number, value: Buffer | null): DeliveredRecord {
+  return { topic: 'images', partition, offset, timestamp: 1_700_000_000_000 + offset, key: null, value, headers: {} };
+}
+
+function event(image: ImageEvent['image'], overrides: Partial<ImageEvent> = {}): ImageEvent {
+  return { eventId: randomUUID(), occurredAt: new Date(), customerId: 'c-unit', attributes: {}, image, ...overrides };
+}
+
+const inline = (marker: string): ImageEvent['image'] => ({ kind: 'inline', data: Buffer.from(marker) });
+
+/** A pipeline whose behaviour per image is chosen by the inline bytes' text. */
+class ScriptedPipeline {
+  inFlight = 0;
+  maxInFlight = 0;
+  readonly started: string[] = [];
+  readonly unavailable: { imageId: string; code: string }[] = [];
+
+  async ingest(request: IngestRequest): Promise<IngestResult> {
+    const script = request.bytes.toString();
+    this.started.push(script);
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, script.startsWith('slow') ? 150 : 5));
+      if (script.startsWith('dependency')) throw new DependencyError('DynamoDB', 'PutItem failed: ServiceUnavailable');
+      if (script.startsWith('conflict')) throw new IdempotencyConflictError('exists with other bytes');
+      if (script.startsWith('bug')) throw new TypeError("Cannot read properties of undefined (reading 'x')");
+      return { record: { imageId: request.imageId, status: script.startsWith('bad') ? 'FAILED' : 'PROCESSED' } as ImageRecord, duplicate: false };
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  async recordUnavailable(request: Omit<IngestRequest, 'bytes'>, error: { code: string }): Promise<IngestResult> {
+    this.unavailable.push({ imageId: request.imageId, code: error.code });
+    return { record: { imageId: request.imageId, status: 'FAILED' } as ImageRecord, duplicate: false };
+  }
+}
+
+class MemoryDeadLetters implements DeadLetterSink {
+  readonly letters: DeadLetter[] = [];
+  failing = false;
+  async send(letter: DeadLetter): Promise<void> {
+    if (this.failing) throw new DependencyError('Kafka', 'broker unavailable');
+    this.letters.push(letter);
+  }
+  async close(): Promise<void> {}
+}
+
+function processorWith(blobs: Partial<BlobStore> = {}): { processor: StreamBatchProcessor; pipeline: ScriptedPipeline; deadLetters: MemoryDeadLetters } {
+  const pipeline = new ScriptedPipeline();
+  const deadLetters = new MemoryDeadLetters();
+  const runtime = {
+    config,
+    pipeline: pipeline as unknown as PipelineRuntime['pipeline'],
+    blobs: blobs as BlobStore,
+    telemetry: createTelemetry({ serviceName: 'unit', logLevel: 'SILENT' }),
+  };
+  return { processor: new StreamBatchProcessor({ runtime, deadLetters }), pipeline, deadLetters };
+}
+
+describe('StreamBatchProcessor', () => {
+  it('runs records concurrently up to recordConcurrency, so one slow record does not serialise the batch', async () => {
+    const { processor, pipeline } = processorWith();
+    const records = ['slow-0', 'a', 'b', 'c', 'd', 'e'].map((m, i) => record(i % 2, i, encodeImageEvent(event(inline(m)))));
+
+    const started = performance.now();
+    const results = await processor.process(records);
+    const elapsed = performance.now() - started;
+
+    expect(results.every((r) => r.outcome.kind === 'ingested')).toBe(true);
+    expect(pipeline.maxInFlight).toBe(config.stream.recordConcurrency);
+    expect(elapsed).toBeLessThan(150 + 5 * 6);
+  });
+
+  it('after a dependency failure, does not start later records of that partition and reports the failure first', async () => {
+    const { processor, pipeline } = processorWith();
+    const records = [
+      // Three workers: 10 is still running and 12 is done when 11 fails, so 13 comes after the failure.
+      record(0, 10, encodeImageEvent(event(inline('slow-10')))),
+      record(0, 11, encodeImageEvent(event(inline('dependency-11')))),
+      record(0, 12, encodeImageEvent(event(inline('ok-12')))),
+      record(0, 13, encodeImageEvent(event(inline('ok-13')))),
+      record(1, 20, encodeImageEvent(event(inline('ok-20')))),
+      record(1, 21, encodeImageEvent(event(inline('ok-21')))),
+    ];
+
+    const results = await processor.process(records);
+
+    expect(results.map((r) => `${r.position.offset}:${r.outcome.kind}`)).toEqual(['10:ingested', '11:retry', '12:ingested', '13:skipped', '20:ingested', '21:ingested']);
+    expect(pipeline.started).not.toContain('ok-13');
+    expect(batchItemFailures(results)).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'images-0', offset: 11 } }] });
+  });
+
+  it('dead-letters undecodable values, tombstones, id conflicts and bugs with their reasons, and goes on', async () => {
+    const { processor, deadLetters } = processorWith();
+    const records = [
+      record(0, 1, Buffer.from('{"not":"avro"}')),
+      record(0, 2, null),
+      record(0, 3, encodeImageEvent(event(inline('conflict')))),
+      record(0, 4, encodeImageEvent(event(inline('bug')))),
+      record(0, 5, encodeImageEvent(event(inline('ok')))),
+    ];
+
+    const results = await processor.process(records);
+
+    expect(results.map((r) => r.outcome.kind)).toEqual(['dead-lettered', 'dead-lettered', 'dead-lettered', 'dead-lettered', 'ingested']);
+    expect(deadLetters.letters.map((l) => [l.record.offset, l.reason, l.code])).toEqual([
+      [1, 'bad-magic', 'SCHEMA_DECODE'],
+      [2, 'empty-value', 'SCHEMA_DECODE'],
+      [3, 'idempotency-conflict', 'IDEMPOTENCY_CONFLICT'],
+      [4, 'processing-error', 'INTERNAL_ERROR'],
+    ]);
+    expect(batchItemFailures(results).batchItemFailures).toEqual([]);
+  });
+
+  it('does not skip a poison record whose dead letter could not be written', async () => {
+    const { processor, deadLetters } = processorWith();
+    deadLetters.failing = true;
+
+    const results = await processor.process([record(3, 7, Buffer.from([0xc3, 0x01, 1, 2])), record(3, 8, encodeImageEvent(event(inline('ok'))))]);
+
+    // The record behind it may already have run concurrently (ingestion is idempotent); what
+    // matters is that the partition resumes at the poison record.
+    expect(results[0]?.outcome.kind).toBe('retry');
+    expect(batchItemFailures(results).batchItemFailures).toEqual([{ itemIdentifier: { partition: 'images-3', offset: 7 } }]);
+  });
+
+  it('records a FAILED image for an S3 reference outside the allowed buckets or missing, without reading it', async () => {
+    const gets: string[] = [];
+    const { processor, pipeline } = processorWith({
+      get: async (location) => {
+        gets.push(`${location.bucket}/${location.key}`);
+        throw new SourceNotFoundError(`s3://${location.bucket}/${location.key} does not exist`);
+      },
+    });
+    const forbidden = event({ kind: 's3', bucket: 'someone-elses-bucket', key: 'a.jpg' });
+    const missing = event({ kind: 's3', bucket: config.rawBucket, key: 'missing.jpg' });
+
+    await processor.process([record(0, 1, encodeImageEvent(forbidden)), record(0, 2, encodeImageEvent(missing))]);
+
+    expect(pipeline.unavailable).toEqual([
+      { imageId: forbidden.eventId, code: new ForbiddenSourceError('x').code },
+      { imageId: missing.eventId, code: 'SOURCE_NOT_FOUND' },
+    ]);
+    expect(gets).toEqual([`${config.rawBucket}/missing.jpg`]);
+  });
+
+  it('hands an S3 dependency failure back for redelivery instead of recording a failure', async () => {
+    const { processor, pipeline } = processorWith({ get: async () => Promise.reject(new DependencyError('S3', 'GetObject failed: SlowDown')) });
+
+    const results = await processor.process([record(0, 1, encodeImageEvent(event({ kind: 's3', bucket: config.rawBucket, key: 'k' })))]);
+
+    expect(results[0]?.outcome.kind).toBe('retry');
+    expect(pipeline.unavailable).toEqual([]);
+  });
+});
+
+describe('deadLetterMessage', () => {
+  it('keeps key, value and headers, and adds the reason and origin', () => {
+    const value = Buffer.from([0xc3, 0x01, 0xde, 0xad]);
+    const letter: DeadLetter = {
+      record: { topic: 'images', partition: 2, offset: 99, timestamp: 1_700_000_000_123, key: Buffer.from('k'), value, headers: { trace: Buffer.from('t-1') } },
+      reason: 'unknown-fingerprint',
+      code: 'UNKNOWN_SCHEMA',
+      message: 'x'.repeat(600),
+    };
+
+    const message = deadLetterMessage(letter, new Date('2024-01-02T03:04:05.000Z'));
+
+    expect(message.value).toBe(value);
+    expect(message.key).toEqual(Buffer.from('k'));
+    expect(message.headers).toMatchObject({
+      trace: Buffer.from('t-1'),
+      [DEAD_LETTER_HEADERS.reason]: 'unknown-fingerprint',
+      [DEAD_LETTER_HEADERS.errorCode]: 'UNKNOWN_SCHEMA',
+      [DEAD_LETTER_HEADERS.originalTopic]: 'images',
+      [DEAD_LETTER_HEADERS.originalPartition]: '2',
+      [DEAD_LETTER_HEADERS.originalOffset]: '99',
+      [DEAD_LETTER_HEADERS.originalTimestamp]: '1700000000123',
+      [DEAD_LETTER_HEADERS.failedAt]: '2024-01-02T03:04:05.000Z',
+    });
+    expect(String(message.headers?.[DEAD_LETTER_HEADERS.errorMessage]).length).toBe(501);
+  });
+});
