@@ -14,6 +14,9 @@ import { createMskHandler, createStreamConsumer, type StreamConsumerOptions } fr
 import { createKafkaClient, type KafkaClientOptions } from './kafka-client';
 import { buildMskEvent, topicPartitionKey, type MskHandlerFunction } from './msk-event';
 
+
+/** Bytes fetched per partition and request: about one ESM batch (6 MB invocation payload). */
+const FETCH_BYTES_PER_PARTITION = 6 * 1024 * 1024;
 /** Options of {@link createStreamRunner}. */
 export interface StreamRunnerOptions {
   /** Brokers, batch size (`stream.batchSize`) and window (`stream.batchWindowMs`), names. */
@@ -103,6 +106,10 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
         groupId,
         // The fetch waits up to the batching window for data, like the ESM's MaximumBatchingWindow.
         maxWaitTimeInMs: Math.max(100, config.stream.batchWindowMs),
+        // kafkajs fetches 1 MiB per partition by default: with images inline that is one record
+        // per batch. The ESM's batches hold up to 6 MB, so fetch that much per partition.
+        maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
+        maxBytes: FETCH_BYTES_PER_PARTITION * config.kafka.partitions,
         allowAutoTopicCreation: false,
       });
 
@@ -172,7 +179,8 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
         });
         consumer.on(consumer.events.CRASH, (e) => log(`stream-runner consumer crashed (restart: ${String(e.payload.restart)}): ${e.payload.error.message}`));
         consumer.on(consumer.events.REBALANCING, () => log(`stream-runner group ${groupId} is rebalancing; in-flight work stops at the last committed record`));
-        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+        // Like MSK, which runs one invocation per partition at a time, partitions proceed in parallel.
+        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch, partitionsConsumedConcurrently: config.kafka.partitions });
         await joined;
       } catch (error) {
         await consumer.disconnect().catch(() => undefined);

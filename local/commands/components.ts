@@ -1,5 +1,6 @@
 import { createPipelineRuntime, type Config } from '../../core';
 import { IngestApi, UploadProcessor } from '../../ingest-api';
+import { createLocalStreamComponent } from '../../stream-consumer';
 import { startHttpAdapter } from '../http-adapter';
 import type { RuntimeComponent } from '../runtime';
 import { startUploadPoller } from '../upload-poller';
@@ -24,5 +25,6 @@ export function runtimeComponents(config: Config): RuntimeComponent[] {
         return { description: `S3 incoming/ uploads via SQS ${config.local.uploadQueue} (S3 -> Lambda stand-in)`, stop: poller.stop };
       },
     },
+    createLocalStreamComponent(config),
   ];
 }

@@ -1,5 +1,6 @@
 import type { Command } from '../cli';
 import { keysCommands } from './keys';
+import { publishCommands } from './publish';
 import { startCommand } from './start';
 import { uploadCommand } from './upload';
 
@@ -8,4 +9,5 @@ export const commands: Record<string, Command> = {
   start: startCommand,
   ...keysCommands,
   upload: uploadCommand,
+  ...publishCommands,
 };

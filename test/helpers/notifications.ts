@@ -1,28 +1,48 @@
+/**
+ * A private SQS queue subscribed to the pipeline's SNS topic with a filter on one customer, so
+ * a test sees exactly its own customer's notifications; plus a waiter for final records.
+ */
 import { randomUUID } from 'node:crypto';
 import { SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { AwsClients, Config } from '../../core';
+import type { AwsClients, Config, ImageRecord, MetadataStore } from '../../core';
 
-/** One notification as a subscriber receives it: the JSON body and the message attributes. */
+/** A notification as a subscriber receives it: the JSON body plus the SNS message attributes. */
 export interface ReceivedNotification {
-  body: Record<string, unknown> & { type: string; imageId: string; status: string };
+  type: 'image.processed' | 'image.failed';
+  imageId: string;
+  customerId: string;
+  source: string;
+  status: string;
+  error?: { code: string; message: string };
+  /** The SNS message attributes (`type`, `source`, `customerId`). */
   attributes: Record<string, string>;
 }
 
-/**
- * A queue of the test's own, subscribed to the pipeline's SNS topic with a filter on
- * `customerId`, so a test sees exactly its own customer's notifications.
- */
-export async function subscribeToNotifications(clients: AwsClients, config: Config, customerId: string): Promise<{
+/** A queue receiving only one customer's notifications. */
+export interface NotificationInbox {
+  customerId: string;
+  /** Everything received so far. */
+  readonly received: ReceivedNotification[];
   /**
-   * Polls until `done(all received so far)` is true or `timeoutMs` passed, then returns every
-   * notification received so far (the caller asserts on them).
+   * Receives until `count` notifications arrived, or `done(received)` holds, or `timeoutMs`
+   * passed; then returns everything received (the caller asserts on it).
    */
-  waitFor(done: (received: ReceivedNotification[]) => boolean, timeoutMs?: number): Promise<ReceivedNotification[]>;
-  dispose(): Promise<void>;
-}> {
-  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: `test-notifications-${randomUUID()}` }));
-  const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  waitFor(until: number | ((received: ReceivedNotification[]) => boolean), timeoutMs?: number): Promise<ReceivedNotification[]>;
+  /** Keeps receiving for `ms` more, to show that nothing further arrives. */
+  settle(ms: number): Promise<ReceivedNotification[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the queue and a subscription filtered on one customer: `{ customerId }` for a known
+ * customer (e.g. an API key's), or a prefix to make a fresh one.
+ */
+export async function openNotificationInbox(clients: AwsClients, config: Config, customer: string | { customerId: string }): Promise<NotificationInbox> {
+  const customerId = typeof customer === 'string' ? `${customer}-${randomUUID()}` : customer.customerId;
+  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: `test-inbox-${randomUUID()}` }));
+  const queueUrl = QueueUrl as string;
+  const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   const { SubscriptionArn } = await clients.sns.send(
     new SubscribeCommand({
       TopicArn: config.snsTopicArn,
@@ -32,27 +52,47 @@ export async function subscribeToNotifications(clients: AwsClients, config: Conf
     }),
   );
   const received: ReceivedNotification[] = [];
+  const receiveOnce = async (): Promise<void> => {
+    const result = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const messages = result.Messages ?? [];
+    for (const message of messages) {
+      const envelope = JSON.parse(message.Body ?? '{}') as { Message?: string; MessageAttributes?: Record<string, { Value: string }> };
+      received.push({
+        ...(JSON.parse(envelope.Message ?? '{}') as Omit<ReceivedNotification, 'attributes'>),
+        attributes: Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value])),
+      });
+    }
+    if (messages.length > 0) {
+      await clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
+    }
+  };
   return {
-    async waitFor(done, timeoutMs = 20_000) {
+    customerId,
+    received,
+    async waitFor(until, timeoutMs = 60_000) {
+      const done = typeof until === 'number' ? (all: ReceivedNotification[]) => all.length >= until : until;
       const deadline = Date.now() + timeoutMs;
-      while (!done(received) && Date.now() < deadline) {
-        const batch = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-        for (const message of batch.Messages ?? []) {
-          const envelope = JSON.parse(message.Body ?? '{}') as { Message: string; MessageAttributes?: Record<string, { Value: string }> };
-          received.push({
-            body: JSON.parse(envelope.Message) as ReceivedNotification['body'],
-            attributes: Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value])),
-          });
-        }
-        if (batch.Messages?.length) {
-          await clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: batch.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
-        }
-      }
+      while (!done(received) && Date.now() < deadline) await receiveOnce();
       return [...received];
     },
-    async dispose() {
-      await clients.sns.send(new UnsubscribeCommand({ SubscriptionArn }));
-      await clients.sqs.send(new DeleteQueueCommand({ QueueUrl }));
+    async settle(ms) {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline) await receiveOnce();
+      return [...received];
+    },
+    async close() {
+      await clients.sns.send(new UnsubscribeCommand({ SubscriptionArn })).catch(() => undefined);
+      await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
     },
   };
+}
+
+/** Polls the metadata store until the record is final and notified, or `timeoutMs` passes. */
+export async function waitForFinalRecord(metadata: MetadataStore, imageId: string, timeoutMs = 60_000): Promise<ImageRecord | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const record = await metadata.get(imageId, new Date());
+    if ((record !== undefined && record.status !== 'RECEIVED' && record.notifiedAt !== undefined) || Date.now() > deadline) return record;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

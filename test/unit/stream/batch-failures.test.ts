@@ -1,6 +1,6 @@
 import { batchItemFailures, chunkProgress, redeliveryDelayMs, resumeOffsets, type RecordOutcome, type RecordResult } from '../../../stream-consumer';
 import { DependencyError } from '../../../core/errors';
-import { mskEventOf } from './fixtures/msk-events';
+import { mskEventOf } from '../../helpers/msk-events';
 
 const ingested: RecordOutcome = { kind: 'ingested', imageId: 'i', status: 'PROCESSED', duplicate: false };
 const failedImage: RecordOutcome = { kind: 'ingested', imageId: 'i', status: 'FAILED', duplicate: false };

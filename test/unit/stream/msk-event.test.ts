@@ -1,6 +1,6 @@
 import { InvalidParameterError } from '../../../core/errors';
 import { buildMskEvent, decodeHeaders, encodeHeaders, parseMskEvent, topicPartitionKey } from '../../../stream-consumer';
-import { mskEventOf, sampleMskEvent } from './fixtures/msk-events';
+import { mskEventOf, sampleMskEvent } from '../../helpers/msk-events';
 
 describe('parseMskEvent', () => {
   it('decodes the AWS sample event: base64 key and value, byte-array headers, coordinates', () => {

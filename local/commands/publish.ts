@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { createPipelineRuntime, destroyAwsClients } from '../../core';
+import { ConfigError, invalidParameterError } from '../../core/errors';
+import { ImageEventPublisher, type PublishImage } from '../../stream-consumer';
+import type { Command } from '../cli';
+import { useLocalStack } from '../stack';
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** How long `--wait` polls for the final record before giving up. */
+const DEFAULT_WAIT_SECONDS = 120;
+
+/** `ingest publish`: publishes one image event to the image topic, optionally waiting for the outcome. */
+export const publishCommands: Record<string, Command> = {
+  publish: {
+    usage: 'ingest publish (<file> | --url <https-url>) [--customer <id>] [--wait] [--timeout <seconds>]',
+    summary: 'publish an image event to the Kafka image topic (inline, S3 claim check, or URL)',
+    help: [
+      'Publishes one Avro image event keyed by a new eventId and prints the eventId.',
+      '<file>: the bytes go inline when the message fits under KAFKA_MAX_MESSAGE_BYTES, otherwise to',
+      's3://<raw bucket>/claims/<eventId> and the event carries that reference (claim check).',
+      '--url: the event carries the URL; the consumer downloads it (https, public addresses only).',
+      '--customer: the customer id (default "dev"). --wait: poll the metadata record until it is',
+      'PROCESSED or FAILED (needs `ingest start` running) and print it; exit 1 when FAILED or on timeout.',
+    ].join('\n'),
+    options: { url: { type: 'string' }, customer: { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } },
+    async run({ positionals, values }) {
+      const [file, ...extra] = positionals;
+      const url = values.url as string | undefined;
+      if ((file === undefined) === (url === undefined) || extra.length > 0) {
+        throw new ConfigError('give exactly one image: a file path or --url <https-url>');
+      }
+      const timeoutSeconds = values.timeout === undefined ? DEFAULT_WAIT_SECONDS : Number(values.timeout);
+      if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw invalidParameterError('--timeout', 'positive integer (seconds)', values.timeout);
+      const customerId = (values.customer as string | undefined) ?? 'dev';
+      const image: PublishImage = url !== undefined ? { kind: 'url', url } : { kind: 'bytes', data: readFileSync(file as string) };
+
+      const config = useLocalStack();
+      const runtime = createPipelineRuntime(config, 'ingest-cli');
+      try {
+        const publisher = await ImageEventPublisher.connect({ config, blobs: runtime.blobs, secrets: runtime.secrets });
+        let published;
+        try {
+          published = await publisher.publish({ customerId, image, fileName: file === undefined ? undefined : basename(file) });
+        } finally {
+          await publisher.disconnect();
+        }
+        out(published.eventId);
+        const where = published.claimCheck ? ` (claim check s3://${published.claimCheck.bucket}/${published.claimCheck.key})` : '';
+        process.stderr.write(`published to ${published.topic} partition ${published.partition} offset ${published.offset}${where}\n`);
+        if (values.wait !== true) return 0;
+
+        const deadline = Date.now() + timeoutSeconds * 1000;
+        while (Date.now() < deadline) {
+          const record = await runtime.metadata.get(published.eventId, new Date());
+          if (record !== undefined && record.status !== 'RECEIVED') {
+            out(JSON.stringify(record, null, 2));
+            return record.status === 'PROCESSED' ? 0 : 1;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        process.stderr.write(`error: no final record for ${published.eventId} within ${timeoutSeconds} s; is \`ingest start\` running?\n`);
+        return 1;
+      } finally {
+        destroyAwsClients(runtime.clients);
+      }
+    },
+  },
+};

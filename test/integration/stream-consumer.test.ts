@@ -1,0 +1,497 @@
+/**
+ * The stream path against the real local stack: the MSK handler invoked with MSK events (real
+ * DynamoDB Local, moto S3/SNS/SQS, Kafka for the dead-letter topic), and the local runner
+ * consuming real Kafka topics end to end. Every test uses its own ids, customer, topics and
+ * consumer group.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import sharp from 'sharp';
+import { Type } from 'avsc';
+import { createAwsClients, createPipelineRuntime, destroyAwsClients, loadConfig, type AwsClients, type Config, type ImageRecord, type PipelineRuntime } from '../../core';
+import { ImageEventCodec, createImageEventRegistry, encodeImageEvent, fingerprintOf, type ImageEvent } from '../../schemas';
+import { frameSingleObject } from '../../schemas/framing/single-object';
+import {
+  CLAIM_CHECK_PREFIX,
+  DEAD_LETTER_HEADERS,
+  ImageEventPublisher,
+  createLocalStreamComponent,
+  createMskHandler,
+  createStreamConsumer,
+  type MskBatchResponse,
+  type MskHandlerFunction,
+  type StreamConsumer,
+} from '../../stream-consumer';
+import { handler as lambdaHandler } from '../../stream-consumer/handler';
+import { makeJpeg, makeTruncatedJpeg } from '../helpers/images';
+import { startLoopbackServer, type LoopbackServer } from '../unit/fetch/loopback-server';
+import { V2_AVSC } from '../unit/schemas/fixtures/image-events';
+import { mskEventOf, type RecordSpec } from '../helpers/msk-events';
+import { openNotificationInbox, waitForFinalRecord, type NotificationInbox } from '../helpers/notifications';
+
+const MiB = 1024 * 1024;
+const quietKafka = { logLevel: logLevel.NOTHING };
+
+let baseConfig: Config;
+let clients: AwsClients;
+let kafka: Kafka;
+let admin: Admin;
+let server: LoopbackServer;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  baseConfig = loadConfig();
+  clients = createAwsClients(baseConfig);
+  kafka = new Kafka({ clientId: 'stream-test', brokers: baseConfig.kafka.brokers, logLevel: logLevel.NOTHING });
+  admin = kafka.admin();
+  await admin.connect();
+  server = await startLoopbackServer();
+});
+
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  await server?.close();
+  await admin?.disconnect();
+  destroyAwsClients(clients);
+});
+
+async function createTopic(prefix: string, partitions = 1): Promise<string> {
+  const topic = `${prefix}-${randomUUID()}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
+  return topic;
+}
+
+/** Reads `count` messages from the start of `topic` (or what arrived within `timeoutMs`). */
+async function readTopic(topic: string, count: number, timeoutMs = 30_000): Promise<{ value: Buffer | null; headers: Record<string, string> }[]> {
+  const consumer = kafka.consumer({ groupId: `stream-test-reader-${randomUUID()}` });
+  const messages: { value: Buffer | null; headers: Record<string, string> }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
+          messages.push({ value: message.value, headers });
+          if (messages.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+function newEvent(customerId: string, image: ImageEvent['image'], overrides: Partial<ImageEvent> = {}): ImageEvent {
+  return { eventId: randomUUID(), occurredAt: new Date(), customerId, fileName: 'photo.jpg', attributes: { test: 'stream' }, image, ...overrides };
+}
+
+/** Asserts the full PROCESSED outcome: record, TTL, raw object, variants (decoded). */
+async function expectProcessed(runtime: PipelineRuntime, record: ImageRecord | undefined, source: { width: number; height: number }): Promise<void> {
+  expect(record).toMatchObject({ status: 'PROCESSED', source: 'kafka', format: 'jpeg', width: source.width, height: source.height });
+  const created = Date.parse(record?.createdAt ?? '');
+  expect(record?.expiresAt).toBe(Math.floor(created / 1000) + 7 * 86_400);
+  const raw = await sharp(await runtime.blobs.get(record!.raw, 20 * MiB)).metadata();
+  expect([raw.format, raw.width, raw.height]).toEqual(['jpeg', source.width, source.height]);
+  expect(Object.keys(record?.variants ?? {}).sort()).toEqual(runtime.config.variants.map((v) => v.name).sort());
+  const thumbnail = record!.variants!.thumbnail!;
+  const decoded = await sharp(await runtime.blobs.get({ bucket: runtime.config.processedBucket, key: thumbnail.key }, 20 * MiB)).metadata();
+  // 200×200 cover, never enlarged: a smaller source keeps its smaller size.
+  const side = Math.min(200, source.width, source.height);
+  const expected = source.width >= 200 && source.height >= 200 ? [200, 200] : [Math.min(source.width, 200), Math.min(source.height, 200)];
+  expect([decoded.format, decoded.width, decoded.height]).toEqual(['jpeg', thumbnail.width, thumbnail.height]);
+  expect([thumbnail.width, thumbnail.height]).toEqual(side === 200 ? [200, 200] : expected);
+}
+
+describe('the MSK handler', () => {
+  let dlqTopic: string;
+  let config: Config;
+  let runtime: PipelineRuntime;
+  let consumer: StreamConsumer;
+  let handler: MskHandlerFunction;
+  let offset = 0;
+
+  /** Invokes the handler with one MSK event carrying `values` on partition 0 of a test topic. */
+  async function deliver(values: (Buffer | null)[], options: { partition?: number; topic?: string; invoke?: MskHandlerFunction } = {}): Promise<MskBatchResponse> {
+    const specs: RecordSpec[] = values.map((value) => ({ topic: options.topic ?? 'images-under-test', partition: options.partition ?? 0, offset: offset++, value }));
+    return (await (options.invoke ?? handler)(mskEventOf(specs))) as MskBatchResponse;
+  }
+
+  beforeAll(async () => {
+    dlqTopic = await createTopic('stream-test-dlq');
+    config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'WARN' });
+    runtime = createPipelineRuntime(config, 'stream-test');
+    // A v1 consumer that also knows the v2 writer schema, as a registry would after v2 is registered.
+    consumer = createStreamConsumer(runtime, { codec: new ImageEventCodec({ registry: createImageEventRegistry({ writers: [V2_AVSC] }) }), kafka: quietKafka });
+    handler = createMskHandler(consumer);
+  });
+
+  afterAll(async () => {
+    await consumer?.close();
+    if (runtime) destroyAwsClients(runtime.clients);
+  });
+
+  it('processes an inline JPEG, an S3 reference and an HTTPS-style URL: PROCESSED, copies, one image.processed each', async () => {
+    const inbox = await openNotificationInbox(clients, config, 'stream-handler');
+    cleanups.push(() => inbox.close());
+    const jpeg = await makeJpeg({ width: 640, height: 480 });
+    const key = `stream-test/${randomUUID()}.jpg`;
+    await clients.s3.send(new PutObjectCommand({ Bucket: config.rawBucket, Key: key, Body: jpeg }));
+    cleanups.push(() => clients.s3.send(new DeleteObjectCommand({ Bucket: config.rawBucket, Key: key })));
+    const path = server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
+    const events = [
+      newEvent(inbox.customerId, { kind: 'inline', data: jpeg }),
+      newEvent(inbox.customerId, { kind: 's3', bucket: config.rawBucket, key }),
+      newEvent(inbox.customerId, { kind: 'url', url: server.url(path) }),
+    ];
+
+    const response = await deliver(events.map((e) => encodeImageEvent(e)));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    for (const event of events) {
+      const record = await runtime.metadata.get(event.eventId, new Date());
+      expect(record).toMatchObject({ imageId: event.eventId, customerId: inbox.customerId, requestKey: event.eventId, fileName: 'photo.jpg', attributes: { test: 'stream' } });
+      await expectProcessed(runtime, record, { width: 640, height: 480 });
+    }
+    const notes = await inbox.waitFor(3);
+    expect(notes.map((n) => [n.type, n.imageId]).sort()).toEqual(events.map((e) => ['image.processed', e.eventId]).sort());
+    expect(server.hits(path)).toBe(1);
+  });
+
+  it('delivered three times, an event makes one record, one set of copies and one notification', async () => {
+    const inbox = await openNotificationInbox(clients, config, 'stream-dup');
+    cleanups.push(() => inbox.close());
+    const event = newEvent(inbox.customerId, { kind: 'inline', data: await makeJpeg({ width: 300, height: 200 }, 3) });
+    const value = encodeImageEvent(event);
+
+    const responses = [await deliver([value]), await deliver([value]), await deliver([value])];
+
+    expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }, { batchItemFailures: [] }]);
+    const record = await runtime.metadata.get(event.eventId, new Date());
+    await expectProcessed(runtime, record, { width: 300, height: 200 });
+    const page = await runtime.metadata.listByCustomer(inbox.customerId, { limit: 10 }, new Date());
+    expect(page.items.map((r) => r.imageId)).toEqual([event.eventId]);
+    expect((await inbox.settle(3000)).map((n) => [n.type, n.imageId])).toEqual([['image.processed', event.eventId]]);
+  });
+
+  it('a corrupt inline image becomes FAILED with image.failed, and the record behind it is processed', async () => {
+    const inbox = await openNotificationInbox(clients, config, 'stream-corrupt');
+    cleanups.push(() => inbox.close());
+    const corrupt = newEvent(inbox.customerId, { kind: 'inline', data: await makeTruncatedJpeg() });
+    const good = newEvent(inbox.customerId, { kind: 'inline', data: await makeJpeg({ width: 320, height: 240 }) });
+
+    const response = await deliver([encodeImageEvent(corrupt), encodeImageEvent(good)]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    const failed = await runtime.metadata.get(corrupt.eventId, new Date());
+    expect(failed).toMatchObject({ status: 'FAILED', error: { code: 'UNDECODABLE_IMAGE' } });
+    // The bytes that arrived are kept for inspection.
+    expect((await runtime.blobs.get(failed!.raw, 20 * MiB)).length).toBe(failed!.bytes);
+    await expectProcessed(runtime, await runtime.metadata.get(good.eventId, new Date()), { width: 320, height: 240 });
+    const notes = await inbox.waitFor(2);
+    expect(notes.map((n) => `${n.type}:${n.imageId}`).sort()).toEqual([`image.failed:${corrupt.eventId}`, `image.processed:${good.eventId}`].sort());
+  });
+
+  describe('refused sources become FAILED records with a clear code and an image.failed notification', () => {
+    let strict: { runtime: PipelineRuntime; consumer: StreamConsumer; handler: MskHandlerFunction };
+
+    beforeAll(() => {
+      const strictConfig = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'false', DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'WARN' });
+      const strictRuntime = createPipelineRuntime(strictConfig, 'stream-test-strict');
+      const strictConsumer = createStreamConsumer(strictRuntime, { kafka: quietKafka });
+      strict = { runtime: strictRuntime, consumer: strictConsumer, handler: createMskHandler(strictConsumer) };
+    });
+
+    afterAll(async () => {
+      await strict.consumer.close();
+      destroyAwsClients(strict.runtime.clients);
+    });
+
+    it.each([
+      ['the instance metadata address', 'https://169.254.169.254/latest/meta-data/iam/security-credentials/', 'FORBIDDEN_SOURCE'],
+      ['a private address', 'https://10.0.0.1/image.jpg', 'FORBIDDEN_SOURCE'],
+      ['an IPv4-mapped loopback address with the loopback switch off', 'https://[::ffff:127.0.0.1]:9/image.jpg', 'FORBIDDEN_SOURCE'],
+    ])('a URL to %s', async (_name, url, code) => {
+      const inbox = await openNotificationInbox(clients, config, 'stream-ssrf');
+      cleanups.push(() => inbox.close());
+      const event = newEvent(inbox.customerId, { kind: 'url', url });
+
+      const response = await deliver([encodeImageEvent(event)], { invoke: strict.handler });
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      const record = await strict.runtime.metadata.get(event.eventId, new Date());
+      expect(record).toMatchObject({ status: 'FAILED', bytes: 0, error: { code } });
+      expect((await inbox.waitFor(1)).map((n) => [n.type, n.imageId, n.error?.code])).toEqual([['image.failed', event.eventId, code]]);
+    });
+
+    it.each([
+      ['a response over 10 MiB', 'IMAGE_TOO_LARGE', () => server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(11 * MiB) }).end(Buffer.alloc(11 * MiB)))],
+      ['a redirect to a private address', 'FORBIDDEN_SOURCE', () => server.route((_req, res) => res.writeHead(302, { location: 'http://10.0.0.1/internal.jpg' }).end())],
+    ])('a URL answering with %s (loopback allowed for the test server)', async (_name, code, route) => {
+      const inbox = await openNotificationInbox(clients, config, 'stream-fetch');
+      cleanups.push(() => inbox.close());
+      const event = newEvent(inbox.customerId, { kind: 'url', url: server.url(route()) });
+
+      const response = await deliver([encodeImageEvent(event)]);
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(await runtime.metadata.get(event.eventId, new Date())).toMatchObject({ status: 'FAILED', error: { code } });
+      expect((await inbox.waitFor(1)).map((n) => [n.type, n.error?.code])).toEqual([['image.failed', code]]);
+    });
+
+    it.each([
+      ['outside the allowed buckets', 'not-an-allowed-bucket', 'FORBIDDEN_SOURCE'],
+      ['that does not exist', undefined, 'SOURCE_NOT_FOUND'],
+    ])('an S3 reference %s', async (_name, bucket, code) => {
+      const inbox = await openNotificationInbox(clients, config, 'stream-s3ref');
+      cleanups.push(() => inbox.close());
+      const event = newEvent(inbox.customerId, { kind: 's3', bucket: bucket ?? config.rawBucket, key: `stream-test/missing-${randomUUID()}.jpg` });
+
+      const response = await deliver([encodeImageEvent(event)]);
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(await runtime.metadata.get(event.eventId, new Date())).toMatchObject({ status: 'FAILED', error: { code } });
+      expect((await inbox.waitFor(1)).map((n) => n.error?.code)).toEqual([code]);
+    });
+  });
+
+  it('sends not-Avro, unknown-fingerprint and truncated messages to the dead-letter topic with reason and origin, and processes what follows', async () => {
+    const inbox = await openNotificationInbox(clients, config, 'stream-poison');
+    cleanups.push(() => inbox.close());
+    const valid = encodeImageEvent(newEvent(inbox.customerId, { kind: 'inline', data: await makeJpeg() }));
+    const notAvro = Buffer.from(JSON.stringify({ eventId: randomUUID(), image: 'cat.jpg' }));
+    const unknownFingerprint = Buffer.concat([Buffer.from([0xc3, 0x01]), randomBytes(8), valid.subarray(10)]);
+    const truncated = valid.subarray(0, 40);
+    const follower = newEvent(inbox.customerId, { kind: 'inline', data: await makeJpeg({ width: 200, height: 150 }) });
+    const firstOffset = offset;
+
+    const response = await deliver([notAvro, unknownFingerprint, truncated, encodeImageEvent(follower)], { partition: 4 });
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    const letters = await readTopic(dlqTopic, 3);
+    // Records run concurrently, so letters are in completion order: compare by original offset.
+    const ours = letters
+      .filter((l) => l.headers[DEAD_LETTER_HEADERS.originalPartition] === '4')
+      .sort((a, b) => Number(a.headers[DEAD_LETTER_HEADERS.originalOffset]) - Number(b.headers[DEAD_LETTER_HEADERS.originalOffset]));
+    expect(ours.map((l) => [l.headers[DEAD_LETTER_HEADERS.reason], l.headers[DEAD_LETTER_HEADERS.errorCode], l.headers[DEAD_LETTER_HEADERS.originalTopic], l.headers[DEAD_LETTER_HEADERS.originalOffset]])).toEqual([
+      ['bad-magic', 'SCHEMA_DECODE', 'images-under-test', String(firstOffset)],
+      ['unknown-fingerprint', 'UNKNOWN_SCHEMA', 'images-under-test', String(firstOffset + 1)],
+      ['truncated', 'SCHEMA_DECODE', 'images-under-test', String(firstOffset + 2)],
+    ]);
+    expect(ours.map((l) => l.value)).toEqual([notAvro, unknownFingerprint, truncated]);
+    await expectProcessed(runtime, await runtime.metadata.get(follower.eventId, new Date()), { width: 200, height: 150 });
+  });
+
+  it('accepts an event from a v2 producer (extra field with a default) through the v1 reader', async () => {
+    const inbox = await openNotificationInbox(clients, config, 'stream-v2');
+    cleanups.push(() => inbox.close());
+    const eventId = randomUUID();
+    const jpeg = await makeJpeg({ width: 256, height: 256 });
+    // A producer in another language that only has the v2 schema file.
+    const body = Type.forSchema(V2_AVSC as Parameters<typeof Type.forSchema>[0]).toBuffer({
+      eventId,
+      occurredAt: Date.now(),
+      customerId: inbox.customerId,
+      fileName: null,
+      contentType: 'image/jpeg',
+      attributes: { producer: 'v2' },
+      image: { 'imagepipeline.events.InlineImage': { data: jpeg } },
+      priority: 1,
+    });
+
+    const response = await deliver([frameSingleObject(fingerprintOf(V2_AVSC), body)]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    const record = await runtime.metadata.get(eventId, new Date());
+    expect(record?.attributes).toEqual({ producer: 'v2' });
+    await expectProcessed(runtime, record, { width: 256, height: 256 });
+  });
+
+  it('reports a dependency failure as the partition resume point, and keeps other partitions going', async () => {
+    const missingBucket = `stream-test-absent-${randomUUID()}`;
+    const failingConfig = loadConfig({ ...process.env, ALLOWED_SOURCE_BUCKETS: `${config.rawBucket},${missingBucket}`, DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'ERROR' });
+    const failingRuntime = createPipelineRuntime(failingConfig, 'stream-test-dependency');
+    const failingConsumer = createStreamConsumer(failingRuntime, { kafka: quietKafka });
+    try {
+      const customerId = `stream-dep-${randomUUID()}`;
+      const ok = newEvent(customerId, { kind: 'inline', data: await makeJpeg({ width: 64, height: 64 }) });
+      const unreachable = newEvent(customerId, { kind: 's3', bucket: missingBucket, key: 'a.jpg' });
+      const behind = newEvent(customerId, { kind: 'inline', data: await makeJpeg({ width: 65, height: 65 }) });
+      const otherPartition = newEvent(customerId, { kind: 'inline', data: await makeJpeg({ width: 66, height: 66 }) });
+      const event = mskEventOf([
+        { topic: 'images-under-test', partition: 0, offset: 100, value: encodeImageEvent(ok) },
+        { topic: 'images-under-test', partition: 0, offset: 101, value: encodeImageEvent(unreachable) },
+        { topic: 'images-under-test', partition: 0, offset: 102, value: encodeImageEvent(behind) },
+        { topic: 'images-under-test', partition: 1, offset: 7, value: encodeImageEvent(otherPartition) },
+      ]);
+
+      const response = await createMskHandler(failingConsumer)(event);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'images-under-test-0', offset: 101 } }] });
+      expect((await failingRuntime.metadata.get(ok.eventId, new Date()))?.status).toBe('PROCESSED');
+      expect((await failingRuntime.metadata.get(otherPartition.eventId, new Date()))?.status).toBe('PROCESSED');
+      expect(await failingRuntime.metadata.get(unreachable.eventId, new Date())).toBeUndefined();
+    } finally {
+      await failingConsumer.close();
+      destroyAwsClients(failingRuntime.clients);
+    }
+  });
+
+  it('does not skip a poison record when the dead-letter topic cannot be written', async () => {
+    const noDlqConfig = loadConfig({ ...process.env, DEAD_LETTER_TOPIC: `stream-test-no-such-topic-${randomUUID()}`, LOG_LEVEL: 'ERROR' });
+    const noDlqRuntime = createPipelineRuntime(noDlqConfig, 'stream-test-no-dlq');
+    const noDlqConsumer = createStreamConsumer(noDlqRuntime, { kafka: { ...quietKafka, retry: { retries: 1, initialRetryTime: 100 } } });
+    try {
+      const event = mskEventOf([
+        { topic: 'images-under-test', partition: 2, offset: 50, value: Buffer.from('not avro at all') },
+        { topic: 'images-under-test', partition: 2, offset: 51, value: null },
+      ]);
+
+      const response = await createMskHandler(noDlqConsumer)(event);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'images-under-test-2', offset: 50 } }] });
+    } finally {
+      await noDlqConsumer.close();
+      destroyAwsClients(noDlqRuntime.clients);
+    }
+  });
+
+  it('the Lambda entry point (stream-consumer/handler.ts) builds itself from the environment and processes an event', async () => {
+    const event = newEvent(`stream-entry-${randomUUID()}`, { kind: 'inline', data: await makeJpeg({ width: 120, height: 90 }) });
+
+    const response = await deliver([encodeImageEvent(event)], { invoke: lambdaHandler });
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    await expectProcessed(runtime, await runtime.metadata.get(event.eventId, new Date()), { width: 120, height: 90 });
+  });
+});
+
+describe('the local runner, end to end through Kafka', () => {
+  const lines: string[] = [];
+
+  async function committedOffsets(groupId: string, topic: string): Promise<Record<number, string>> {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  }
+
+  async function endOffsets(topic: string): Promise<Record<number, string>> {
+    return Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+  }
+
+  async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await check()) return true;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return check();
+  }
+
+  it('consumes published events, dead-letters poison, keeps each partition flowing and commits exactly what it finished', async () => {
+    const topic = await createTopic('stream-test-images', 2);
+    const dlqTopic = await createTopic('stream-test-runner-dlq');
+    const groupId = `stream-test-group-${randomUUID()}`;
+    // A small message limit so the larger image goes through the claim check.
+    const config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', DEAD_LETTER_TOPIC: dlqTopic, KAFKA_MAX_MESSAGE_BYTES: '40000', BATCH_SIZE: '4', LOG_LEVEL: 'WARN' });
+    const inbox = await openNotificationInbox(clients, config, 'stream-runner');
+    cleanups.push(() => inbox.close());
+    const publisherRuntime = createPipelineRuntime(config, 'stream-test-publisher');
+    cleanups.push(async () => destroyAwsClients(publisherRuntime.clients));
+    const publisher = await ImageEventPublisher.connect({ config, blobs: publisherRuntime.blobs, secrets: publisherRuntime.secrets, topic, kafkaOptions: quietKafka });
+    cleanups.push(() => publisher.disconnect());
+    const raw: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await raw.connect();
+    cleanups.push(() => raw.disconnect());
+
+    const runner = createLocalStreamComponent(config, { topic, groupId, log: (line) => lines.push(line), kafka: quietKafka });
+    const started = await runner.start();
+    cleanups.push(() => started.stop());
+
+    const small = await makeJpeg({ width: 160, height: 120 });
+    const large = await makeJpeg({ width: 400, height: 300 }, 5);
+    expect(small.length).toBeLessThan(30_000);
+    expect(large.length).toBeGreaterThan(40_000);
+    const urlPath = server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(small));
+    const inline = await publisher.publish({ customerId: inbox.customerId, image: { kind: 'bytes', data: small } });
+    const claimed = await publisher.publish({ customerId: inbox.customerId, image: { kind: 'bytes', data: large }, contentType: 'image/jpeg' });
+    const byUrl = await publisher.publish({ customerId: inbox.customerId, image: { kind: 'url', url: server.url(urlPath) } });
+    const corrupt = await publisher.publish({ customerId: inbox.customerId, image: { kind: 'bytes', data: await makeTruncatedJpeg() } });
+    const repeatedId = randomUUID();
+    for (let i = 0; i < 3; i++) await publisher.publish({ eventId: repeatedId, customerId: inbox.customerId, image: { kind: 'bytes', data: small } });
+    // Poison on partition 0, with good events behind it on the same partition.
+    const behind = [newEvent(inbox.customerId, { kind: 'inline', data: small }), newEvent(inbox.customerId, { kind: 'inline', data: small })];
+    await raw.send({
+      topic,
+      acks: -1,
+      messages: [
+        { partition: 0, value: Buffer.from('plain text, not Avro') },
+        { partition: 0, value: Buffer.concat([Buffer.from([0xc3, 0x01]), randomBytes(12)]) },
+        { partition: 0, value: encodeImageEvent(behind[0] as ImageEvent).subarray(0, 30) },
+        ...behind.map((e) => ({ partition: 0, key: e.eventId, value: encodeImageEvent(e) })),
+      ],
+    });
+
+    expect(inline.claimCheck).toBeUndefined();
+    expect(claimed.claimCheck).toEqual({ bucket: config.rawBucket, key: `${CLAIM_CHECK_PREFIX}${claimed.eventId}` });
+    const ids = [inline.eventId, claimed.eventId, byUrl.eventId, repeatedId, ...behind.map((e) => e.eventId)];
+    for (const id of ids) {
+      const record = await waitForFinalRecord(publisherRuntime.metadata, id, 60_000);
+      await expectProcessed(publisherRuntime, record, id === claimed.eventId ? { width: 400, height: 300 } : { width: 160, height: 120 });
+    }
+    expect(await waitForFinalRecord(publisherRuntime.metadata, corrupt.eventId, 30_000)).toMatchObject({ status: 'FAILED', error: { code: 'UNDECODABLE_IMAGE' } });
+    const notes = await inbox.waitFor(ids.length + 1, 30_000);
+    await inbox.settle(2000);
+    expect(notes.map((n) => `${n.type}:${n.imageId}`).sort()).toEqual([...ids.map((id) => `image.processed:${id}`), `image.failed:${corrupt.eventId}`].sort());
+    const letters = await readTopic(dlqTopic, 3);
+    const byOffset = [...letters].sort((a, b) => Number(a.headers[DEAD_LETTER_HEADERS.originalOffset]) - Number(b.headers[DEAD_LETTER_HEADERS.originalOffset]));
+    expect(byOffset.map((l) => l.headers[DEAD_LETTER_HEADERS.reason])).toEqual(['bad-magic', 'unknown-fingerprint', 'truncated']);
+    expect(letters.every((l) => l.headers[DEAD_LETTER_HEADERS.originalTopic] === topic && l.headers[DEAD_LETTER_HEADERS.originalPartition] === '0')).toBe(true);
+    const end = await endOffsets(topic);
+    expect(await waitUntil(async () => JSON.stringify(await committedOffsets(groupId, topic)) === JSON.stringify(end), 15_000)).toBe(true);
+    expect(lines.some((l) => /^stream-runner topic=\S+ partition=\d offsets=\d+-\d+ records=\d+ ms=\d+ committed=\d+/.test(l))).toBe(true);
+  });
+
+  it('does not commit past a record whose dependency fails, and finishes it once the dependency is back', async () => {
+    const topic = await createTopic('stream-test-redeliver', 1);
+    const groupId = `stream-test-group-${randomUUID()}`;
+    const lateBucket = `stream-test-late-${randomUUID()}`;
+    const config = loadConfig({ ...process.env, ALLOWED_SOURCE_BUCKETS: `${baseConfig.rawBucket},${lateBucket}`, LOG_LEVEL: 'ERROR' });
+    const runtime = createPipelineRuntime(config, 'stream-test-redeliver');
+    cleanups.push(async () => destroyAwsClients(runtime.clients));
+    const publisher = await ImageEventPublisher.connect({ config, blobs: runtime.blobs, secrets: runtime.secrets, topic, kafkaOptions: quietKafka });
+    cleanups.push(() => publisher.disconnect());
+    const runnerLines: string[] = [];
+    const runner = createLocalStreamComponent(config, { topic, groupId, log: (line) => runnerLines.push(line), backoff: { initialMs: 200, maxMs: 1000 }, kafka: quietKafka });
+    const started = await runner.start();
+    cleanups.push(() => started.stop());
+    const customerId = `stream-redeliver-${randomUUID()}`;
+    const jpeg = await makeJpeg({ width: 100, height: 100 });
+
+    const first = await publisher.publish({ customerId, image: { kind: 'bytes', data: jpeg } });
+    const waiting = await publisher.publish({ customerId, image: { kind: 's3', bucket: lateBucket, key: 'late.jpg' } });
+    const last = await publisher.publish({ customerId, image: { kind: 'bytes', data: await makeJpeg({ width: 101, height: 101 }) } });
+    expect((await waitForFinalRecord(runtime.metadata, first.eventId, 30_000))?.status).toBe('PROCESSED');
+    // The runner keeps redelivering the unreachable record; the commit stays at it.
+    expect(await waitUntil(async () => runnerLines.filter((l) => l.includes(`resume at ${waiting.offset}`)).length >= 2, 20_000)).toBe(true);
+    expect(await committedOffsets(groupId, topic)).toEqual({ 0: waiting.offset });
+
+    await clients.s3.send(new CreateBucketCommand({ Bucket: lateBucket }));
+    await clients.s3.send(new PutObjectCommand({ Bucket: lateBucket, Key: 'late.jpg', Body: jpeg }));
+    cleanups.push(async () => {
+      await clients.s3.send(new DeleteObjectCommand({ Bucket: lateBucket, Key: 'late.jpg' }));
+      await clients.s3.send(new DeleteBucketCommand({ Bucket: lateBucket }));
+    });
+
+    await expectProcessed(runtime, await waitForFinalRecord(runtime.metadata, waiting.eventId, 30_000), { width: 100, height: 100 });
+    await expectProcessed(runtime, await waitForFinalRecord(runtime.metadata, last.eventId, 30_000), { width: 101, height: 101 });
+    expect(await waitUntil(async () => (await committedOffsets(groupId, topic))[0] === String(Number(last.offset) + 1), 15_000)).toBe(true);
+  });
+});
