@@ -16,7 +16,7 @@ export interface ContextLogger {
 export interface Telemetry extends ContextLogger {
   /** A logger whose every line carries `fields` (image id, event id, request id …). */
   child(fields: LogFields): ContextLogger;
-  /** Runs `work` and records its wall time as the `<stage>Ms` metric. */
+  /** Runs `work` and records its wall time as the `<Stage>Ms` metric (e.g. `render` → `RenderMs`). */
   time<T>(stage: string, work: () => Promise<T>): Promise<T>;
   /** Counts an image as processed or failed, with its input bytes and total milliseconds. */
   recordOutcome(outcome: 'processed' | 'failed', bytes: number, totalMs: number): void;
@@ -61,7 +61,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       try {
         return await work();
       } finally {
-        metrics.addMetric(`${stage}Ms`, MetricUnit.Milliseconds, performance.now() - started);
+        metrics.addMetric(`${stage.charAt(0).toUpperCase()}${stage.slice(1)}Ms`, MetricUnit.Milliseconds, performance.now() - started);
       }
     },
     recordOutcome(outcome, bytes, totalMs) {

@@ -9,7 +9,7 @@ import {
   invalidParameterError,
   type ErrorCode,
 } from './errors';
-import { detectImageFormat, FORMAT_DETAILS, inspectImage, renderVariants, type ImageInfo } from './image';
+import { detectImageFormat, FORMAT_DETAILS, processImage, type ImageInfo } from './image';
 import { expiresAtSeconds, isValidImageId, rawKey, variantKey } from './keys';
 import type { Telemetry } from './observability';
 import type { BlobStore, ImageRecord, ImageSource, MetadataStore, Notifier, VariantRecord } from './ports';
@@ -164,8 +164,10 @@ export class ImagePipeline {
     let info: ImageInfo;
     try {
       if (oversize) throw new ImageTooLargeError(config.limits.maxImageBytes, `the image is ${bytes.length} bytes; the limit is ${config.limits.maxImageBytes}`);
-      info = await telemetry.time('inspect', () => inspectImage(bytes, config.limits));
-      const variants = await telemetry.time('render', () => renderVariants(bytes, info, config.variants));
+      // One decode for validation and every variant (inspectImage + renderVariants would decode twice).
+      const processed = await telemetry.time('process', () => processImage(bytes, { ...config.limits, variants: config.variants }));
+      info = processed.info;
+      const variants = processed.variants;
       const stored: Record<string, VariantRecord> = {};
       await telemetry.time('storeVariants', () =>
         Promise.all(

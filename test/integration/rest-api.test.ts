@@ -28,7 +28,7 @@ import {
   makeWebp,
   randomBytes,
 } from '../helpers/images';
-import { subscribeToNotifications } from '../helpers/notifications';
+import { openNotificationInbox, type NotificationInbox } from '../helpers/notifications';
 
 const TEN_MIB = 10 * 1024 * 1024;
 const run = promisify(execFile);
@@ -39,7 +39,7 @@ let apiKey: string;
 let customerId: string;
 let stopAdapter: () => Promise<void>;
 let stopPoller: () => Promise<void>;
-let notifications: Awaited<ReturnType<typeof subscribeToNotifications>>;
+let notifications: NotificationInbox;
 
 /** Registers a key for a customer of this test file only. */
 async function registerKey(customer: string): Promise<string> {
@@ -61,13 +61,13 @@ beforeAll(async () => {
   stopAdapter = adapter.stop;
   const uploads = new UploadProcessor(runtime);
   stopPoller = (await startUploadPoller({ sqs: runtime.clients.sqs, queueName: config.local.uploadQueue, handler: (e) => uploads.handle(e), log: runtime.telemetry, waitSeconds: 1 })).stop;
-  notifications = await subscribeToNotifications(runtime.clients, config, customerId);
+  notifications = await openNotificationInbox(runtime.clients, config, { customerId });
 });
 
 afterAll(async () => {
   await stopPoller();
   await stopAdapter();
-  await notifications.dispose();
+  await notifications.close();
 });
 
 function post(body: Buffer | FormData, headers: Record<string, string> = {}): Promise<Response> {
@@ -136,13 +136,13 @@ describe('POST /v1/images stores, processes and announces every accepted format'
   });
 
   it('publishes one image.processed notification per image with filterable attributes', async () => {
-    const isOurs = (n: { body: { imageId: string } }): boolean => created.some((c) => c.imageId === n.body.imageId);
+    const isOurs = (n: { imageId: string }): boolean => created.some((c) => c.imageId === n.imageId);
     const received = await notifications.waitFor((all) => all.filter(isOurs).length >= created.length);
     const ours = received.filter(isOurs);
-    expect(ours.map((n) => n.body.imageId).sort()).toEqual(created.map((c) => c.imageId).sort());
+    expect(ours.map((n) => n.imageId).sort()).toEqual(created.map((c) => c.imageId).sort());
     for (const n of ours) {
       expect(n.attributes).toEqual({ type: 'image.processed', source: 'api', customerId });
-      expect(n.body).toMatchObject({ type: 'image.processed', status: 'PROCESSED', source: 'api', customerId });
+      expect(n).toMatchObject({ type: 'image.processed', status: 'PROCESSED', source: 'api', customerId });
     }
   });
 });
@@ -230,8 +230,8 @@ describe('bad input gets a clear error and loses nothing', () => {
     expect(stored).toMatchObject({ status: 'FAILED', error: { code } });
     const raw = stored?.raw as { bucket: string; key: string };
     expect(sha256Hex(await objectBytes(raw.bucket, raw.key))).toBe(sha256Hex(bytes));
-    const received = await notifications.waitFor((all) => all.some((n) => n.body.imageId === problem.imageId));
-    expect(received.filter((n) => n.body.imageId === problem.imageId).map((n) => n.attributes.type)).toEqual(['image.failed']);
+    const received = await notifications.waitFor((all) => all.some((n) => n.imageId === problem.imageId));
+    expect(received.filter((n) => n.imageId === problem.imageId).map((n) => n.attributes.type)).toEqual(['image.failed']);
 
     const health = await fetch(`${baseUrl}/healthz`);
     expect(health.status).toBe(200);
@@ -260,8 +260,8 @@ describe('idempotency', () => {
     expect(b.imageId).toBe(a.imageId);
     expect(b.createdAt).toBe(a.createdAt);
     // Give a second notification time to arrive if one were (wrongly) published.
-    const received = await notifications.waitFor((all) => all.filter((n) => n.body.imageId === a.imageId).length >= 2, 4000);
-    expect(received.filter((n) => n.body.imageId === a.imageId)).toHaveLength(1);
+    const received = await notifications.waitFor((all) => all.filter((n) => n.imageId === a.imageId).length >= 2, 4000);
+    expect(received.filter((n) => n.imageId === a.imageId)).toHaveLength(1);
   });
 
   it('the same key with other bytes is 409', async () => {
@@ -313,6 +313,44 @@ describe('the `ingest upload` command', () => {
       expect(record).toMatchObject({ status: 'PROCESSED', format: 'jpeg', width: 640, height: 480, fileName: 'cli photo.jpg' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('multipart and dependency failures', () => {
+  it('accepts a browser form upload (multipart/form-data with one file field)', async () => {
+    const form = new FormData();
+    form.append('note', 'ignored field');
+    form.append('file', new Blob([await makePngWithAlpha({ width: 330, height: 220 })], { type: 'image/png' }), 'form photo.png');
+    const response = await post(form);
+    expect(response.status).toBe(201);
+    const record = (await response.json()) as ApiRecord & { fileName: string };
+    expect(record).toMatchObject({ status: 'PROCESSED', format: 'png', width: 330, height: 220, fileName: 'form photo.png' });
+  });
+
+  it('refuses a form without a file with 400', async () => {
+    const form = new FormData();
+    form.append('note', 'no file here');
+    const response = await post(form);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { detail: string }).detail).toBe('the multipart body has no file field');
+  });
+
+  it('answers 503 with Retry-After when DynamoDB is down, and the server keeps serving', async () => {
+    // The same API, wired to a DynamoDB endpoint where nothing listens.
+    const broken = createPipelineRuntime(loadConfig({ ...process.env, AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9' }), 'rest-api-test-broken');
+    const api = new IngestApi(broken);
+    const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event) });
+    try {
+      const response = await fetch(`${adapter.url}/v1/images`, { method: 'POST', body: await makeJpeg({ width: 64, height: 48 }, 9), headers: { 'x-api-key': apiKey, 'Content-Type': 'image/jpeg' } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      const problem = (await response.json()) as { code: string; detail: string };
+      expect(problem.code).toBe('DEPENDENCY_UNAVAILABLE');
+      expect(problem.detail).toMatch(/^DynamoDB PutItem failed/);
+      expect((await fetch(`${adapter.url}/healthz`)).status).toBe(200);
+    } finally {
+      await adapter.stop();
     }
   });
 });

@@ -16,22 +16,11 @@ import { createAwsClients, destroyAwsClients, type AwsClients } from '../../core
 import { findCustomerForKey, parseApiKeySecret } from '../../core/auth/api-keys';
 import { ServiceStartError, StackSupervisor, stackStatus, stackUp } from '../../local/stack';
 import { projectRoot, stackPaths } from '../../local/stack/paths';
+import { freePorts } from '../helpers/ports';
 import { installStack } from '../../local/stack/install';
 
 let config: Config;
 let clients: AwsClients;
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<Server>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
