@@ -1,4 +1,8 @@
-/** Two projects: unit tests (no local stack; may use in-process servers on 127.0.0.1) and integration tests (the real local stack). */
+/**
+ * Three projects: unit tests (no local stack; may use in-process servers on 127.0.0.1),
+ * integration tests (the real local stack), and fault tests (they freeze or restart servers of
+ * the shared stack, so `make test` runs them on their own, one at a time, after the others).
+ */
 const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
 
 /** @type {import('jest').Config} */
@@ -17,6 +21,15 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      testPathIgnorePatterns: ['-faults\\.test\\.ts$'],
+      globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+    },
+    {
+      displayName: 'faults',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/integration/**/*-faults.test.ts'],
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
       globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
     },

@@ -133,22 +133,19 @@ describe('inspectImage: refused inputs', () => {
     await expect(inspectImage(await makeJpeg({ width: 200, height: 100 }), { maxPixels: 20_000 })).resolves.toMatchObject({ width: 200 });
   });
 
-  it('refuses a pixel-bomb PNG from its header: fast, and without allocating the pixels', async () => {
+  it('refuses a pixel-bomb PNG from its header, without allocating the pixels', async () => {
     const bomb = makePixelBombPng({ width: 20_000, height: 20_000 });
     expect(bomb.length).toBeLessThan(200_000);
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
-    const started = performance.now();
 
     const error = await rejectionOf(inspectImage(bomb));
 
-    const elapsedMs = performance.now() - started;
     const rssGrowth = process.memoryUsage().rss - rssBefore;
     expect(error).toBeInstanceOf(TooManyPixelsError);
     expect(error.message).toMatch(/20000×20000 = 400000000 pixels; the limit is 100000000/);
-    // Decoding 400 megapixels would take seconds and at least 400 MB (1 byte per pixel); the
-    // header read takes a few milliseconds, so the bound leaves room for a busy machine.
-    expect(elapsedMs).toBeLessThan(1000);
+    // Decoding 400 megapixels would allocate at least 400 MB (1 byte per pixel); reading the
+    // header allocates next to nothing.
     expect(rssGrowth).toBeLessThan(64 * 1024 * 1024);
   });
 
