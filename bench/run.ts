@@ -1,0 +1,257 @@
+/**
+ * `make bench`: measures, in one run on the local stack, the bare-sharp ceiling, the stream and
+ * REST paths end to end, our own CPU per image, the consumer's peak memory with 10 MiB inputs,
+ * and the Avro decode rate; prints a table against the targets and writes `bench/results.json`.
+ *
+ * Benchmarks report, they do not gate: the exit code is 0 when targets are missed, and non-zero
+ * only when the benchmark itself failed.
+ *
+ * Usage: `node --expose-gc dist/bench/run.js [--phases=ceiling,avro,stream,rest,memory]
+ *   [--stream-events=200] [--profile]`
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createPipelineRuntime, destroyAwsClients } from '../core';
+import { stackUp, useLocalStack } from '../local/stack';
+import { projectRoot } from '../local/stack/paths';
+import { PHASES, cleanUp, driverKafka, readStackPids, type BenchContext, type BenchOptions, type PhaseName } from './context';
+import { largeJpegs, throughputCorpus, type CorpusImage } from './corpus';
+import { measureAvroDecode, type AvroResult } from './phases/avro';
+import { measureCeiling, type CeilingResult } from './phases/ceiling';
+import { measureMemory, type MemoryResult } from './phases/memory';
+import { measureRest, type RestResult } from './phases/rest';
+import { measureStream, type StreamResult } from './phases/stream';
+import { stopAllWorkers } from './protocol';
+import { jsonNumber, renderTable, verdict, type Figure } from './report';
+
+/** Longest any one phase may take before it is recorded as missed. */
+const PHASE_LIMIT_MS = 5 * 60_000;
+/** Client concurrencies of the REST phase and requests at each. */
+const REST_CONCURRENCIES = [2, 4, 8];
+const REST_REQUESTS = 60;
+
+function parseOptions(argv: readonly string[]): BenchOptions {
+  let phases = new Set<PhaseName>(PHASES);
+  let profile = false;
+  let streamEvents = 200;
+  for (const arg of argv) {
+    const [name, value] = arg.split('=', 2) as [string, string | undefined];
+    if (name === '--profile') profile = true;
+    else if (name === '--phases' && value !== undefined) {
+      const asked = value.split(',').map((p) => p.trim());
+      const unknown = asked.filter((p) => !(PHASES as readonly string[]).includes(p));
+      if (unknown.length > 0) throw new Error(`unknown phase(s) ${unknown.join(', ')}; expected some of ${PHASES.join(', ')}`);
+      phases = new Set(asked as PhaseName[]);
+    } else if (name === '--stream-events' && value !== undefined && /^\d+$/.test(value) && Number(value) >= 8) streamEvents = Number(value);
+    else throw new Error(`unknown argument ${arg}; usage: run.js [--phases=${PHASES.join(',')}] [--stream-events=200] [--profile]`);
+  }
+  return { phases, profile, streamEvents };
+}
+
+type Outcome<T> = { ok: true; value: T; ms: number } | { ok: false; reason: string; timedOut: boolean; ms: number };
+
+/** Runs a phase under the time cap; a timeout is a missed figure, an error a benchmark failure. */
+async function phase<T>(name: string, log: (line: string) => void, work: () => Promise<T>): Promise<Outcome<T>> {
+  log(`▶ ${name}`);
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`${name} did not finish within ${PHASE_LIMIT_MS / 60_000} min`), { timedOut: true })), PHASE_LIMIT_MS);
+  });
+  try {
+    const value = await Promise.race([work(), timeout]);
+    const ms = performance.now() - started;
+    log(`  ${name} done in ${(ms / 1000).toFixed(1)} s`);
+    return { ok: true, value, ms };
+  } catch (error) {
+    const timedOut = (error as { timedOut?: boolean }).timedOut === true;
+    const reason = (error as Error).stack ?? String(error);
+    log(`  ${name} ${timedOut ? 'timed out' : 'FAILED'}: ${reason}`);
+    if (timedOut) await stopAllWorkers();
+    return { ok: false, reason: (error as Error).message, timedOut, ms: performance.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function value<T, R>(outcome: Outcome<T> | undefined, pick: (v: T) => R): R | undefined {
+  return outcome?.ok ? pick(outcome.value) : undefined;
+}
+
+function noteOf(outcome: Outcome<unknown> | undefined): string | undefined {
+  if (outcome === undefined) return 'phase not run';
+  return outcome.ok ? undefined : outcome.timedOut ? 'phase timed out' : 'phase failed';
+}
+
+/** CPU ms per image of the local stand-ins (Kafka, DynamoDB Local, moto) in one phase. */
+function standIns(byProcess: Record<string, number> | undefined): number {
+  if (byProcess === undefined) return Number.NaN;
+  return ['kafka', 'dynamodb', 'moto'].reduce((sum, name) => sum + (byProcess[name] ?? 0), 0);
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  const startedAt = new Date();
+  const root = projectRoot();
+  const outDir = join(root, 'bench', 'out');
+  mkdirSync(outDir, { recursive: true });
+  for (const old of ['ceiling-worker.log', 'stream-worker.log', 'rest-worker.log', 'memory-default-worker.log', 'memory-advice-worker.log']) rmSync(join(outDir, old), { force: true });
+
+  const config = useLocalStack();
+  log('starting or reusing the local stack …');
+  const { up, supervisor } = await stackUp(config, log);
+  const runtime = createPipelineRuntime(config, 'bench-driver');
+  const ctx: BenchContext = {
+    options,
+    config,
+    runtime,
+    kafka: driverKafka(config),
+    runId: randomUUID().slice(0, 8),
+    outDir,
+    corpusFiles: [],
+    stackPids: readStackPids(supervisor.paths),
+    log,
+    created: new Map(),
+    claimChecks: [],
+    topics: [],
+    groups: [],
+    cleanups: [],
+  };
+  log(`run ${ctx.runId}; stack servers measured: ${[...ctx.stackPids].map(([n, p]) => `${n}=${p}`).join(', ') || 'none (external stack)'}`);
+
+  const outcomes: {
+    ceiling?: Outcome<CeilingResult>;
+    avro?: Outcome<AvroResult>;
+    stream?: Outcome<StreamResult>;
+    rest?: Outcome<RestResult>;
+    memory?: Outcome<MemoryResult>;
+  } = {};
+  let corpus: CorpusImage[] = [];
+  let failed = false;
+  try {
+    log('generating the corpus (fixed seed) …');
+    corpus = await throughputCorpus();
+    const corpusDir = join(outDir, 'corpus');
+    mkdirSync(corpusDir, { recursive: true });
+    ctx.corpusFiles = corpus.map((image) => {
+      const file = join(corpusDir, `${image.name}.${image.format === 'jpeg' ? 'jpg' : 'png'}`);
+      writeFileSync(file, image.bytes);
+      return file;
+    });
+    log(`  ${corpus.map((c) => `${c.name} ${c.width}×${c.height} ${(c.bytes.length / 1024).toFixed(0)} KiB`).join('; ')}`);
+
+    const on = (name: PhaseName): boolean => options.phases.has(name);
+    if (on('ceiling')) outcomes.ceiling = await phase('1. ceiling: bare sharp', log, () => measureCeiling(ctx));
+    if (on('avro')) outcomes.avro = await phase('6. Avro decode of reference events', log, () => Promise.resolve(measureAvroDecode()));
+    if (on('stream')) outcomes.stream = await phase('2. stream path end to end', log, () => measureStream(ctx));
+    if (on('rest')) outcomes.rest = await phase('3. REST path end to end', log, () => measureRest(ctx, corpus, REST_CONCURRENCIES, REST_REQUESTS));
+    if (on('memory')) {
+      outcomes.memory = await phase('5. consumer memory with 10 MiB JPEGs', log, async () => {
+        const large = await largeJpegs(2, config.limits.maxImageBytes);
+        const files = large.map((image) => {
+          const file = join(outDir, 'corpus', `${image.name}.jpg`);
+          writeFileSync(file, image.bytes);
+          return file;
+        });
+        return measureMemory(ctx, files);
+      });
+    }
+    failed = Object.values(outcomes).some((o) => o !== undefined && !o.ok && !o.timedOut);
+  } finally {
+    await stopAllWorkers();
+    log('cleaning up …');
+    await cleanUp(ctx);
+    destroyAwsClients(runtime.clients);
+    const stopped = await supervisor.stop(up.started);
+    if (stopped.length > 0) log(`stopped what this run started: ${stopped.join(', ')}`);
+  }
+
+  const ceiling = value(outcomes.ceiling, (c) => c.best);
+  const stream = value(outcomes.stream, (s) => s);
+  const rest = value(outcomes.rest, (r) => r.best);
+  const memory = value(outcomes.memory, (m) => m.best);
+  const nan = Number.NaN;
+  const ceilingRate = ceiling?.imagesPerSec ?? nan;
+  const ceilingCpu = ceiling?.cpuMsPerImage ?? nan;
+  const streamRate = stream?.imagesPerSec ?? nan;
+  const figures: Figure[] = [
+    { key: 'ceilingImagesPerSec', label: 'ceiling: bare sharp', value: ceilingRate, unit: 'img/s', note: ceiling && `${ceiling.strategy}, ${ceiling.concurrency} in flight` },
+    { key: 'ceilingCpuMsPerImage', label: 'ceiling CPU per image', value: ceilingCpu, unit: 'CPU-ms' },
+    { key: 'streamImagesPerSec', label: 'stream throughput', value: streamRate, unit: 'img/s', note: noteOf(outcomes.stream) ?? `${stream?.events} inline events` },
+    { key: 'streamVsCeiling', label: 'stream ÷ ceiling', value: streamRate / ceilingRate, unit: '', kind: 'min', limit: 0.8 },
+    { key: 'streamP50Ms', label: 'stream p50 at saturation', value: stream?.saturation?.latencyMs.p50 ?? nan, unit: 'ms' },
+    { key: 'streamP99Ms', label: 'stream p99 at saturation', value: stream?.saturation?.latencyMs.p99 ?? nan, unit: 'ms' },
+    { key: 'streamP99HalfLoadMs', label: 'stream p99 at half load', value: stream?.half?.latencyMs.p99 ?? nan, unit: 'ms', kind: 'max', limit: 2000 },
+    { key: 'restRequestsPerSec', label: 'REST throughput', value: rest?.requestsPerSec ?? nan, unit: 'req/s', note: noteOf(outcomes.rest) ?? `${rest?.concurrency} clients` },
+    { key: 'restVsCeiling', label: 'REST ÷ ceiling', value: (rest?.requestsPerSec ?? nan) / ceilingRate, unit: '', kind: 'min', limit: 0.8 },
+    { key: 'restP99Ms', label: 'REST p99', value: rest?.latencyMs.p99 ?? nan, unit: 'ms' },
+    {
+      key: 'standInCpuMsPerImage',
+      label: 'stand-ins CPU per image (REST)',
+      value: standIns(rest?.cpuMsPerImageBy),
+      unit: 'CPU-ms',
+      note: 'kafka + dynamodb + moto on the same cores',
+    },
+    {
+      key: 'restVsCeilingWithoutStandIns',
+      label: 'REST ÷ ceiling, stand-ins off-box',
+      value: (availableParallelism() * 1000) / (rest?.cpuMsPerImage ?? nan) / ceilingRate,
+      unit: '',
+      kind: 'min',
+      limit: 0.8,
+      note: 'projection: cores ÷ API CPU per image',
+    },
+    { key: 'cpuMsPerImage', label: 'our CPU per image (stream)', value: stream?.cpuMsPerImage ?? nan, unit: 'CPU-ms' },
+    { key: 'cpuPerImageRatio', label: 'our CPU ÷ bare sharp CPU', value: (stream?.cpuMsPerImage ?? nan) / ceilingCpu, unit: '', kind: 'max', limit: 1.15 },
+    { key: 'peakRssMiB', label: 'consumer peak RSS, 10 MiB JPEGs', value: memory?.peakRssMiB ?? nan, unit: 'MiB', kind: 'max', limit: 1024, note: memory && memory.setting },
+    { key: 'avroDecodePerSec', label: 'Avro decode, reference events', value: value(outcomes.avro, (a) => a.decodePerSec) ?? nan, unit: 'ev/s', kind: 'min', limit: 100_000 },
+  ];
+
+  const childInfo = stream ?? undefined;
+  const machine = {
+    cores: availableParallelism(),
+    model: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: jsonNumber(totalmem() / 2 ** 30, 1),
+    kernel: release(),
+    loadAverageAtStart: loadavg().map((l) => jsonNumber(l, 2)),
+    nodeVersion: process.version,
+    sharpVersion: sharp.versions.sharp,
+    libvipsVersion: sharp.versions.vips,
+    allocator: childInfo?.allocator ?? value(outcomes.ceiling, (c) => c.allocator) ?? 'unknown',
+    UV_THREADPOOL_SIZE: childInfo?.uvThreadpoolSize ?? value(outcomes.ceiling, (c) => c.uvThreadpoolSize) ?? 'unknown',
+    sharpConcurrency: childInfo?.sharpConcurrency ?? value(outcomes.ceiling, (c) => c.sharpConcurrency) ?? sharp.concurrency(),
+    sharpCache: 'off (sharp.cache(false), set by core/image and by the ceiling worker)',
+    recordConcurrency: config.stream.recordConcurrency,
+  };
+  const results: Record<string, unknown> = Object.fromEntries(figures.map((f) => [f.key, jsonNumber(f.value, f.key.endsWith('VsCeiling') || f.key.includes('VsCeiling') || f.key === 'cpuPerImageRatio' ? 3 : 2)]));
+  Object.assign(results, {
+    machine,
+    verdicts: Object.fromEntries(figures.filter((f) => f.kind !== undefined).map((f) => [f.key, verdict(f)])),
+    runId: ctx.runId,
+    startedAt: startedAt.toISOString(),
+    durationSec: jsonNumber((Date.now() - startedAt.getTime()) / 1000, 1),
+    corpus: corpus.map((c) => ({ name: c.name, format: c.format, width: c.width, height: c.height, bytes: c.bytes.length })),
+    phases: Object.fromEntries(Object.entries(outcomes).map(([name, o]) => [name, o.ok ? { ok: true, seconds: jsonNumber(o.ms / 1000, 1), result: o.value } : { ok: false, timedOut: o.timedOut, reason: o.reason }])),
+  });
+  writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+
+  log('');
+  log(`machine: ${machine.cores} cores, ${machine.model}, Node ${machine.nodeVersion}, sharp ${machine.sharpVersion} / libvips ${machine.libvipsVersion}, ${machine.allocator}, UV_THREADPOOL_SIZE ${machine.UV_THREADPOOL_SIZE}, sharp.concurrency() ${machine.sharpConcurrency}`);
+  log(renderTable(figures));
+  log(`\nwrote bench/results.json (${results.durationSec as number} s)`);
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: Error) => {
+    process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+    process.exitCode = 1;
+  },
+);
