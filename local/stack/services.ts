@@ -149,8 +149,9 @@ function motoSpec(config: Config, paths: StackPaths): ServiceSpec {
     standsInFor: 'Amazon S3, SNS, SQS, Secrets Manager',
     endpoint: `http://${host}:${port}`,
     ports: [port],
-    command: join(paths.motoVenv, 'bin', 'moto_server'),
-    args: ['-H', host, '-p', String(port)],
+    // Served by waitress (keep-alive, like AWS) through our launcher, not moto's Werkzeug server.
+    command: join(paths.motoVenv, 'bin', 'python'),
+    args: [join(paths.root, 'local', 'python', 'moto_server.py'), '-H', host, '-p', String(port)],
     cwd: paths.base,
     commandLineMarker: 'moto_server',
     startTimeoutMs: 60_000,
