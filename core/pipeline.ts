@@ -9,10 +9,11 @@ import {
   invalidParameterError,
   type ErrorCode,
 } from './errors';
+import { sha256Digest } from './hashing';
 import { detectImageFormat, FORMAT_DETAILS, processImage, type ImageInfo } from './image';
 import { expiresAtSeconds, isValidImageId, rawKey, variantKey } from './keys';
 import type { Telemetry } from './observability';
-import type { BlobStore, ImageRecord, ImageSource, MetadataStore, Notifier, VariantRecord } from './ports';
+import type { BlobStore, FinalWrite, ImageRecord, ImageSource, MetadataStore, Notifier, VariantRecord } from './ports';
 
 /** What a caller hands the pipeline: the bytes, and who and where they came from. */
 export interface IngestRequest {
@@ -33,6 +34,12 @@ export interface IngestRequest {
 export interface IngestResult {
   record: ImageRecord;
   duplicate: boolean;
+}
+
+/** The final transition's fields, and whether this worker made it (and so holds the notification claim). */
+interface FinalOutcome {
+  fields: Partial<ImageRecord>;
+  claimed: boolean;
 }
 
 /** The ports and settings the pipeline needs; built once per process. */
@@ -58,11 +65,6 @@ class NotificationInProgressError extends DependencyError {
   }
 }
 
-/** SHA-256 of the bytes, hex. */
-export function sha256Hex(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /**
  * A deterministic image id for a caller-given idempotency key: the same customer and key give
  * the same id; two customers using the same key do not collide.
@@ -80,8 +82,9 @@ export function imageIdForKey(customerId: string, key: string): string {
  *
  * Exactly-once in effect: the record is created with a conditional write keyed by image id;
  * every later step writes deterministic keys or makes a conditional transition, and the
- * notification is published under a claim, so a redelivery finishes unfinished work and
- * repeats nothing that was finished.
+ * notification is published under a claim (taken by the write that makes the record final, or
+ * by a later claim when that worker failed to publish), so a redelivery finishes unfinished
+ * work and repeats nothing that was finished.
  */
 export class ImagePipeline {
   private readonly clock: () => Date;
@@ -110,7 +113,9 @@ export class ImagePipeline {
       throw new ImageTooLargeError(this.deps.config.limits.maxImageBytes, `the image is ${request.bytes.length} bytes; the limit is ${this.deps.config.limits.maxImageBytes}`);
     }
     const started = performance.now();
-    const sha256 = await telemetry.time('hash', () => Promise.resolve(sha256Hex(request.bytes)));
+    // One hash of the input serves the record, the image checks and the S3 upload's checksum and signature.
+    const digest = await telemetry.time('hash', () => sha256Digest(request.bytes));
+    const sha256 = digest.toString('hex');
     const now = this.clock();
     const format = detectImageFormat(request.bytes);
     const details = format === undefined ? undefined : FORMAT_DETAILS[format];
@@ -145,27 +150,39 @@ export class ImagePipeline {
       log.info('resuming an unfinished image', { status: record.status });
     }
 
+    let claimed = false;
     if (record.status === 'RECEIVED') {
       // Raw bytes first, so a FAILED record always points at what arrived.
-      await telemetry.time('storeRaw', () => this.deps.blobs.put(record.raw, request.bytes, { contentType: record.contentType ?? 'application/octet-stream', metadata: { 'image-id': record.imageId, sha256 } }));
-      const final = await this.finish(record, request.bytes, oversize, log);
-      Object.assign(record, final);
+      await telemetry.time('storeRaw', () =>
+        this.deps.blobs.put(record.raw, request.bytes, { contentType: record.contentType ?? 'application/octet-stream', metadata: { 'image-id': record.imageId, sha256 }, sha256: digest }),
+      );
+      const final = await this.finish(record, request.bytes, sha256, oversize, log);
+      Object.assign(record, final.fields);
+      claimed = final.claimed;
     }
-    await this.notifyOnce(record, log);
+    await (claimed ? this.publishClaimed(record, log) : this.notifyOnce(record, log));
     const totalMs = performance.now() - started;
     telemetry.recordOutcome(record.status === 'PROCESSED' ? 'processed' : 'failed', request.bytes.length, totalMs);
     log.info('image finished', { status: record.status, totalMs: Math.round(totalMs), errorCode: record.error?.code });
     return { record, duplicate: false };
   }
 
-  /** Inspect, render, store variants and make the final transition; returns the final fields. */
-  private async finish(record: ImageRecord, bytes: Buffer, oversize: boolean, log: ReturnType<Telemetry['child']>): Promise<Partial<ImageRecord>> {
+  /** The notification claim a final write takes: held for the lease from now. */
+  private finalWrite(): FinalWrite {
+    return { notificationClaimUntil: this.clock().getTime() + this.leaseMs };
+  }
+
+  /**
+   * Inspect, render, store variants and make the final transition; returns the final fields and
+   * whether this worker's write made the record final (and so holds the notification claim).
+   */
+  private async finish(record: ImageRecord, bytes: Buffer, sha256: string, oversize: boolean, log: ReturnType<Telemetry['child']>): Promise<FinalOutcome> {
     const { config, blobs, metadata, telemetry } = this.deps;
     let info: ImageInfo;
     try {
       if (oversize) throw new ImageTooLargeError(config.limits.maxImageBytes, `the image is ${bytes.length} bytes; the limit is ${config.limits.maxImageBytes}`);
       // One decode for validation and every variant (inspectImage + renderVariants would decode twice).
-      const processed = await telemetry.time('process', () => processImage(bytes, { ...config.limits, variants: config.variants }));
+      const processed = await telemetry.time('process', () => processImage(bytes, { ...config.limits, variants: config.variants, sha256 }));
       info = processed.info;
       const variants = processed.variants;
       const stored: Record<string, VariantRecord> = {};
@@ -193,8 +210,8 @@ export class ImagePipeline {
         variants: stored,
       };
       const now = this.clock();
-      await telemetry.time('metadata', () => metadata.markProcessed(record, fields, now));
-      return { ...fields, updatedAt: now.toISOString() };
+      const claimed = await telemetry.time('metadata', () => metadata.markProcessed(record, fields, now, this.finalWrite()));
+      return { fields: { ...fields, updatedAt: now.toISOString() }, claimed };
     } catch (error) {
       if (!(error instanceof PipelineError) || !IMAGE_REJECTION_CODES.has(error.code)) throw error;
       return this.recordFailure(record, error.code, error.message, log);
@@ -202,12 +219,12 @@ export class ImagePipeline {
   }
 
   /** The image itself is bad: FAILED with the error; never retried. */
-  private async recordFailure(record: ImageRecord, code: ErrorCode, message: string, log: ReturnType<Telemetry['child']>): Promise<Partial<ImageRecord>> {
+  private async recordFailure(record: ImageRecord, code: ErrorCode, message: string, log: ReturnType<Telemetry['child']>): Promise<FinalOutcome> {
     const now = this.clock();
     const fields: Partial<ImageRecord> = { status: 'FAILED', error: { code, message } };
-    await this.deps.telemetry.time('metadata', () => this.deps.metadata.markFailed(record, fields, now));
+    const claimed = await this.deps.telemetry.time('metadata', () => this.deps.metadata.markFailed(record, fields, now, this.finalWrite()));
     log.warn('image rejected', { errorCode: code, error: message });
-    return { ...fields, updatedAt: now.toISOString() };
+    return { fields: { ...fields, updatedAt: now.toISOString() }, claimed };
   }
 
   /**
@@ -233,21 +250,29 @@ export class ImagePipeline {
       expiresAt: expiresAtSeconds(now, this.deps.config),
     };
     const log = this.deps.telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation });
-    const outcome = await this.deps.metadata.create(draft);
+    const outcome = await this.deps.metadata.create(draft, this.finalWrite());
     if (!outcome.created && outcome.record.notifiedAt !== undefined) return { record: outcome.record, duplicate: true };
     log.warn('image source unavailable', { errorCode: error.code, error: error.message });
-    await this.notifyOnce(outcome.record, log);
+    await (outcome.created ? this.publishClaimed(outcome.record, log) : this.notifyOnce(outcome.record, log));
     this.deps.telemetry.recordOutcome('failed', 0, 0);
     return { record: outcome.record, duplicate: false };
   }
 
-  /** Publishes the final notification exactly once per record (claim → publish → mark). */
+  /**
+   * Publishes the notification of a final record that this worker did not make final (a
+   * redelivery resuming after a failed or crashed publish): claim → publish → mark.
+   */
   private async notifyOnce(record: ImageRecord, log: ReturnType<Telemetry['child']>): Promise<void> {
     if (record.status === 'RECEIVED' || record.notifiedAt !== undefined) return;
-    const { metadata, notifier, telemetry } = this.deps;
-    const claim = await metadata.claimNotification(record.imageId, this.clock(), this.leaseMs);
+    const claim = await this.deps.metadata.claimNotification(record.imageId, this.clock(), this.leaseMs);
     if (claim === 'done') return;
     if (claim === 'busy') throw new NotificationInProgressError(record.imageId);
+    await this.publishClaimed(record, log);
+  }
+
+  /** Publishes the notification under a claim this worker holds, then marks it published. */
+  private async publishClaimed(record: ImageRecord, log: ReturnType<Telemetry['child']>): Promise<void> {
+    const { metadata, notifier, telemetry } = this.deps;
     try {
       await telemetry.time('notify', () => notifier.publish({ type: record.status === 'PROCESSED' ? 'image.processed' : 'image.failed', record }));
     } catch (error) {

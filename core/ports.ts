@@ -63,6 +63,11 @@ export interface PutObjectOptions {
   contentType: string;
   /** Small string metadata stored with the object (never caller-supplied names verbatim). */
   metadata?: Record<string, string>;
+  /**
+   * SHA-256 digest of the body when the caller already has it: the store sends it as the
+   * object's checksum, which S3 verifies, instead of computing one of its own.
+   */
+  sha256?: Buffer;
 }
 
 /** Object storage (S3). */
@@ -110,17 +115,35 @@ export type RecordKey = Pick<ImageRecord, 'imageId' | 'createdAt'>;
 /** Outcome of trying to create the RECEIVED record. */
 export type CreateOutcome = { created: true; record: ImageRecord } | { created: false; record: ImageRecord };
 
+/**
+ * Options of a write that makes a record final (PROCESSED or FAILED). The worker whose write
+ * makes the record final also claims its notification in that same write, so the common path
+ * needs no separate claim.
+ */
+export interface FinalWrite {
+  /** Epoch milliseconds until which the writer holds the notification claim. */
+  notificationClaimUntil: number;
+}
+
 /** The metadata table (DynamoDB). All transitions are conditional writes. */
 export interface MetadataStore {
-  /** Creates the record (RECEIVED, or FAILED when the bytes never arrived) unless one exists for the id; then returns the existing one. */
-  create(record: ImageRecord): Promise<CreateOutcome>;
-  /** RECEIVED → PROCESSED with the final fields; false when the record was no longer RECEIVED. */
-  markProcessed(record: RecordKey, fields: Partial<ImageRecord>, now: Date): Promise<boolean>;
-  /** RECEIVED → FAILED with the error; false when the record was no longer RECEIVED. */
-  markFailed(record: RecordKey, fields: Partial<ImageRecord>, now: Date): Promise<boolean>;
   /**
-   * Claims the right to publish the final notification for a lease; false when it is already
-   * published or another worker holds an unexpired claim.
+   * Creates the record (RECEIVED, or FAILED when the bytes never arrived) unless one exists for
+   * the id; then returns the existing one. `final` claims the notification of a record created
+   * FAILED.
+   */
+  create(record: ImageRecord, final?: FinalWrite): Promise<CreateOutcome>;
+  /**
+   * RECEIVED → PROCESSED with the final fields, claiming the notification; false when the record
+   * was no longer RECEIVED (another worker finished it and holds the claim).
+   */
+  markProcessed(record: RecordKey, fields: Partial<ImageRecord>, now: Date, final: FinalWrite): Promise<boolean>;
+  /** RECEIVED → FAILED with the error, claiming the notification; false as for markProcessed. */
+  markFailed(record: RecordKey, fields: Partial<ImageRecord>, now: Date, final: FinalWrite): Promise<boolean>;
+  /**
+   * Claims the right to publish the final notification for a lease, for a record made final by
+   * a worker that did not publish (it failed or crashed): `done` when already published, `busy`
+   * while another worker's claim is unexpired.
    */
   claimNotification(imageId: string, now: Date, leaseMs: number): Promise<'claimed' | 'done' | 'busy'>;
   /** Records that the notification was published. */

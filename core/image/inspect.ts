@@ -1,5 +1,5 @@
-import { webcrypto } from 'node:crypto';
 import sharp, { type Metadata } from 'sharp';
+import { sha256Digest } from '../hashing';
 import {
   ImageTooLargeError,
   TooManyPixelsError,
@@ -88,11 +88,6 @@ export function asBuffer(bytes: unknown): Buffer {
   throw invalidParameterError('bytes', 'Buffer or Uint8Array', bytes);
 }
 
-async function sha256Hex(bytes: Buffer): Promise<string> {
-  // WebCrypto hashes on the libuv pool, so 10 MiB does not block the event loop (~25 ms).
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
-}
-
 function assertPixelBudget(format: ImageFormat, width: number, height: number, maxPixels: number): void {
   if (width * height > maxPixels) {
     throw new TooManyPixelsError(
@@ -123,9 +118,10 @@ async function readSharpMetadata(format: Exclude<ImageFormat, 'bmp'>, bytes: Buf
 /**
  * The checks shared by {@link inspectImage} and `processImage`, in cheapest-first order.
  * `verifyPixels` decodes every pixel to find truncation; processImage skips it because its own
- * rendering decodes every pixel with the same strictness.
+ * rendering decodes every pixel with the same strictness. `knownSha256` (hex) saves hashing the
+ * input again when the caller has already done so.
  */
-export async function inspect(input: Uint8Array, limitsInput: ImageLimits | undefined, verifyPixels: boolean): Promise<Inspection> {
+export async function inspect(input: Uint8Array, limitsInput: ImageLimits | undefined, verifyPixels: boolean, knownSha256?: string): Promise<Inspection> {
   const bytes = asBuffer(input);
   const limits = resolveLimits(limitsInput);
 
@@ -140,7 +136,7 @@ export async function inspect(input: Uint8Array, limitsInput: ImageLimits | unde
     throw new UnsupportedImageError(`Unsupported image format: detected ${identified.description}; expected ${EXPECTED_FORMATS_TEXT}`);
   }
   const format = identified.format;
-  const hashing = sha256Hex(bytes);
+  const hashing = knownSha256 !== undefined ? Promise.resolve(knownSha256) : sha256Digest(bytes).then((digest) => digest.toString('hex'));
   // Settle the hash even when a check below throws, so no rejection is left unhandled.
   hashing.catch(() => undefined);
 

@@ -222,6 +222,8 @@ export async function renderVariants(
 export interface ProcessImageOptions extends ImageLimits {
   /** @default DEFAULT_VARIANTS */
   variants?: readonly VariantSpec[];
+  /** The input's SHA-256 (hex) when the caller already computed it; otherwise it is computed. */
+  sha256?: string;
 }
 
 /**
@@ -239,7 +241,7 @@ export async function processImage(
   options: ProcessImageOptions = {},
 ): Promise<{ info: ImageInfo; variants: RenderedVariant[] }> {
   const specs = validateSpecs(options.variants ?? DEFAULT_VARIANTS);
-  const { info, source } = await inspect(bytes, options, false);
+  const { info, source } = await inspect(bytes, options, false, options.sha256);
   return { info, variants: await renderFrom(source, info, specs) };
 }
 

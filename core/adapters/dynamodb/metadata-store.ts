@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { invalidParameterError } from '../../errors';
-import type { CreateOutcome, ImageRecord, ImageStatus, MetadataStore, RecordKey, RecordPage } from '../../ports';
+import type { CreateOutcome, FinalWrite, ImageRecord, ImageStatus, MetadataStore, RecordKey, RecordPage } from '../../ports';
 import { asDependencyError } from '../dependency-error';
 import { IMAGE_TABLE } from './table';
 
@@ -63,8 +63,8 @@ export class DynamoDbMetadataStore implements MetadataStore {
     }
   }
 
-  async create(record: ImageRecord): Promise<CreateOutcome> {
-    const item = { ...record, statusDay: statusDay(record.status, record.createdAt) };
+  async create(record: ImageRecord, final?: FinalWrite): Promise<CreateOutcome> {
+    const item = { ...record, statusDay: statusDay(record.status, record.createdAt), notifyLeaseUntil: final?.notificationClaimUntil };
     try {
       await this.call('PutItem', () =>
         this.documents.send(
@@ -89,11 +89,17 @@ export class DynamoDbMetadataStore implements MetadataStore {
     }
   }
 
-  private async transition(record: RecordKey, fields: Partial<ImageRecord>, now: Date): Promise<boolean> {
+  /** RECEIVED → final, taking the notification claim in the same write. */
+  private async transition(record: RecordKey, fields: Partial<ImageRecord>, now: Date, final: FinalWrite): Promise<boolean> {
     const status = fields.status as ImageStatus;
-    const values: Record<string, unknown> = { ':received': 'RECEIVED', ':updatedAt': now.toISOString(), ':statusDay': statusDay(status, record.createdAt) };
-    const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt', '#statusDay': 'statusDay' };
-    const sets = ['#updatedAt = :updatedAt', '#statusDay = :statusDay'];
+    const values: Record<string, unknown> = {
+      ':received': 'RECEIVED',
+      ':updatedAt': now.toISOString(),
+      ':statusDay': statusDay(status, record.createdAt),
+      ':lease': final.notificationClaimUntil,
+    };
+    const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt', '#statusDay': 'statusDay', '#lease': 'notifyLeaseUntil' };
+    const sets = ['#updatedAt = :updatedAt', '#statusDay = :statusDay', '#lease = :lease'];
     for (const [name, value] of Object.entries(fields)) {
       if (value === undefined) continue;
       names[`#${name}`] = name;
@@ -120,12 +126,12 @@ export class DynamoDbMetadataStore implements MetadataStore {
     }
   }
 
-  markProcessed(record: RecordKey, fields: Partial<ImageRecord>, now: Date): Promise<boolean> {
-    return this.transition(record, { ...fields, status: 'PROCESSED' }, now);
+  markProcessed(record: RecordKey, fields: Partial<ImageRecord>, now: Date, final: FinalWrite): Promise<boolean> {
+    return this.transition(record, { ...fields, status: 'PROCESSED' }, now, final);
   }
 
-  markFailed(record: RecordKey, fields: Partial<ImageRecord>, now: Date): Promise<boolean> {
-    return this.transition(record, { ...fields, status: 'FAILED' }, now);
+  markFailed(record: RecordKey, fields: Partial<ImageRecord>, now: Date, final: FinalWrite): Promise<boolean> {
+    return this.transition(record, { ...fields, status: 'FAILED' }, now, final);
   }
 
   async claimNotification(imageId: string, now: Date, leaseMs: number): Promise<'claimed' | 'done' | 'busy'> {

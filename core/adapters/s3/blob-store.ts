@@ -9,11 +9,32 @@ import { asDependencyError } from '../dependency-error';
 export class S3BlobStore implements BlobStore {
   constructor(private readonly s3: S3Client) {}
 
+  /**
+   * Uploads without hashing the body for the signature (`UNSIGNED-PAYLOAD`: the buckets accept
+   * TLS only, and S3 verifies the body against the checksum instead). The checksum is the
+   * caller's SHA-256 when it has one (the raw image's, also kept on the record), otherwise the
+   * SDK's CRC32. Either way the body is read once, by native code.
+   */
   async put(location: ObjectLocation, body: Buffer, options: PutObjectOptions): Promise<void> {
     try {
-      await this.s3.send(
-        new PutObjectCommand({ Bucket: location.bucket, Key: location.key, Body: body, ContentType: options.contentType, Metadata: options.metadata }),
+      const command = new PutObjectCommand({
+        Bucket: location.bucket,
+        Key: location.key,
+        Body: body,
+        ContentType: options.contentType,
+        Metadata: options.metadata,
+        ChecksumSHA256: options.sha256?.toString('base64'),
+      });
+      command.middlewareStack.add(
+        (next) => (args) => {
+          // The signer takes a payload hash already present instead of hashing the body.
+          const { headers } = args.request as { headers?: Record<string, string> };
+          if (headers !== undefined) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+          return next(args);
+        },
+        { step: 'build', name: 'unsignedPayload' },
       );
+      await this.s3.send(command);
     } catch (error) {
       throw asDependencyError('S3', `PutObject ${location.key}`, error);
     }
