@@ -66,14 +66,17 @@ async function startRunner(topic: string, groupId: string, lines: string[]): Pro
   cleanups.push(() => started.stop());
 }
 
-it('moto frozen while events are in flight: nothing is committed past unfinished work, and every event ends PROCESSED exactly once', async () => {
+// moto keeps its state only in memory, so a stopped-and-started moto would come back without the
+// buckets and queues; SIGSTOP/SIGCONT stops the S3 stand-in (no request is answered) and
+// resumes it with its state, which is what an S3 outage looks like to the consumer.
+it('the S3 stand-in stopped while 50 events are in flight, then resumed: nothing is committed past unfinished work, and every event ends PROCESSED exactly once', async () => {
   const topic = await createTopic(2);
   const groupId = `stream-faults-${randomUUID()}`;
   const inbox = await openNotificationInbox(clients, config, 'stream-faults-freeze');
   cleanups.push(() => inbox.close());
   const publisher = await ImageEventPublisher.connect({ config, blobs: runtime.blobs, secrets: runtime.secrets, topic, kafkaOptions: quietKafka });
   cleanups.push(() => publisher.disconnect());
-  const events = await publishAll(publisher, inbox.customerId, 20, 100);
+  const events = await publishAll(publisher, inbox.customerId, 50, 100);
   const lines: string[] = [];
 
   const violations: string[] = [];
