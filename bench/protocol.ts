@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { CpuLedger, ThreadLedger } from './measure';
 
 /** A bare-sharp run the ceiling worker is asked to do. */
 export interface CeilingRequest {
@@ -23,13 +24,35 @@ export interface CeilingRequest {
  */
 export type CeilingStrategy = 'decode-once' | 'clone';
 
+/**
+ * A run of the whole pipeline in the worker's own process: with the AWS adapters on the local
+ * stack, or with every port in memory, so the difference is what the AWS calls cost.
+ */
+export interface PipelineRequest {
+  type: 'pipeline';
+  ports: 'aws' | 'memory';
+  /** Images in flight at once. */
+  concurrency: number;
+  /** Images to ingest (the corpus, round-robin), each under a new id. */
+  images: number;
+}
+
+/** What a pipeline run stored (with the AWS adapters), for the driver to remove at the end. */
+export interface PipelineCreated {
+  imageId: string;
+  raw: { bucket: string; key: string };
+  processedBucket: string;
+  processed: { key: string }[];
+}
+
 /** What the driver sends a worker. */
-export type DriverMessage = CeilingRequest | { type: 'stop' };
+export type DriverMessage = CeilingRequest | PipelineRequest | { type: 'stop' };
 
 /** What a worker sends the driver. */
 export type WorkerMessage =
   | { type: 'ready'; sharpConcurrency: number; url?: string }
   | { type: 'ceiling-done'; images: number; wallMs: number; outputBytes: number }
+  | { type: 'pipeline-done'; images: number; wallMs: number; portCalls: number; created: PipelineCreated[] }
   | { type: 'failed'; message: string };
 
 /** Sends a message to the driver; a worker without an IPC channel was started by mistake. */
@@ -141,4 +164,24 @@ export async function startWorker(name: string, options: StartWorkerOptions): Pr
     if (child.exitCode === null) child.kill('SIGKILL');
     throw error;
   }
+}
+
+/** A worker's reply with the CPU it spent getting there. */
+export interface MeasuredReply<T extends WorkerMessage['type']> {
+  done: Extract<WorkerMessage, { type: T }>;
+  /** The worker's CPU ms, plus `machine` and `other` (see CpuLedger). */
+  cpu: Record<string, number>;
+  /** The worker's CPU ms per image by thread group, rounded to 0.1 ms. */
+  threadCpuMsPerImage: Record<string, number>;
+}
+
+/** Sends `request` and waits for the `doneType` reply, measuring the worker's CPU meanwhile. */
+export async function measuredRequest<T extends WorkerMessage['type']>(worker: Worker, request: DriverMessage, doneType: T, images: number, timeoutMs: number): Promise<MeasuredReply<T>> {
+  const ledger = new CpuLedger(new Map([['worker', worker.pid]]));
+  const threads = new ThreadLedger(worker.pid);
+  worker.send(request);
+  const done = await worker.next(doneType, timeoutMs);
+  const cpu = ledger.delta();
+  const split = threads.delta();
+  return { done, cpu, threadCpuMsPerImage: Object.fromEntries(Object.entries(split).map(([k, v]) => [k, Math.round((v / images) * 10) / 10])) };
 }

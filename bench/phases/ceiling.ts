@@ -5,8 +5,8 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext } from '../context';
-import { CpuLedger, ThreadLedger, processAllocator, processEnvironmentValue } from '../measure';
-import { startWorker, type CeilingStrategy } from '../protocol';
+import { processAllocator, processEnvironmentValue } from '../measure';
+import { measuredRequest, startWorker, type CeilingStrategy } from '../protocol';
 
 /** One measured configuration. */
 export interface CeilingRun {
@@ -49,12 +49,7 @@ export async function measureCeiling(ctx: BenchContext): Promise<CeilingResult> 
       worker.send({ type: 'ceiling', strategy, concurrency: cores, images: ctx.corpusFiles.length });
       await worker.next('ceiling-done', 120_000);
       for (const concurrency of concurrencies) {
-        const ledger = new CpuLedger(new Map([['worker', worker.pid]]));
-        const threads = new ThreadLedger(worker.pid);
-        worker.send({ type: 'ceiling', strategy, concurrency, images });
-        const done = await worker.next('ceiling-done', 300_000);
-        const cpu = ledger.delta();
-        const split = threads.delta();
+        const { done, cpu, threadCpuMsPerImage } = await measuredRequest(worker, { type: 'ceiling', strategy, concurrency, images }, 'ceiling-done', images, 300_000);
         const run: CeilingRun = {
           strategy,
           concurrency,
@@ -63,7 +58,7 @@ export async function measureCeiling(ctx: BenchContext): Promise<CeilingResult> 
           cpuMsPerImage: (cpu.worker ?? Number.NaN) / images,
           machineCpuMs: cpu.machine ?? 0,
           otherCpuMs: cpu.other ?? 0,
-          threadCpuMsPerImage: Object.fromEntries(Object.entries(split).map(([k, v]) => [k, Math.round((v / images) * 10) / 10])),
+          threadCpuMsPerImage,
         };
         runs.push(run);
         ctx.log(`  ceiling ${strategy} ×${concurrency}: ${run.imagesPerSec.toFixed(2)} img/s, ${run.cpuMsPerImage.toFixed(1)} CPU-ms/img, by thread ${JSON.stringify(run.threadCpuMsPerImage)} (other processes: ${run.otherCpuMs} ms)`);
