@@ -29,8 +29,9 @@ install: node_modules/.installed
 build: install
 	npx tsc -p tsconfig.json
 
+# Two glibc malloc arenas, as sharp advises and as the Lambdas run (see `make bench`, memory).
 start: build
-	node bin/ingest.js start
+	MALLOC_ARENA_MAX=2 node bin/ingest.js start
 
 stop: build
 	node bin/ingest.js stack down

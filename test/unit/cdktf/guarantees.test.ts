@@ -1,7 +1,7 @@
 import { AnnotationMetadataEntryType, Testing } from 'cdktf';
 import { DEFAULT_NAMES, ENV } from '../../../core/config/env';
 import { API_ROUTES } from '../../../cdktf/constructs/api';
-import { ENI_ACTIONS } from '../../../cdktf/constructs/compute';
+import { ALLOCATOR_ENVIRONMENT, ENI_ACTIONS } from '../../../cdktf/constructs/compute';
 import { MSK_SERVER_PROPERTIES } from '../../../cdktf/constructs/streaming';
 import type { ImagePipelineStack } from '../../../cdktf/stack';
 import {
@@ -280,7 +280,7 @@ describe.each([
 
   test('Lambda environments use the runtime ENV names, never endpoint overrides or local-only settings', () => {
     const { stack, json } = get();
-    const allowed = new Set<string>(Object.values(ENV));
+    const allowed = new Set<string>([...Object.values(ENV), ...Object.keys(ALLOCATOR_ENVIRONMENT)]);
     const forbidden = [ENV.region, ENV.endpointS3, ENV.endpointDynamoDb, ENV.endpointSns, ENV.endpointSqs, ENV.endpointSecretsManager, ENV.s3ForcePathStyle, ENV.localDataDir, ENV.apiKey, ENV.kafkaPort];
     for (const [, fn] of resourcesOf(json, 'aws_lambda_function')) {
       const variables = (fn.environment as { variables: Record<string, string> }).variables;
@@ -291,6 +291,7 @@ describe.each([
       expect(variables[ENV.snsTopicArn]).toBe(refOf(stack.notifications.topic, 'arn'));
       expect(String(fn.runtime)).toMatch(/^nodejs(2\d|[3-9]\d)\.x$/);
       expect(fn.memory_size).toBe(1024);
+      expect(variables.MALLOC_ARENA_MAX).toBe('2');
     }
     const consumer = bodyOf(json, stack.compute.streamConsumer.fn);
     const consumerEnv = (consumer.environment as { variables: Record<string, string> }).variables;
