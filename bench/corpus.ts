@@ -7,6 +7,7 @@
  * encoders are deterministic, so the same seed gives the same bytes on every run.
  */
 import sharp from 'sharp';
+import { seededUint32 } from '../test/helpers/images';
 
 /** One image of the corpus. */
 export interface CorpusImage {
@@ -16,18 +17,6 @@ export interface CorpusImage {
   width: number;
   height: number;
   bytes: Buffer;
-}
-
-/** mulberry32: a tiny seeded PRNG with 32-bit outputs. */
-function seededUint32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }
 
 /**

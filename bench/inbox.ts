@@ -4,10 +4,9 @@
  * moment it was received. Completion and latency are measured here, never from the consumer's
  * own log.
  */
-import { randomUUID } from 'node:crypto';
-import { SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteMessageBatchCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { AwsClients, Config } from '../core';
+import { subscribeCustomerQueue } from '../test/helpers/notifications';
 
 /** One notification as received. */
 export interface Arrival {
@@ -42,17 +41,8 @@ interface Envelope {
  * @default receivers 3
  */
 export async function openInbox(clients: AwsClients, config: Config, customerId: string, receivers = 3): Promise<NotificationInbox> {
-  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: `bench-inbox-${randomUUID()}` }));
-  const queueUrl = QueueUrl as string;
-  const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-  const { SubscriptionArn } = await clients.sns.send(
-    new SubscribeCommand({
-      TopicArn: config.snsTopicArn,
-      Protocol: 'sqs',
-      Endpoint: attributes.Attributes?.QueueArn,
-      Attributes: { FilterPolicy: JSON.stringify({ customerId: [customerId] }) },
-    }),
-  );
+  const queue = await subscribeCustomerQueue(clients, config, customerId, 'bench-inbox');
+  const { queueUrl } = queue;
   const arrivals = new Map<string, Arrival>();
   const deletes = new Set<Promise<unknown>>();
   let running = true;
@@ -114,8 +104,7 @@ export async function openInbox(clients: AwsClients, config: Config, customerId:
       running = false;
       await Promise.all(loops);
       await Promise.all(deletes);
-      await clients.sns.send(new UnsubscribeCommand({ SubscriptionArn })).catch(() => undefined);
-      await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+      await queue.remove();
     },
   };
 }

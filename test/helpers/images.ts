@@ -36,8 +36,8 @@ export interface Dimensions {
 const DEFAULT_WIDTH = 320;
 const DEFAULT_HEIGHT = 240;
 
-/** mulberry32: a tiny seeded PRNG (32-bit outputs), reproducible everywhere. */
-function seededUint32(seed: number): () => number {
+/** mulberry32: a tiny seeded PRNG (32-bit outputs), reproducible everywhere. Also builds the benchmark's corpus. */
+export function seededUint32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -34,13 +34,19 @@ export interface NotificationInbox {
   close(): Promise<void>;
 }
 
+/** A new SQS queue subscribed to the pipeline's topic, receiving one customer's notifications. */
+export interface CustomerQueue {
+  queueUrl: string;
+  /** Removes the subscription and deletes the queue. */
+  remove(): Promise<void>;
+}
+
 /**
- * Creates the queue and a subscription filtered on one customer: `{ customerId }` for a known
- * customer (e.g. an API key's), or a prefix to make a fresh one.
+ * Creates a queue named `<prefix>-<uuid>` and subscribes it to the pipeline's SNS topic with the
+ * filter `{ customerId: [customerId] }`. Shared by the tests' inbox and the benchmark's.
  */
-export async function openNotificationInbox(clients: AwsClients, config: Config, customer: string | { customerId: string }): Promise<NotificationInbox> {
-  const customerId = typeof customer === 'string' ? `${customer}-${randomUUID()}` : customer.customerId;
-  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: `test-inbox-${randomUUID()}` }));
+export async function subscribeCustomerQueue(clients: AwsClients, config: Config, customerId: string, prefix: string): Promise<CustomerQueue> {
+  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-${randomUUID()}` }));
   const queueUrl = QueueUrl as string;
   const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   const { SubscriptionArn } = await clients.sns.send(
@@ -51,6 +57,23 @@ export async function openNotificationInbox(clients: AwsClients, config: Config,
       Attributes: { FilterPolicy: JSON.stringify({ customerId: [customerId] }) },
     }),
   );
+  return {
+    queueUrl,
+    async remove() {
+      await clients.sns.send(new UnsubscribeCommand({ SubscriptionArn })).catch(() => undefined);
+      await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Creates the queue and a subscription filtered on one customer: `{ customerId }` for a known
+ * customer (e.g. an API key's), or a prefix to make a fresh one.
+ */
+export async function openNotificationInbox(clients: AwsClients, config: Config, customer: string | { customerId: string }): Promise<NotificationInbox> {
+  const customerId = typeof customer === 'string' ? `${customer}-${randomUUID()}` : customer.customerId;
+  const queue = await subscribeCustomerQueue(clients, config, customerId, 'test-inbox');
+  const { queueUrl } = queue;
   const received: ReceivedNotification[] = [];
   const receiveOnce = async (): Promise<void> => {
     const result = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
@@ -80,10 +103,7 @@ export async function openNotificationInbox(clients: AwsClients, config: Config,
       while (Date.now() < deadline) await receiveOnce();
       return [...received];
     },
-    async close() {
-      await clients.sns.send(new UnsubscribeCommand({ SubscriptionArn })).catch(() => undefined);
-      await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
-    },
+    close: () => queue.remove(),
   };
 }
 
