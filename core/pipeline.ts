@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Config } from './config';
 import {
   DependencyError,
@@ -9,7 +8,7 @@ import {
   invalidParameterError,
   type ErrorCode,
 } from './errors';
-import { sha256Digest } from './hashing';
+import { sha256Digest, sha256Hex } from './hashing';
 import { detectImageFormat, FORMAT_DETAILS, processImage, type ImageInfo } from './image';
 import { expiresAtSeconds, isValidImageId, rawKey, variantKey } from './keys';
 import type { Telemetry } from './observability';
@@ -70,7 +69,7 @@ class NotificationInProgressError extends DependencyError {
  * the same id; two customers using the same key do not collide.
  */
 export function imageIdForKey(customerId: string, key: string): string {
-  const hex = createHash('sha256').update(`${customerId}\u0000${key}`).digest('hex');
+  const hex = sha256Hex(`${customerId}\u0000${key}`);
   // Formatted as an RFC 9562 version-8 (custom) UUID.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -113,7 +112,7 @@ export class ImagePipeline {
       throw new ImageTooLargeError(this.deps.config.limits.maxImageBytes, `the image is ${request.bytes.length} bytes; the limit is ${this.deps.config.limits.maxImageBytes}`);
     }
     const started = performance.now();
-    // One hash of the input serves the record, the image checks and the S3 upload's checksum and signature.
+    // One hash of the input serves the record, the image checks and the raw upload's checksum.
     const digest = await telemetry.time('hash', () => sha256Digest(request.bytes));
     const sha256 = digest.toString('hex');
     const now = this.clock();
@@ -160,7 +159,7 @@ export class ImagePipeline {
       Object.assign(record, final.fields);
       claimed = final.claimed;
     }
-    await (claimed ? this.publishClaimed(record, log) : this.notifyOnce(record, log));
+    await this.notifyOnce(record, claimed, log);
     const totalMs = performance.now() - started;
     telemetry.recordOutcome(record.status === 'PROCESSED' ? 'processed' : 'failed', request.bytes.length, totalMs);
     log.info('image finished', { status: record.status, totalMs: Math.round(totalMs), errorCode: record.error?.code });
@@ -253,26 +252,24 @@ export class ImagePipeline {
     const outcome = await this.deps.metadata.create(draft, this.finalWrite());
     if (!outcome.created && outcome.record.notifiedAt !== undefined) return { record: outcome.record, duplicate: true };
     log.warn('image source unavailable', { errorCode: error.code, error: error.message });
-    await (outcome.created ? this.publishClaimed(outcome.record, log) : this.notifyOnce(outcome.record, log));
+    await this.notifyOnce(outcome.record, outcome.created, log);
     this.deps.telemetry.recordOutcome('failed', 0, 0);
     return { record: outcome.record, duplicate: false };
   }
 
   /**
-   * Publishes the notification of a final record that this worker did not make final (a
-   * redelivery resuming after a failed or crashed publish): claim → publish → mark.
+   * Publishes the final notification once per record: claim → publish → mark. `claimed`: this
+   * worker's final write already took the claim; otherwise (a redelivery resuming after a failed
+   * or crashed publish) it claims first.
    */
-  private async notifyOnce(record: ImageRecord, log: ReturnType<Telemetry['child']>): Promise<void> {
+  private async notifyOnce(record: ImageRecord, claimed: boolean, log: ReturnType<Telemetry['child']>): Promise<void> {
     if (record.status === 'RECEIVED' || record.notifiedAt !== undefined) return;
-    const claim = await this.deps.metadata.claimNotification(record.imageId, this.clock(), this.leaseMs);
-    if (claim === 'done') return;
-    if (claim === 'busy') throw new NotificationInProgressError(record.imageId);
-    await this.publishClaimed(record, log);
-  }
-
-  /** Publishes the notification under a claim this worker holds, then marks it published. */
-  private async publishClaimed(record: ImageRecord, log: ReturnType<Telemetry['child']>): Promise<void> {
     const { metadata, notifier, telemetry } = this.deps;
+    if (!claimed) {
+      const claim = await metadata.claimNotification(record.imageId, this.clock(), this.leaseMs);
+      if (claim === 'done') return;
+      if (claim === 'busy') throw new NotificationInProgressError(record.imageId);
+    }
     try {
       await telemetry.time('notify', () => notifier.publish({ type: record.status === 'PROCESSED' ? 'image.processed' : 'image.failed', record }));
     } catch (error) {

@@ -14,9 +14,9 @@ import { createMskHandler, createStreamConsumer, type StreamConsumerOptions } fr
 import { createKafkaClient, type KafkaClientOptions } from './kafka-client';
 import { buildMskEvent, topicPartitionKey, type MskHandlerFunction } from './msk-event';
 
-
 /** Bytes fetched per partition and request: about one ESM batch (6 MB invocation payload). */
 const FETCH_BYTES_PER_PARTITION = 6 * 1024 * 1024;
+
 /** Options of {@link createStreamRunner}. */
 export interface StreamRunnerOptions {
   /** Brokers, batch size (`stream.batchSize`) and window (`stream.batchWindowMs`), names. */

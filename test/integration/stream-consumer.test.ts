@@ -63,7 +63,6 @@ async function createTopic(prefix: string, partitions = 1): Promise<string> {
   return topic;
 }
 
-/** Reads `count` messages from the start of `topic` (or what arrived within `timeoutMs`). */
 /**
  * Reads `topic` from the beginning until `count` messages arrived — distinct by `keyOf` when given,
  * since a redelivered batch may write the same dead letter twice (at-least-once) — or timeout.
