@@ -1,9 +1,17 @@
 # The two commands: `make start` and `make test`. Everything they need is installed here.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null && echo yes)
 
-.PHONY: help check-node install build start stop test test-unit test-integration synth bench clean
+# Node.js 24 LTS for every step: the machine's node when it is 22 or newer, else the official
+# build installed from the npm registry into .local/node (one line on stderr says which).
+NODE_BIN := $(shell bash local/node/ensure-node.sh)
+ifeq ($(NODE_BIN),)
+$(error no Node.js 22+ could be found or installed; see the line above)
+endif
+export PATH := $(NODE_BIN):$(PATH)
+export ENSURE_NODE_QUIET := 1
+
+.PHONY: help install build start stop test test-unit test-integration synth bench clean
 
 help:
 	@echo "make start   install what is missing, start the local stack and run the pipeline (Ctrl-C stops)"
@@ -12,16 +20,10 @@ help:
 	@echo "make bench   run the benchmarks (writes bench/results.json)"
 	@echo "make stop    stop the local stack's servers"
 
-check-node:
-ifneq ($(NODE_OK),yes)
-	@echo "error: Node.js 20 or newer is required (found: $$(node --version 2>/dev/null || echo none)); install it first" >&2; exit 1
-endif
-
-# Installs from the lockfile when it changed since the last install. `npm install` rather than
-# `npm ci`: the lockfile cannot list the optional platform binaries of @swc/core and jest's
-# resolver for other platforms here, and `npm ci` refuses a lockfile without them.
-node_modules/.installed: package-lock.json | check-node
-	npm install --no-audit --no-fund
+# Installs exactly the lockfile (every platform's optional binaries are listed in it) when it
+# changed since the last install; `npm ci` never rewrites it, so a clone stays clean.
+node_modules/.installed: package-lock.json $(wildcard patches/*.patch)
+	npm ci --no-audit --no-fund
 	@touch $@
 
 install: node_modules/.installed

@@ -87,7 +87,7 @@ function noteOf(outcome: Outcome<unknown> | undefined): string | undefined {
   return outcome.ok ? undefined : outcome.timedOut ? 'phase timed out' : 'phase failed';
 }
 
-/** CPU ms per image of the local stand-ins (Kafka, DynamoDB Local, moto) in one phase. */
+/** CPU ms per image of the local stand-ins (Kafka and the two moto processes) in one phase. */
 function standIns(byProcess: Record<string, number> | undefined): number {
   if (byProcess === undefined) return Number.NaN;
   return ['kafka', 'dynamodb', 'moto'].reduce((sum, name) => sum + (byProcess[name] ?? 0), 0);

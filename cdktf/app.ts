@@ -1,4 +1,4 @@
-import { App } from 'cdktf';
+import { App } from 'cdktn';
 import { environmentsFromEnv, overridesFromEnv, resolveStackProps } from './props';
 import { ImagePipelineStack } from './stack';
 

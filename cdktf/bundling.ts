@@ -113,7 +113,7 @@ export function ensureSharpForLambda(assetsDir: string, sharpVersion: string, ar
 const built = new Map<string, Bundle>();
 
 /**
- * Bundles one Lambda with esbuild (node20, CommonJS, source map, `sharp` external) and copies
+ * Bundles one Lambda with esbuild (node24, CommonJS, source map, `sharp` external) and copies
  * sharp with its Linux binary for `architecture` into the bundle's `node_modules`. Synchronous,
  * because CDKTF constructs are. Memoised per process: the dev and prod stacks share a bundle.
  *
@@ -142,7 +142,7 @@ export function bundleLambda(options: BundleOptions): Bundle {
       outfile: join(directory, 'index.js'),
       bundle: true,
       platform: 'node',
-      target: 'node20',
+      target: 'node24',
       format: 'cjs',
       sourcemap: true,
       minify: false,

@@ -89,7 +89,7 @@ export interface PipelineStackProps {
   lambda: {
     /** @default 'arm64' */
     architecture: LambdaArchitecture;
-    /** @default 'nodejs22.x' */
+    /** @default 'nodejs24.x' (Node.js 24 LTS; `nodejs22.x` is deprecated on 2027-04-30) */
     runtime: string;
     /** @default 14 in dev, 90 in prod */
     logRetentionDays: number;
@@ -305,7 +305,7 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
     },
     lambda: {
       architecture: 'arm64',
-      runtime: 'nodejs22.x',
+      runtime: 'nodejs24.x',
       logRetentionDays: preset.logRetentionDays,
       logLevel: 'INFO',
       ingestApi: sizing(1024, 29, preset.reserved.ingestApi),
@@ -391,8 +391,8 @@ export function validateStackProps(p: PipelineStackProps): void {
   validateSizing('lambda.ingestApi', p.lambda.ingestApi, 29);
   validateSizing('lambda.uploadHandler', p.lambda.uploadHandler, 900);
   validateSizing('lambda.streamConsumer', p.lambda.streamConsumer, 900);
-  if (!/^nodejs(\d+)\.x$/.test(p.lambda.runtime) || Number(/^nodejs(\d+)/.exec(p.lambda.runtime)?.[1]) < 20) {
-    throw invalidParameterError('lambda.runtime', 'a Node.js 20+ Lambda runtime like "nodejs22.x"', p.lambda.runtime);
+  if (!/^nodejs(\d+)\.x$/.test(p.lambda.runtime) || Number(/^nodejs(\d+)/.exec(p.lambda.runtime)?.[1]) < 22) {
+    throw invalidParameterError('lambda.runtime', 'a Node.js 22+ Lambda runtime like "nodejs24.x"', p.lambda.runtime);
   }
   if (p.lambda.architecture !== 'arm64' && p.lambda.architecture !== 'x86_64') {
     throw invalidParameterError('lambda.architecture', '"arm64" or "x86_64"', p.lambda.architecture);

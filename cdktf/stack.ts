@@ -1,9 +1,12 @@
 import { Construct } from 'constructs';
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktn';
+import { AwsProvider } from '@cdktn/provider-aws/lib/provider';
+import { DataAwsCallerIdentity } from '@cdktn/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktn/provider-aws/lib/data-aws-partition';
 import type { PipelineStackProps } from './props';
+
+/** The AWS provider line this stack is written for (`nodejs24.x`, `kafka://` destinations need 6.x). */
+export const AWS_PROVIDER_CONSTRAINT = '~> 6.66';
 import { Analytics } from './constructs/analytics';
 import { Api } from './constructs/api';
 import { Compute } from './constructs/compute';
@@ -41,6 +44,9 @@ export class ImagePipelineStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id);
     new AwsProvider(this, 'aws', { region: props.region, defaultTags: [{ tags: props.tags }] });
+    // The prebuilt bindings pin the exact provider they were generated from (6.66.0); any later 6.x
+    // keeps the same schema for what this stack uses, so `terraform init -upgrade` may take it.
+    this.addOverride('terraform.required_providers.aws.version', AWS_PROVIDER_CONSTRAINT);
     // Relative to cdktf.out/stacks/<stack>/ (where Terraform runs): state lands at the repo root,
     // survives `make clean`, and no machine-specific absolute path is baked into the JSON.
     new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });

@@ -20,7 +20,7 @@ const stackCommands: Record<string, Command> = {
   'stack up': {
     usage: 'ingest stack up [--json]',
     summary: 'install (first time), start and bootstrap the local stack',
-    help: 'Installs Kafka, DynamoDB Local and moto on first use, starts whichever is not already answering, and creates the buckets, table, topics, SNS topic + SQS queue and secrets. Harmless when the stack is already up.',
+    help: 'Installs Kafka and moto on first use, starts whichever is not already answering, and creates the buckets, table, topics, SNS topic + SQS queue and secrets. Harmless when the stack is already up.',
     options: { json: { type: 'boolean' } },
     async run({ values }) {
       const config = useLocalStack();
@@ -36,7 +36,7 @@ const stackCommands: Record<string, Command> = {
   'stack down': {
     usage: 'ingest stack down',
     summary: 'stop the local servers this project started',
-    help: 'Stops Kafka, DynamoDB Local and moto if they were started by `ingest stack up`. Harmless when nothing is running. Data under .local/ is kept.',
+    help: 'Stops Kafka and the moto servers if they were started by `ingest stack up`. Harmless when nothing is running. Data under .local/ is kept.',
     async run() {
       const stopped = await new StackSupervisor(useLocalStack()).stop();
       out(stopped.length > 0 ? `stopped: ${stopped.join(', ')}` : 'nothing was running');

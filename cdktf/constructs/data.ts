@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { IMAGE_TABLE } from '../../core/adapters/dynamodb/table';
-import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
-import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
+import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import type { StackContext } from './context';
 
 /** The table's key and index layout: the runtime adapter's own constant, so the two cannot drift. */

@@ -1,17 +1,17 @@
 import { Construct } from 'constructs';
-import { Fn } from 'cdktf';
-import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones';
-import { Eip } from '@cdktf/provider-aws/lib/eip';
-import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
-import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
-import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
-import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { Subnet } from '@cdktf/provider-aws/lib/subnet';
-import { Vpc } from '@cdktf/provider-aws/lib/vpc';
-import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Fn } from 'cdktn';
+import { DataAwsAvailabilityZones } from '@cdktn/provider-aws/lib/data-aws-availability-zones';
+import { Eip } from '@cdktn/provider-aws/lib/eip';
+import { InternetGateway } from '@cdktn/provider-aws/lib/internet-gateway';
+import { NatGateway } from '@cdktn/provider-aws/lib/nat-gateway';
+import { RouteTable } from '@cdktn/provider-aws/lib/route-table';
+import { RouteTableAssociation } from '@cdktn/provider-aws/lib/route-table-association';
+import { SecurityGroup } from '@cdktn/provider-aws/lib/security-group';
+import { Subnet } from '@cdktn/provider-aws/lib/subnet';
+import { Vpc } from '@cdktn/provider-aws/lib/vpc';
+import { VpcEndpoint } from '@cdktn/provider-aws/lib/vpc-endpoint';
+import { VpcSecurityGroupEgressRule } from '@cdktn/provider-aws/lib/vpc-security-group-egress-rule';
+import { VpcSecurityGroupIngressRule } from '@cdktn/provider-aws/lib/vpc-security-group-ingress-rule';
 import type { StackContext } from './context';
 
 /** SASL/SCRAM over TLS listener of MSK brokers. */

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
-import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
+import { SnsTopic } from '@cdktn/provider-aws/lib/sns-topic';
+import { SnsTopicSubscription } from '@cdktn/provider-aws/lib/sns-topic-subscription';
+import { SqsQueue } from '@cdktn/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktn/provider-aws/lib/sqs-queue-policy';
 import type { StackContext } from './context';
 
 /** Values of the `type` message attribute the pipeline publishes (see DESIGN.md, SNS notification). */

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmMetricQuery } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { S3BucketMetric } from '@cdktf/provider-aws/lib/s3-bucket-metric';
-import type { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
-import type { MskCluster } from '@cdktf/provider-aws/lib/msk-cluster';
-import type { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api';
+import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmMetricQuery } from '@cdktn/provider-aws/lib/cloudwatch-metric-alarm';
+import { S3BucketMetric } from '@cdktn/provider-aws/lib/s3-bucket-metric';
+import type { SnsTopic } from '@cdktn/provider-aws/lib/sns-topic';
+import type { MskCluster } from '@cdktn/provider-aws/lib/msk-cluster';
+import type { ApiGatewayRestApi } from '@cdktn/provider-aws/lib/api-gateway-rest-api';
 import type { StackContext } from './context';
 import type { PipelineFunction } from './compute';
 import type { SecureBucket } from './storage';

@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
-import type { ITerraformDependable } from 'cdktf';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { MskCluster } from '@cdktf/provider-aws/lib/msk-cluster';
-import { MskConfiguration } from '@cdktf/provider-aws/lib/msk-configuration';
-import { MskSingleScramSecretAssociation } from '@cdktf/provider-aws/lib/msk-single-scram-secret-association';
-import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import type { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import type { ITerraformDependable } from 'cdktn';
+import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
+import { MskCluster } from '@cdktn/provider-aws/lib/msk-cluster';
+import { MskConfiguration } from '@cdktn/provider-aws/lib/msk-configuration';
+import { MskSingleScramSecretAssociation } from '@cdktn/provider-aws/lib/msk-single-scram-secret-association';
+import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
+import type { SecretsmanagerSecret } from '@cdktn/provider-aws/lib/secretsmanager-secret';
 import type { PipelineStackProps } from '../props';
 import type { StackContext } from './context';
 import type { Network } from './network';

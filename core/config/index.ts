@@ -244,7 +244,7 @@ export function requireBrokers(config: Config): string[] {
   return config.kafka.brokers;
 }
 
-/** Dummy credentials the local stand-ins accept (moto and DynamoDB Local check none). */
+/** Dummy credentials the local stand-ins accept (moto checks none). */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
 
 /**

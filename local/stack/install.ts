@@ -49,21 +49,19 @@ async function installOnce(dir: string, stamp: string, install: () => Promise<vo
 }
 
 /**
- * Installs Kafka and DynamoDB Local (Maven Central, via `mvn dependency:copy-dependencies`) and
- * moto (PyPI, in a virtualenv) into the git-ignored stack folder, each only once.
+ * Installs Kafka (Maven Central, via `mvn dependency:copy-dependencies`) and moto (PyPI, in a
+ * virtualenv; it serves DynamoDB too) into the git-ignored stack folder, each only once.
  *
  * @throws InstallError with the failing tool's output.
  */
 export async function installStack(paths: StackPaths, log: Log): Promise<void> {
   const pom = join(paths.javaSources, 'pom.xml');
   const pomStamp = fingerprint(pom);
-  for (const [profile, dir] of [['kafka', paths.kafkaLib], ['dynamodb', paths.dynamoLib]] as const) {
-    const installed = await installOnce(dir, pomStamp, async () => {
-      log(`installing ${profile} from Maven Central into ${dir} …`);
-      await run('mvn', ['-q', '-B', '-f', pom, `-P${profile}`, 'dependency:copy-dependencies', `-DoutputDirectory=${dir}`, '-DincludeScope=runtime'], paths.root);
-    });
-    if (installed) log(`installed ${profile}`);
-  }
+  const installedKafka = await installOnce(paths.kafkaLib, pomStamp, async () => {
+    log(`installing kafka from Maven Central into ${paths.kafkaLib} …`);
+    await run('mvn', ['-q', '-B', '-f', pom, '-Pkafka', 'dependency:copy-dependencies', `-DoutputDirectory=${paths.kafkaLib}`, '-DincludeScope=runtime'], paths.root);
+  });
+  if (installedKafka) log('installed kafka');
 
   const requirements = join(paths.root, 'local', 'python', 'requirements.txt');
   const installed = await installOnce(paths.motoVenv, fingerprint(requirements), async () => {

@@ -24,8 +24,6 @@ export interface StackPaths {
   kafkaData: string;
   kafkaConfig: string;
   kafkaLog4j: string;
-  dynamoLib: string;
-  dynamoData: string;
   motoVenv: string;
   run: string;
   logs: string;
@@ -43,8 +41,6 @@ export function stackPaths(config: Config): StackPaths {
     kafkaData: join(base, 'kafka', 'data'),
     kafkaConfig: join(base, 'kafka', 'server.properties'),
     kafkaLog4j: join(base, 'kafka', 'log4j.properties'),
-    dynamoLib: join(base, 'dynamodb', 'lib'),
-    dynamoData: join(base, 'dynamodb', 'data'),
     motoVenv: join(base, 'moto-venv'),
     run: join(base, 'run'),
     logs: join(base, 'logs'),

@@ -43,7 +43,7 @@ function kafkaSpec(config: Config, paths: StackPaths): ServiceSpec {
     endpoint: `${host}:${port}`,
     ports: [port, controllerPort],
     command: 'java',
-    args: ['-Xms256m', '-Xmx768m', `-Dlog4j.configuration=file:${paths.kafkaLog4j}`, '-cp', `${paths.kafkaLib}/*`, 'kafka.Kafka', paths.kafkaConfig],
+    args: ['-Xms256m', '-Xmx768m', `-Dlog4j2.configurationFile=${paths.kafkaLog4j}`, '-cp', `${paths.kafkaLib}/*`, 'kafka.Kafka', paths.kafkaConfig],
     cwd: paths.base,
     commandLineMarker: 'kafka.Kafka',
     startTimeoutMs: 60_000,
@@ -72,13 +72,26 @@ function kafkaSpec(config: Config, paths: StackPaths): ServiceSpec {
           '',
         ].join('\n'),
       );
+      // Log4j 2 properties (Kafka 4 dropped Log4j 1): INFO to stdout, the chatty loggers at WARN.
       writeFileSync(
         paths.kafkaLog4j,
-        ['log4j.rootLogger=INFO, stdout', 'log4j.appender.stdout=org.apache.log4j.ConsoleAppender', 'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout', 'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n', 'log4j.logger.kafka.request.logger=WARN', 'log4j.logger.state.change.logger=WARN', ''].join('\n'),
+        [
+          'appender.stdout.type=Console',
+          'appender.stdout.name=STDOUT',
+          'appender.stdout.layout.type=PatternLayout',
+          'appender.stdout.layout.pattern=[%d] %p %m (%c)%n',
+          'rootLogger.level=INFO',
+          'rootLogger.appenderRef.stdout.ref=STDOUT',
+          'logger.request.name=kafka.request.logger',
+          'logger.request.level=WARN',
+          'logger.stateChange.name=state.change.logger',
+          'logger.stateChange.level=WARN',
+          '',
+        ].join('\n'),
       );
       if (existsSync(join(paths.kafkaData, 'meta.properties'))) return;
       const java = (args: string[]): string => {
-        const result = spawnSync('java', [`-Dlog4j.configuration=file:${paths.kafkaLog4j}`, '-cp', `${paths.kafkaLib}/*`, 'kafka.tools.StorageTool', ...args], { encoding: 'utf8' });
+        const result = spawnSync('java', [`-Dlog4j2.configurationFile=${paths.kafkaLog4j}`, '-cp', `${paths.kafkaLib}/*`, 'kafka.tools.StorageTool', ...args], { encoding: 'utf8' });
         if (result.status !== 0) throw new Error(`kafka-storage ${args[0]} failed: ${result.stderr || result.stdout}`);
         return result.stdout;
       };
@@ -99,36 +112,18 @@ function kafkaSpec(config: Config, paths: StackPaths): ServiceSpec {
   };
 }
 
-/** DynamoDB Local, bound to one address by our launcher (it has no bind option of its own). */
+/**
+ * moto in server mode serving DynamoDB, in its own process on the DynamoDB port: table state then
+ * never slows the S3/SNS/SQS process, and each can be frozen on its own in fault tests. (DynamoDB
+ * Local is not used: it ships under AWS's own licence terms, not an open-source licence.)
+ */
 function dynamoSpec(config: Config, paths: StackPaths): ServiceSpec {
   const { host } = config.local;
   const port = config.local.ports.dynamoDb;
   return {
+    ...motoProcess(paths, host, port, 'dynamodb'),
     name: 'dynamodb',
     standsInFor: 'Amazon DynamoDB',
-    endpoint: `http://${host}:${port}`,
-    ports: [port],
-    command: 'java',
-    args: [
-      '-Xmx512m',
-      `-Djava.library.path=${paths.dynamoLib}`,
-      `-Dbind.host=${host}`,
-      '-cp',
-      `${paths.dynamoLib}/*`,
-      join(paths.javaSources, 'LoopbackDynamoDbLocal.java'),
-      '-port',
-      String(port),
-      '-dbPath',
-      paths.dynamoData,
-      '-sharedDb',
-      '-disableTelemetry',
-    ],
-    cwd: paths.base,
-    commandLineMarker: 'LoopbackDynamoDbLocal',
-    startTimeoutMs: 60_000,
-    prepare() {
-      mkdirSync(paths.dynamoData, { recursive: true });
-    },
     async probe() {
       const clients = createAwsClients(config, { maxAttempts: 1, requestTimeoutMs: 2000 });
       try {
@@ -140,22 +135,30 @@ function dynamoSpec(config: Config, paths: StackPaths): ServiceSpec {
   };
 }
 
-/** moto in server mode: S3, SNS, SQS and Secrets Manager on one port. */
-function motoSpec(config: Config, paths: StackPaths): ServiceSpec {
-  const { host } = config.local;
-  const port = config.local.ports.moto;
+/** The parts of a moto server process's spec that do not depend on what it serves. */
+function motoProcess(paths: StackPaths, host: string, port: number, role: string): Omit<ServiceSpec, 'name' | 'standsInFor' | 'probe'> {
   return {
-    name: 'moto',
-    standsInFor: 'Amazon S3, SNS, SQS, Secrets Manager',
     endpoint: `http://${host}:${port}`,
     ports: [port],
     // Served by waitress (keep-alive, like AWS) through our launcher, not moto's Werkzeug server.
     command: join(paths.motoVenv, 'bin', 'python'),
-    args: [join(paths.root, 'local', 'python', 'moto_server.py'), '-H', host, '-p', String(port)],
+    args: [join(paths.root, 'local', 'python', 'moto_server.py'), '--role', role, '-H', host, '-p', String(port)],
     cwd: paths.base,
-    commandLineMarker: 'moto_server',
+    // The role keeps the two moto processes apart when the supervisor checks a pid's command line.
+    commandLineMarker: `moto_server.py --role ${role} `,
     startTimeoutMs: 60_000,
     prepare() {},
+  };
+}
+
+/** moto in server mode: S3, SNS, SQS, Secrets Manager, Glue and Cognito on one port. */
+function motoSpec(config: Config, paths: StackPaths): ServiceSpec {
+  const { host } = config.local;
+  const port = config.local.ports.moto;
+  return {
+    ...motoProcess(paths, host, port, 'aws'),
+    name: 'moto',
+    standsInFor: 'Amazon S3, SNS, SQS, Secrets Manager, Glue, Cognito',
     async probe() {
       const clients = createAwsClients(config, { maxAttempts: 1, requestTimeoutMs: 2000 });
       try {

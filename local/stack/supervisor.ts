@@ -49,7 +49,7 @@ function ourPid(paths: StackPaths, spec: ServiceSpec): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').trim());
   try {
-    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
     if (Number.isInteger(pid) && pid > 0 && commandLine.includes(spec.commandLineMarker)) return pid;
   } catch {
     // The process is gone: fall through and forget the stale pid file.

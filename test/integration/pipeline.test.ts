@@ -1,5 +1,5 @@
 /**
- * The shared pipeline's exactly-once notification on the real stand-ins (DynamoDB Local, moto):
+ * The shared pipeline's exactly-once notification on the real stand-ins (moto for DynamoDB, S3 and SNS):
  * the write that makes a record final also claims its notification; a worker that loses the
  * race, a failed publish and a worker that died holding the claim each end with exactly one
  * notification. The only stand-ins here are wrappers of our own ports that fail on purpose.

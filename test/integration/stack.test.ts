@@ -204,9 +204,7 @@ describe('a server that fails to start', () => {
       await installStack(mainPaths, () => undefined);
       const main = mainPaths.base;
       mkdirSync(join(dir, 'kafka'));
-      mkdirSync(join(dir, 'dynamodb'));
       symlinkSync(join(main, 'kafka', 'lib'), join(dir, 'kafka', 'lib'));
-      symlinkSync(join(main, 'dynamodb', 'lib'), join(dir, 'dynamodb', 'lib'));
       symlinkSync(join(main, 'moto-venv'), join(dir, 'moto-venv'));
       const [kafkaPort, dynamoPort, motoPort] = await freePorts(3);
       // Broker and controller on one port: Kafka refuses this configuration and exits.

@@ -1,6 +1,6 @@
 /**
  * The stream path against the real local stack: the MSK handler invoked with MSK events (real
- * DynamoDB Local, moto S3/SNS/SQS, Kafka for the dead-letter topic), and the local runner
+ * moto DynamoDB and S3/SNS/SQS, Kafka for the dead-letter topic), and the local runner
  * consuming real Kafka topics end to end. Every test uses its own ids, customer, topics and
  * consumer group.
  */

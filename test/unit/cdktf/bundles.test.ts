@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'cdktf';
+import { App } from 'cdktn';
 import type { PipelineFunction } from '../../../cdktf/constructs/compute';
 import { BundlingError, bundleLambda, findProjectRoot, LAMBDA_ENTRIES, pinnedSharpVersion, type LambdaName } from '../../../cdktf/bundling';
 import { resolveStackProps } from '../../../cdktf/props';

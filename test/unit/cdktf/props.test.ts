@@ -3,12 +3,13 @@ import { InvalidParameterError } from '../../../core/errors';
 import { environmentsFromEnv, INFRA_ENV, overridesFromEnv, resolveStackProps } from '../../../cdktf/props';
 
 describe('resolveStackProps', () => {
-  test('defaults follow the issue: 1024 MB, 29 s API, 300 s stream, arm64, Node 20+', () => {
+  test('defaults follow the issue: 1024 MB, 29 s API, 300 s stream, arm64, Node 24', () => {
     const props = resolveStackProps('dev');
     expect(props.lambda.ingestApi).toMatchObject({ memoryMb: 1024, timeoutSeconds: 29 });
     expect(props.lambda.uploadHandler.memoryMb).toBe(1024);
     expect(props.lambda.streamConsumer).toMatchObject({ memoryMb: 1024, timeoutSeconds: 300 });
     expect(props.lambda.architecture).toBe('arm64');
+    expect(props.lambda.runtime).toBe('nodejs24.x');
     expect(props.storage.objectExpirationDays).toBe(7);
   });
 
@@ -35,7 +36,7 @@ describe('resolveStackProps', () => {
     [{ msk: { brokerCount: 4 } }, /Expected a multiple of the AZ count \(3\) for msk.brokerCount but received 4/],
     [{ network: { availabilityZoneCount: 1 } }, /network.availabilityZoneCount/],
     [{ lambda: { ingestApi: { memoryMb: 1024, timeoutSeconds: 30 } } }, /lambda.ingestApi.timeoutSeconds but received 30/],
-    [{ lambda: { runtime: 'nodejs18.x' } }, /Node.js 20\+ .* for lambda.runtime/],
+    [{ lambda: { runtime: 'nodejs20.x' } }, /Node.js 22\+ .* for lambda.runtime/],
     [{ stream: { maximumRetryAttempts: -1 } }, /stream.maximumRetryAttempts but received -1/],
     [{ region: 'mars' }, /for region but received "mars"/],
   ])('rejects %j', (overrides, message) => {

@@ -1,4 +1,4 @@
-import { Testing, TerraformStack, type TerraformElement } from 'cdktf';
+import { Testing, TerraformStack, type TerraformElement } from 'cdktn';
 import { resolveStackProps, type PipelineStackOverrides } from '../../../cdktf/props';
 import { ImagePipelineStack } from '../../../cdktf/stack';
 

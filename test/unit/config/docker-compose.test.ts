@@ -30,8 +30,8 @@ describe('docker-compose.yml describes the same stack as the config module', () 
     expect(service(name).ports).toEqual([`127.0.0.1:${port}:${port}`]);
   });
 
-  it('runs Kafka 3.9 in KRaft mode advertising the configured broker address', () => {
-    expect(service('kafka').image).toMatch(/^apache\/kafka:3\.9\./);
+  it('runs Kafka 4.1 in KRaft mode advertising the configured broker address', () => {
+    expect(service('kafka').image).toMatch(/^apache\/kafka:4\.1\./);
     expect(service('kafka').environment).toMatchObject({ KAFKA_PROCESS_ROLES: 'broker,controller', KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://${config.kafka.brokers[0]}` });
   });
 
@@ -52,11 +52,14 @@ describe('docker-compose.yml describes the same stack as the config module', () 
     expect(text).toContain(`AttributeName=${IMAGE_TABLE.ttlAttribute}`);
   });
 
-  it('uses DynamoDB Local and moto images matching the dockerless versions', () => {
+  it('serves DynamoDB and the other AWS stand-ins from moto images matching the dockerless versions', () => {
     const pom = readFileSync(join(__dirname, '..', '..', '..', 'local', 'java', 'pom.xml'), 'utf8');
     const requirements = readFileSync(join(__dirname, '..', '..', '..', 'local', 'python', 'requirements.txt'), 'utf8');
-    expect(service('dynamodb').image).toBe(`amazon/dynamodb-local:${/<dynamodb.local.version>(.+)</.exec(pom)?.[1]}`);
+    const moto = `motoserver/moto:${/moto\[server\]==(.+)/.exec(requirements)?.[1]?.trim()}`;
+    expect(service('dynamodb').image).toBe(moto);
+    expect(commandText('dynamodb')).toContain(`-p ${DEFAULT_PORTS.dynamoDb}`);
     expect(service('kafka').image).toBe(`apache/kafka:${/<kafka.version>(.+)</.exec(pom)?.[1]}`);
-    expect(service('moto').image).toBe(`motoserver/moto:${/moto\[server\]==(.+)/.exec(requirements)?.[1]?.trim()}`);
+    expect(service('moto').image).toBe(moto);
+    expect(readFileSync(join(__dirname, '..', '..', '..', 'docker-compose.yml'), 'utf8')).not.toMatch(/dynamodb-local/i);
   });
 });
