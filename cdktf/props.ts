@@ -71,7 +71,7 @@ export interface PipelineStackProps {
     deletionProtection: boolean;
   };
   msk: {
-    /** @default '3.9.x' */
+    /** @default '4.1.x.kraft' (KRaft metadata, no ZooKeeper; the local stack runs Apache Kafka 4.1.2) */
     kafkaVersion: string;
     /** @default 'kafka.t3.small' in dev, 'kafka.m7g.large' in prod */
     instanceType: string;
@@ -295,7 +295,7 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
     storage: { objectExpirationDays: 7, failedBatchRetentionDays: 14, extraSourceBuckets: [], forceDestroy: preset.forceDestroy },
     data: { deletionProtection: preset.deletionProtection },
     msk: {
-      kafkaVersion: '3.9.x',
+      kafkaVersion: '4.1.x.kraft',
       instanceType: preset.instanceType,
       brokerCount: 3,
       volumeSizeGb: preset.volumeSizeGb,

@@ -200,8 +200,9 @@ export class Compute extends Construct {
       maximumRecordAgeInSeconds: s.maximumRecordAgeSeconds,
       bisectBatchOnFunctionError: true,
       functionResponseTypes: ['ReportBatchItemFailures'],
-      // S3 keeps the whole failed batch (SNS/SQS get metadata only). A `kafka://` topic destination
-      // would be ideal but the pinned provider (hashicorp/aws 6.25) rejects non-ARN destinations.
+      // S3 keeps the whole failed invocation record (SNS/SQS get metadata only). Provider 6 accepts a
+      // `kafka://` topic here, but the dead-letter topic carries only records our handler wrote, with
+      // its reason headers; see docs/aws-deployment.md ("On-failure destination") for the choice.
       destinationConfig: { onFailure: { destinationArn: failedBatches.bucket.arn } },
       dependsOn: [this.streamConsumer.role],
     });

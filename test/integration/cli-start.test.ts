@@ -1,8 +1,8 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../core';
 import { projectRoot } from '../../local/stack/paths';
@@ -11,6 +11,24 @@ import { freePorts } from '../helpers/ports';
 
 const run = promisify(execFile);
 const cli = join(projectRoot(), 'bin', 'ingest.js');
+
+/**
+ * The machine's own `node` and a PATH without the project's `.local/node`: what a user's shell
+ * runs for `npx ingest …` (Node 20 on the build machines, so `bin/ingest.js` must re-run itself
+ * under Node 24; on a machine with Node 22+ it is simply that node).
+ */
+function machineNode(): { node: string; path: string } {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '' && !dir.includes(join('.local', 'node')));
+  for (const dir of dirs) {
+    try {
+      accessSync(join(dir, 'node'), constants.X_OK);
+      return { node: join(dir, 'node'), path: dirs.join(delimiter) };
+    } catch {
+      // not in this directory
+    }
+  }
+  return { node: process.execPath, path: dirs.join(delimiter) };
+}
 
 /** Resolves with everything printed once `pattern` appears on stdout, or rejects after `ms`. */
 function waitForOutput(child: ChildProcessWithoutNullStreams, pattern: RegExp, ms: number): Promise<string> {
@@ -60,7 +78,17 @@ describe('`ingest start` (what `make start` runs)', () => {
     const record = JSON.parse(uploaded.stdout) as { imageId: string; status: string; customerId: string };
     expect(record).toMatchObject({ status: 'PROCESSED', customerId });
 
-    const logFile = join(projectRoot(), loadConfig().local.dataDir, 'logs', 'pipeline.log');
+    // The README's commands, run as a user's shell runs them: no Node version (or any) warning.
+    const user = machineNode();
+    const userEnv = { ...env, PATH: user.path };
+    const direct = await run(user.node, [cli, 'upload', file, '--api', `http://127.0.0.1:${apiPort}`, '--key', key], { env: userEnv });
+    expect(JSON.parse(direct.stdout)).toMatchObject({ status: 'PROCESSED', customerId });
+    expect(direct.stderr).not.toMatch(/warning/i);
+    const published = await run(user.node, [cli, 'publish', file, '--customer', customerId, '--wait'], { env: userEnv });
+    expect(published.stdout).toContain('PROCESSED');
+    expect(published.stderr).not.toMatch(/warning/i);
+
+    const logFile = join(resolve(projectRoot(), loadConfig().local.dataDir), 'logs', 'pipeline.log');
     expect(existsSync(logFile)).toBe(true);
     const finished = readFileSync(logFile, 'utf8')
       .split('\n')
