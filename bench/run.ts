@@ -15,7 +15,7 @@ import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createPipelineRuntime, destroyAwsClients } from '../core';
-import { stackUp, useLocalStack } from '../local/stack';
+import { resetStackState, stackUp, useLocalStack } from '../local/stack';
 import { projectRoot } from '../local/stack/paths';
 import { PHASES, cleanUp, driverKafka, readStackPids, type BenchContext, type BenchOptions, type PhaseName } from './context';
 import { largeJpegs, throughputCorpus, type CorpusImage } from './corpus';
@@ -137,6 +137,9 @@ async function main(): Promise<number> {
   const config = useLocalStack();
   log('starting or reusing the local stack …');
   const { up, supervisor } = await stackUp(config, log);
+  // The brief: the bench resets the stand-ins' state before it measures (moto slows as it fills).
+  await resetStackState(config);
+  log('reset both moto processes to the bootstrap state');
   const runtime = createPipelineRuntime(config, 'bench-driver');
   const ctx: BenchContext = {
     options,

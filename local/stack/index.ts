@@ -40,6 +40,30 @@ export async function stackUp(config: Config, log: (line: string) => void = () =
   }
 }
 
+/**
+ * Empties both moto processes (moto's own `POST /moto-api/reset`) and bootstraps again, so what
+ * runs next meets stand-ins holding only the bootstrap's resources: moto's CPU per request grows
+ * with the state it keeps in memory, and a benchmark must not measure what earlier runs left.
+ * Kafka is left as it is (each run names topics and groups of its own). Everything else using the
+ * stack at the same time loses its data: call it only from the bench and the soak.
+ *
+ * @throws Error when a moto endpoint does not answer the reset with 200.
+ */
+export async function resetStackState(config: Config): Promise<StackResources> {
+  const supervisor = new StackSupervisor(config);
+  const endpoints = [...new Set([config.endpoints.dynamodb, config.endpoints.s3].filter((e): e is string => e !== undefined))];
+  for (const endpoint of endpoints) {
+    const response = await fetch(new URL('/moto-api/reset', endpoint), { method: 'POST' });
+    if (!response.ok) throw new Error(`moto at ${endpoint} answered ${response.status} to a reset`);
+  }
+  const clients = createAwsClients(config);
+  try {
+    return await bootstrapStack(config, clients, supervisor.paths);
+  } finally {
+    destroyAwsClients(clients);
+  }
+}
+
 function readDevKey(paths: StackPaths): string | undefined {
   const file = join(paths.base, 'dev-api-key.json');
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { key: string }).key : undefined;
