@@ -113,8 +113,9 @@ export interface StreamRunnerOptions {
    */
   heartbeatIntervalMs?: number;
   /**
-   * How long `start()` (and each restart) waits for the group join before giving up.
-   * @default 30_000
+   * How long `start()` (and each restart) waits for the group join before giving up. A restart
+   * may wait for the crashed member's session to expire first, hence the session timeout in it.
+   * @default max(30_000, session timeout + 15_000)
    */
   joinTimeoutMs?: number;
   /** @default {} */
@@ -203,7 +204,7 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
   const restartBackoff = options.restartBackoff ?? { initialMs: 1_000, maxMs: 30_000 };
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
   const sessionTimeoutMs = sessionTimeoutFor(config.fetch.deadlineMs, heartbeatIntervalMs);
-  const joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
+  const joinTimeoutMs = options.joinTimeoutMs ?? Math.max(30_000, sessionTimeoutMs + 15_000);
   const log = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const batchSize = config.stream.batchSize;
 
