@@ -141,9 +141,10 @@ export function retryAfterMs(value: string | undefined, nowEpochMs: number = Dat
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   if (/^\d{1,10}$/.test(trimmed)) return Number(trimmed) * 1000;
-  // An HTTP-date is IMF-fixdate (or one of two obsolete forms): at least "day, dd Mon yyyy".
-  if (!/^[A-Za-z]{3},? /.test(trimmed)) return undefined;
-  const at = Date.parse(trimmed);
+  // An HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms) starts with a day name.
+  if (!/^[A-Za-z]{3,9},? /.test(trimmed)) return undefined;
+  // HTTP-dates are always GMT; asctime carries no zone, which Date.parse would read as local.
+  const at = Date.parse(/ GMT$/i.test(trimmed) ? trimmed : `${trimmed} GMT`);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowEpochMs);
 }
 
