@@ -227,6 +227,28 @@ export class ImagePipeline {
   }
 
   /**
+   * The result for a request whose image is already final (PROCESSED or FAILED) — publishing its
+   * notification first if that never happened — or `undefined` when the image is new or
+   * unfinished and must be ingested. Lets a caller skip fetching bytes it would not use. A
+   * record made for another customer or key is left to {@link ingest}, which reports the conflict.
+   *
+   * @throws DependencyError (retriable) when DynamoDB or SNS fail.
+   */
+  async finishedResult(request: Pick<IngestRequest, 'imageId' | 'customerId' | 'requestKey' | 'source' | 'correlation'>): Promise<IngestResult | undefined> {
+    if (!isValidImageId(request.imageId)) return undefined;
+    const record = await this.deps.telemetry.time('metadata', () => this.deps.metadata.get(request.imageId, this.clock()));
+    if (record === undefined || record.status === 'RECEIVED') return undefined;
+    if (record.customerId !== request.customerId || record.requestKey !== request.requestKey) return undefined;
+    const log = this.deps.telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation });
+    if (record.notifiedAt !== undefined) {
+      log.info('duplicate delivery of a finished image; nothing to do', { status: record.status });
+      return { record, duplicate: true };
+    }
+    await this.notifyOnce(record, false, log);
+    return { record, duplicate: false };
+  }
+
+  /**
    * Records a failure for an image whose bytes never arrived (a forbidden or unreachable
    * source): the record is created FAILED directly, then notified once.
    */

@@ -12,6 +12,11 @@ export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 export interface ObjectLocation {
   bucket: string;
   key: string;
+  /**
+   * One version of the object (S3 `VersionId`); reads then return that version or fail as not
+   * found, never the current one. Absent: the current version.
+   */
+  versionId?: string;
 }
 
 /** One stored processed copy, as recorded in metadata. */
@@ -73,7 +78,10 @@ export interface PutObjectOptions {
 /** Object storage (S3). */
 export interface BlobStore {
   put(location: ObjectLocation, body: Buffer, options: PutObjectOptions): Promise<void>;
-  /** @throws SourceNotFoundError when the object does not exist; ImageTooLargeError past `maxBytes`. */
+  /**
+   * @throws SourceNotFoundError when the object (or the given `versionId` of it) does not exist;
+   *   ImageTooLargeError past `maxBytes`.
+   */
   get(location: ObjectLocation, maxBytes: number): Promise<Buffer>;
   delete(location: ObjectLocation): Promise<void>;
   /** A time-limited GET URL. */

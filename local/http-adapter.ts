@@ -16,7 +16,16 @@ export interface HttpAdapterOptions {
   handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
   /** Stage name in the events, as API Gateway sets it. @default 'local' */
   stage?: string;
+  /**
+   * Answers `GET /readyz` here, beside the API (API Gateway has no such route): 200 when the
+   * report says `ready`, else 503, with the report as JSON — e.g. the stream runner's state and lag.
+   * @default none (`/readyz` goes to the handler like any other path)
+   */
+  readiness?: () => Promise<{ ready: boolean }>;
 }
+
+/** The local readiness route of {@link HttpAdapterOptions.readiness}. */
+export const READINESS_PATH = '/readyz';
 
 function problem(res: ServerResponse, status: number, title: string, detail: string): void {
   const body = JSON.stringify({ type: 'about:blank', title, status, detail });
@@ -120,6 +129,13 @@ export async function startHttpAdapter(options: HttpAdapterOptions): Promise<{ s
   const limit = options.maxImageBytes + ENVELOPE_BYTES;
   const server = createServer((req, res) => {
     void (async () => {
+      if (options.readiness !== undefined && req.method === 'GET' && new URL(req.url ?? '/', 'http://localhost').pathname === READINESS_PATH) {
+        const report = await options.readiness();
+        const body = JSON.stringify(report);
+        res.writeHead(report.ready ? 200 : 503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+        res.end(body);
+        return;
+      }
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > limit) {
         problem(res, 413, 'Payload Too Large', `the body is ${declared} bytes; images are limited to ${options.maxImageBytes} bytes`);

@@ -1,15 +1,50 @@
+/**
+ * What a running component says about itself for the readiness route: `ready` is false while it
+ * cannot do its work (e.g. a stream runner restarting or stopped); the rest is detail.
+ */
+export interface ComponentHealth {
+  ready: boolean;
+  state: string;
+  [detail: string]: unknown;
+}
+
 /** One long-running part of the local pipeline runtime (REST adapter, upload poller, stream runner). */
 export interface RuntimeComponent {
   name: string;
   /** Starts the component; resolves once it serves, with a line saying where. */
-  start(): Promise<{ description: string; stop(): Promise<void> }>;
+  start(): Promise<{ description: string; stop(): Promise<void>; health?: () => Promise<ComponentHealth> }>;
+}
+
+/**
+ * Collects the health reporters of started components, so the REST adapter (started first) can
+ * answer for components started after it.
+ */
+export class RuntimeHealth {
+  private readonly reporters = new Map<string, () => Promise<ComponentHealth>>();
+
+  /** Adds (or replaces) the reporter of component `name`. */
+  register(name: string, report: () => Promise<ComponentHealth>): void {
+    this.reporters.set(name, report);
+  }
+
+  /** Every registered component's health; `ready` only when all of them are. A reporter that throws counts as not ready. */
+  async report(): Promise<{ ready: boolean; components: Record<string, ComponentHealth> }> {
+    const entries = await Promise.all(
+      [...this.reporters].map(async ([name, report]) => {
+        const health = await report().catch((error: unknown): ComponentHealth => ({ ready: false, state: 'unknown', error: (error as Error).message }));
+        return [name, health] as const;
+      }),
+    );
+    return { ready: entries.every(([, h]) => h.ready), components: Object.fromEntries(entries) };
+  }
 }
 
 /**
  * Starts the components in order and returns one `stop` that stops them in reverse order.
  * If one fails to start, the ones already started are stopped before the error is rethrown.
+ * Components that report health are registered with `health` when given.
  */
-export async function startRuntime(components: RuntimeComponent[], log: (line: string) => void): Promise<() => Promise<void>> {
+export async function startRuntime(components: RuntimeComponent[], log: (line: string) => void, health?: RuntimeHealth): Promise<() => Promise<void>> {
   const running: { name: string; stop(): Promise<void> }[] = [];
   const stopAll = async (): Promise<void> => {
     for (const component of running.reverse()) {
@@ -21,6 +56,7 @@ export async function startRuntime(components: RuntimeComponent[], log: (line: s
     for (const component of components) {
       const started = await component.start();
       running.push({ name: component.name, stop: started.stop });
+      if (started.health !== undefined) health?.register(component.name, started.health);
       log(`${component.name}: ${started.description}`);
     }
   } catch (error) {

@@ -15,7 +15,7 @@ export { DEAD_LETTER_HEADERS, KafkaDeadLetterSink, deadLetterMessage } from './d
 export type { DeadLetter, DeadLetterSink, KafkaDeadLetterSinkOptions } from './dead-letter';
 export { createKafkaClient } from './kafka-client';
 export type { KafkaClientOptions } from './kafka-client';
-export { chunkProgress, createLocalStreamComponent, createStreamRunner, redeliveryDelayMs } from './local-runner';
-export type { LocalStreamComponentOptions, StreamRunnerOptions } from './local-runner';
+export { MIN_SESSION_TIMEOUT_MS, SESSION_MARGIN_HEARTBEATS, STREAM_RUNNER_STATES, chunkProgress, createLocalStreamComponent, createStreamRunner, redeliveryDelayMs, sessionTimeoutFor } from './local-runner';
+export type { LocalStreamComponentOptions, PartitionLag, StreamRunnerHealth, StreamRunnerOptions, StreamRunnerState } from './local-runner';
 export { CLAIM_CHECK_PREFIX, DEFAULT_MESSAGE_OVERHEAD_BYTES, ImageEventPublisher } from './producer';
 export type { ConnectPublisherOptions, ImageEventPublisherOptions, PublishImage, PublishImageInput, PublishResult } from './producer';

@@ -1,4 +1,4 @@
-import { Kafka, logLevel as kafkaLogLevel, type RetryOptions, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel as kafkaLogLevel, type ISocketFactory, type RetryOptions, type SASLOptions } from 'kafkajs';
 import { requireBrokers, type Config } from '../core/config';
 import { ConfigError } from '../core/errors';
 import type { SecretStore } from '../core/ports';
@@ -19,6 +19,11 @@ export interface KafkaClientOptions {
    * @default kafkaLogLevel.ERROR
    */
   logLevel?: kafkaLogLevel;
+  /**
+   * How broker connections are opened (kafkajs `socketFactory`), e.g. through a proxy.
+   * @default kafkajs' own: `net.connect`, or `tls.connect` when TLS is on
+   */
+  socketFactory?: ISocketFactory;
 }
 
 /** The Kafka credentials secret: what an MSK SASL/SCRAM secret (`AmazonMSK_…`) holds. */
@@ -67,5 +72,6 @@ export async function createKafkaClient(config: Config, secrets: SecretStore, op
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     retry: options.retry ?? { initialRetryTime: 300, retries: 5 },
     logLevel: options.logLevel ?? kafkaLogLevel.ERROR,
+    socketFactory: options.socketFactory,
   });
 }

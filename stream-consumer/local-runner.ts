@@ -5,7 +5,7 @@
  * record that must be delivered again.
  */
 import { performance } from 'node:perf_hooks';
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { createPipelineRuntime, destroyAwsClients, type Config } from '../core';
 import type { SecretStore } from '../core/ports';
 import type { RuntimeComponent } from '../local/runtime';
@@ -17,9 +17,71 @@ import { buildMskEvent, topicPartitionKey, type MskHandlerFunction } from './msk
 /** Bytes fetched per partition and request: about one ESM batch (6 MB invocation payload). */
 const FETCH_BYTES_PER_PARTITION = 6 * 1024 * 1024;
 
+/** Kafka brokers refuse session timeouts below `group.min.session.timeout.ms` (default 6 s). */
+export const MIN_SESSION_TIMEOUT_MS = 6_000;
+
+/** Heartbeat intervals of slack between the longest record and the session timeout. */
+export const SESSION_MARGIN_HEARTBEATS = 5;
+
+/**
+ * The group session timeout for a given fetch deadline: the deadline plus
+ * {@link SESSION_MARGIN_HEARTBEATS} heartbeat intervals, and at least the broker's minimum.
+ * With the defaults (30 s deadline, 3 s heartbeats) that is 45 s, Kafka's own client default.
+ *
+ * Why: the runner heartbeats while a batch runs, so membership only lapses when heartbeats stop
+ * for a whole session. The one thing a record waits on without bound of our own is a source
+ * server, and that wait ends at the fetch deadline; deriving the session from the deadline keeps
+ * even a record whose heartbeats were all lost from outlasting its membership.
+ *
+ * @example
+ * sessionTimeoutFor(30_000, 3_000); // 45_000
+ * sessionTimeoutFor(1_000, 500);    // 6_000 (broker minimum)
+ */
+export function sessionTimeoutFor(fetchDeadlineMs: number, heartbeatIntervalMs: number): number {
+  return Math.max(MIN_SESSION_TIMEOUT_MS, fetchDeadlineMs + SESSION_MARGIN_HEARTBEATS * heartbeatIntervalMs);
+}
+
+/** What the runner is doing: joining, consuming, waiting to restart a crashed consumer, or done. */
+export const STREAM_RUNNER_STATES = ['starting', 'consuming', 'restarting', 'stopped'] as const;
+export type StreamRunnerState = (typeof STREAM_RUNNER_STATES)[number];
+
+/** One partition's position for the group: committed offset, log end, and the records between. */
+export interface PartitionLag {
+  partition: number;
+  /** The group's committed offset (the next record to process); `null` when nothing is committed. */
+  committed: string | null;
+  /** The log end offset (high watermark). */
+  end: string;
+  /** Records not yet committed: end − committed (end − log start when nothing is committed). */
+  lag: number;
+}
+
+/** What the runner reports on the readiness route. */
+export interface StreamRunnerHealth {
+  /** True only while consuming. */
+  ready: boolean;
+  state: StreamRunnerState;
+  topic: string;
+  groupId: string;
+  /** Restarts since the consumer last worked. */
+  restarts: number;
+  /** Why the consumer last crashed, if it did. */
+  lastError?: string;
+  sessionTimeoutMs: number;
+  /** Per partition, when the broker could be asked. */
+  partitions?: PartitionLag[];
+  /** Why `partitions` is missing. */
+  lagError?: string;
+  [detail: string]: unknown;
+}
+
 /** Options of {@link createStreamRunner}. */
 export interface StreamRunnerOptions {
-  /** Brokers, batch size (`stream.batchSize`) and window (`stream.batchWindowMs`), names. */
+  /**
+   * Brokers, batch size (`stream.batchSize`) and window (`stream.batchWindowMs`), restart
+   * attempts (`stream.restartAttempts`), the fetch deadline the session timeout derives from
+   * (`fetch.deadlineMs`), names.
+   */
   config: Config;
   /** The function each MSK event is handed to. */
   handler: MskHandlerFunction;
@@ -40,8 +102,20 @@ export interface StreamRunnerOptions {
    */
   backoff?: { initialMs: number; maxMs: number };
   /**
-   * How long `start()` waits for the group join before giving up.
-   * @default 30_000
+   * Backoff between restarts of a crashed consumer (same formula as `backoff`).
+   * @default { initialMs: 1_000, maxMs: 30_000 }
+   */
+  restartBackoff?: { initialMs: number; maxMs: number };
+  /**
+   * How often the member heartbeats, also while a batch runs; the session timeout is derived
+   * from it and the fetch deadline ({@link sessionTimeoutFor}).
+   * @default 3_000
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * How long `start()` (and each restart) waits for the group join before giving up. A restart
+   * may wait for the crashed member's session to expire first, hence the session timeout in it.
+   * @default max(30_000, session timeout + 15_000)
    */
   joinTimeoutMs?: number;
   /** @default {} */
@@ -50,6 +124,12 @@ export interface StreamRunnerOptions {
   log?: (line: string) => void;
   /** Called after the consumer disconnected, e.g. to close what the handler holds. @default none */
   onStop?: () => Promise<void>;
+  /**
+   * Called once when a crashed consumer could not be restarted within `config.stream.restartAttempts`:
+   * the runner is `stopped` and consumes nothing more. `ingest start` exits non-zero on it.
+   * @default none (the state is still reported by `health()`)
+   */
+  onFatal?: (error: Error) => void;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -64,6 +144,15 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done);
   });
+}
+
+/** Rejects with `message` after `ms` unless `work` settles first. */
+function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Exponential backoff with full jitter in its upper half, capped. */
@@ -81,19 +170,41 @@ export function chunkProgress(firstOffset: number, lastOffset: number, resumeAt:
   return { commit: nextOffset > firstOffset ? String(nextOffset) : undefined, nextOffset };
 }
 
+/** Per partition, committed offset, log end and lag of `groupId` on `topic`. */
+async function partitionLag(admin: Admin, topic: string, groupId: string): Promise<PartitionLag[]> {
+  const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  return ends
+    .map((p) => {
+      const offset = byPartition.get(p.partition);
+      const known = offset !== undefined && Number(offset) >= 0;
+      return { partition: p.partition, committed: known ? offset : null, end: p.high, lag: Math.max(0, Number(p.high) - Number(known ? offset : p.low)) };
+    })
+    .sort((a, b) => a.partition - b.partition);
+}
+
 /**
  * A {@link RuntimeComponent} that consumes `topic` as group `groupId` and feeds `handler` MSK
  * events of at most `config.stream.batchSize` records, one partition per event.
  *
+ * Like the event source mapping it stands in for, it keeps its group membership however long a
+ * batch takes (it heartbeats while the handler runs; see {@link sessionTimeoutFor} for the
+ * session timeout), restarts a crashed consumer with backoff, and — when it cannot — reports
+ * `stopped` and calls `onFatal`. `health()` reports the state and each partition's lag.
+ *
  * @example
  * const runner = createStreamRunner({ config, handler, secrets: runtime.secrets });
- * const { stop } = await runner.start();
+ * const { stop, health } = await runner.start();
  */
 export function createStreamRunner(options: StreamRunnerOptions): RuntimeComponent {
   const { config, handler } = options;
   const topic = options.topic ?? config.kafka.imageTopic;
   const groupId = options.groupId ?? config.kafka.consumerGroupId;
   const backoff = options.backoff ?? { initialMs: 250, maxMs: 10_000 };
+  const restartBackoff = options.restartBackoff ?? { initialMs: 1_000, maxMs: 30_000 };
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
+  const sessionTimeoutMs = sessionTimeoutFor(config.fetch.deadlineMs, heartbeatIntervalMs);
+  const joinTimeoutMs = options.joinTimeoutMs ?? Math.max(30_000, sessionTimeoutMs + 15_000);
   const log = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const batchSize = config.stream.batchSize;
 
@@ -102,18 +213,20 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
     async start() {
       const kafka = await createKafkaClient(config, options.secrets, { clientId: `${config.kafka.clientId}-esm`, ...options.kafka });
       const stopping = new AbortController();
-      const consumer: Consumer = kafka.consumer({
-        groupId,
-        // The fetch waits up to the batching window for data, like the ESM's MaximumBatchingWindow.
-        maxWaitTimeInMs: Math.max(100, config.stream.batchWindowMs),
-        // kafkajs fetches 1 MiB per partition by default: with images inline that is one record
-        // per batch. The ESM's batches hold up to 6 MB, so fetch that much per partition.
-        maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
-        maxBytes: FETCH_BYTES_PER_PARTITION * config.kafka.partitions,
-        allowAutoTopicCreation: false,
-      });
+      let state: StreamRunnerState = 'starting';
+      let restarts = 0;
+      let lastError: string | undefined;
+      let consumer: Consumer | undefined;
+      let recovering: Promise<void> | undefined;
+      let admin: Admin | undefined;
 
-      const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
+      const setState = (next: StreamRunnerState, why: string): void => {
+        if (state === next) return;
+        state = next;
+        log(`stream-runner state=${next} group=${groupId} ${why}`);
+      };
+
+      const eachBatch = (current: () => Consumer) => async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
         const { partition } = batch;
         const messages: KafkaMessage[] = batch.messages;
         let index = 0;
@@ -129,6 +242,22 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
           const started = performance.now();
           let resumeAt: number | undefined;
           let problem: string | undefined;
+          // Heartbeats while the handler runs, so a slow batch keeps the membership (kafkajs only
+          // heartbeats when asked). A failed heartbeat (e.g. a rebalance) is noted; the loop then
+          // ends after this chunk's commit, and kafkajs rejoins.
+          let heartbeating = false;
+          let heartbeatProblem: string | undefined;
+          const beat = setInterval(() => {
+            if (heartbeating) return;
+            heartbeating = true;
+            heartbeat()
+              .catch((error: unknown) => {
+                heartbeatProblem = (error as Error).message;
+              })
+              .finally(() => {
+                heartbeating = false;
+              });
+          }, heartbeatIntervalMs);
           try {
             const resume = resumeOffsets(event, await handler(event));
             if (resume === 'invalid') {
@@ -141,18 +270,22 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
           } catch (error) {
             problem = `the handler failed: ${(error as Error).message}`;
             resumeAt = firstOffset;
+          } finally {
+            clearInterval(beat);
           }
           const { commit, nextOffset } = chunkProgress(firstOffset, lastOffset, resumeAt);
           if (commit !== undefined) {
-            await consumer.commitOffsets([{ topic: batch.topic, partition, offset: commit }]);
+            await current().commitOffsets([{ topic: batch.topic, partition, offset: commit }]);
             resolveOffset(String(nextOffset - 1));
           }
           const ms = Math.round(performance.now() - started);
           log(
             `stream-runner topic=${batch.topic} partition=${partition} offsets=${firstOffset}-${lastOffset} records=${chunk.length} ms=${ms}` +
               (commit === undefined ? ' committed=none' : ` committed=${commit}`) +
-              (problem === undefined ? '' : ` ${problem}`),
+              (problem === undefined ? '' : ` ${problem}`) +
+              (heartbeatProblem === undefined ? '' : ` heartbeat failed: ${heartbeatProblem}`),
           );
+          if (resumeAt === undefined) restarts = 0;
           const nextIndex = messages.findIndex((m) => Number(m.offset) >= nextOffset);
           index = nextIndex === -1 ? messages.length : nextIndex;
           if (resumeAt !== undefined) {
@@ -166,34 +299,115 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
         // Anything not resolved above is fetched again from the last resolved offset.
       };
 
-      await consumer.connect();
-      try {
-        await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
-        const joined = new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`stream-runner did not join group ${groupId} within ${options.joinTimeoutMs ?? 30_000} ms`)), options.joinTimeoutMs ?? 30_000);
-          const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
-            clearTimeout(timer);
-            remove();
-            resolve();
-          });
+      /** A new consumer, joined to the group and consuming; disconnected again if it cannot join. */
+      const launch = async (): Promise<Consumer> => {
+        const created: Consumer = kafka.consumer({
+          groupId,
+          sessionTimeout: sessionTimeoutMs,
+          // A member in a batch rejoins after the batch's current chunk: give it as long as a session.
+          rebalanceTimeout: Math.max(60_000, sessionTimeoutMs),
+          heartbeatInterval: heartbeatIntervalMs,
+          // The fetch waits up to the batching window for data, like the ESM's MaximumBatchingWindow.
+          maxWaitTimeInMs: Math.max(100, config.stream.batchWindowMs),
+          // kafkajs fetches 1 MiB per partition by default: with images inline that is one record
+          // per batch. The ESM's batches hold up to 6 MB, so fetch that much per partition.
+          maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
+          maxBytes: FETCH_BYTES_PER_PARTITION * config.kafka.partitions,
+          allowAutoTopicCreation: false,
+          // This runner restarts crashed consumers itself (with its own backoff and limit).
+          retry: { ...(options.kafka?.retry ?? { initialRetryTime: 300, retries: 5 }), restartOnFailure: async () => false },
         });
-        consumer.on(consumer.events.CRASH, (e) => log(`stream-runner consumer crashed (restart: ${String(e.payload.restart)}): ${e.payload.error.message}`));
-        consumer.on(consumer.events.REBALANCING, () => log(`stream-runner group ${groupId} is rebalancing; in-flight work stops at the last committed record`));
-        // Like MSK, which runs one invocation per partition at a time, partitions proceed in parallel.
-        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch, partitionsConsumedConcurrently: config.kafka.partitions });
-        await joined;
-      } catch (error) {
-        await consumer.disconnect().catch(() => undefined);
-        throw error;
-      }
+        let joinedAt = 0;
+        await created.connect();
+        try {
+          await created.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
+          const joined = new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`stream-runner did not join group ${groupId} within ${joinTimeoutMs} ms`)), joinTimeoutMs);
+            const remove = created.on(created.events.GROUP_JOIN, () => {
+              clearTimeout(timer);
+              remove();
+              resolve();
+            });
+          });
+          created.on(created.events.GROUP_JOIN, () => {
+            joinedAt = Date.now();
+            if (!stopping.signal.aborted) setState('consuming', `session timeout ${sessionTimeoutMs} ms`);
+          });
+          created.on(created.events.CRASH, (e) => {
+            const error = e.payload.error;
+            log(`stream-runner consumer crashed: ${error.message}`);
+            // A consumer that ran a while before crashing was working: count restarts afresh.
+            if (joinedAt > 0 && Date.now() - joinedAt > restartBackoff.maxMs) restarts = 0;
+            if (!stopping.signal.aborted) recovering ??= recover(error).finally(() => (recovering = undefined));
+          });
+          created.on(created.events.REBALANCING, () => log(`stream-runner group ${groupId} is rebalancing; in-flight work stops at the last committed record`));
+          // Like MSK, which runs one invocation per partition at a time, partitions proceed in parallel.
+          await created.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: eachBatch(() => created), partitionsConsumedConcurrently: config.kafka.partitions });
+          await joined;
+        } catch (error) {
+          await created.disconnect().catch(() => undefined);
+          throw error;
+        }
+        return created;
+      };
+
+      /** Restarts the consumer with backoff; after `config.stream.restartAttempts` failures, stops for good. */
+      const recover = async (crash: Error): Promise<void> => {
+        let reason: Error = crash;
+        lastError = crash.message;
+        while (!stopping.signal.aborted) {
+          if (restarts >= config.stream.restartAttempts) {
+            setState('stopped', `gave up after ${restarts} restart${restarts === 1 ? '' : 's'}: ${reason.message}`);
+            options.onFatal?.(new Error(`the stream runner could not restart its consumer (group ${groupId}) after ${restarts} attempts: ${reason.message}`, { cause: reason }));
+            return;
+          }
+          restarts += 1;
+          const delayMs = redeliveryDelayMs(restarts, restartBackoff);
+          setState('restarting', `in ${delayMs} ms (attempt ${restarts} of ${config.stream.restartAttempts})`);
+          await pause(delayMs, stopping.signal);
+          if (stopping.signal.aborted) return;
+          try {
+            consumer = await launch();
+            log(`stream-runner consumer restarted (attempt ${restarts})`);
+            return;
+          } catch (error) {
+            reason = error as Error;
+            lastError = reason.message;
+            setState('restarting', `restart failed: ${reason.message}`);
+          }
+        }
+      };
+
+      consumer = await launch();
+
+      const health = async (): Promise<StreamRunnerHealth> => {
+        const report: StreamRunnerHealth = { ready: state === 'consuming', state, topic, groupId, restarts, sessionTimeoutMs, ...(lastError === undefined ? {} : { lastError }) };
+        try {
+          admin ??= kafka.admin();
+          const current = admin;
+          report.partitions = await within(
+            current.connect().then(() => partitionLag(current, topic, groupId)),
+            2_000,
+            'the brokers did not answer within 2000 ms',
+          );
+        } catch (error) {
+          report.lagError = (error as Error).message;
+        }
+        return report;
+      };
+
       return {
-        description: `consuming ${topic} as group ${groupId} (batch ≤ ${batchSize} records, window ${config.stream.batchWindowMs} ms)`,
+        description: `consuming ${topic} as group ${groupId} (batch ≤ ${batchSize} records, window ${config.stream.batchWindowMs} ms, session timeout ${sessionTimeoutMs} ms)`,
+        health,
         async stop() {
           stopping.abort();
           try {
+            await recovering;
             // Waits for the batch in flight; its finished records are already committed.
-            await consumer.disconnect();
+            await consumer?.disconnect();
+            await admin?.disconnect().catch(() => undefined);
           } finally {
+            setState('stopped', 'on request');
             await options.onStop?.();
           }
         },
@@ -212,6 +426,12 @@ export interface LocalStreamComponentOptions extends StreamConsumerOptions {
   log?: (line: string) => void;
   /** @default { initialMs: 250, maxMs: 10_000 } */
   backoff?: StreamRunnerOptions['backoff'];
+  /** @default { initialMs: 1_000, maxMs: 30_000 } */
+  restartBackoff?: StreamRunnerOptions['restartBackoff'];
+  /** @default 3_000 */
+  heartbeatIntervalMs?: number;
+  /** @default none */
+  onFatal?: StreamRunnerOptions['onFatal'];
 }
 
 /**
@@ -239,6 +459,9 @@ export function createLocalStreamComponent(config: Config, options: LocalStreamC
         groupId: options.groupId,
         log: options.log,
         backoff: options.backoff,
+        restartBackoff: options.restartBackoff,
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        onFatal: options.onFatal,
         kafka: options.kafka,
         onStop: close,
       });

@@ -142,6 +142,10 @@ export class StreamBatchProcessor {
       attributes: event.attributes,
       correlation: { eventId: event.eventId, topic: record.topic, partition: record.partition, offset: String(record.offset) },
     };
+    // A redelivered event whose image is already final is answered from its record, before any
+    // download or S3 read: the source may be slow, gone or changed since.
+    const finished = await pipeline.finishedResult(request);
+    if (finished !== undefined) return { kind: 'ingested', imageId: finished.record.imageId, status: finished.record.status, duplicate: finished.duplicate };
     const image = await this.resolveImageSource(event);
     const result = 'bytes' in image ? await pipeline.ingest({ ...request, bytes: image.bytes }) : await pipeline.recordUnavailable(request, image.unavailable);
     return { kind: 'ingested', imageId: result.record.imageId, status: result.record.status, duplicate: result.duplicate };
@@ -165,11 +169,12 @@ export class StreamBatchProcessor {
               unavailable: new ForbiddenSourceError(`s3://${image.bucket} is not an allowed source bucket (allowed: ${config.allowedSourceBuckets.join(', ')})`, { context }),
             };
           }
-          return { bytes: await blobs.get({ bucket: image.bucket, key: image.key }, config.limits.maxImageBytes) };
+          return { bytes: await blobs.get({ bucket: image.bucket, key: image.key, versionId: image.versionId }, config.limits.maxImageBytes) };
         case 'url': {
           const fetched = await this.fetch(image.url, {
             allowLoopback: config.fetch.allowLoopback,
             timeoutMs: config.fetch.timeoutMs,
+            deadlineMs: config.fetch.deadlineMs,
             maxBytes: config.limits.maxImageBytes,
             context,
           });

@@ -34,6 +34,7 @@ export const ENV = {
   recordConcurrency: 'RECORD_CONCURRENCY',
   fetchAllowLoopback: 'FETCH_ALLOW_LOOPBACK',
   fetchTimeoutMs: 'FETCH_TIMEOUT_MS',
+  fetchDeadlineMs: 'FETCH_DEADLINE_MS',
   presignExpirySeconds: 'PRESIGN_EXPIRY_SECONDS',
   logLevel: 'LOG_LEVEL',
 
@@ -50,6 +51,7 @@ export const ENV = {
   partitions: 'IMAGE_TOPIC_PARTITIONS',
   batchSize: 'BATCH_SIZE',
   batchWindowMs: 'BATCH_WINDOW_MS',
+  streamRestartAttempts: 'STREAM_RESTART_ATTEMPTS',
   apiKey: 'INGEST_API_KEY',
 } as const;
 

@@ -69,8 +69,24 @@ export interface Config {
     retentionDays: number;
   };
   variants: readonly VariantSpec[];
-  stream: { recordConcurrency: number; batchSize: number; batchWindowMs: number };
-  fetch: { allowLoopback: boolean; timeoutMs: number };
+  stream: {
+    recordConcurrency: number;
+    batchSize: number;
+    batchWindowMs: number;
+    /** Local runner only: restarts of a crashed consumer before the process gives up. @default 5 */
+    restartAttempts: number;
+  };
+  fetch: {
+    allowLoopback: boolean;
+    /** One attempt's limit (redirects included). @default 10_000 */
+    timeoutMs: number;
+    /**
+     * The whole fetch's limit: attempts, redirects, backoff and `Retry-After` waits. Bounds the
+     * time one URL record can take; the local runner derives its session timeout from it.
+     * @default 30_000
+     */
+    deadlineMs: number;
+  };
   presignExpirySeconds: number;
   logLevel: string;
   local: {
@@ -136,6 +152,15 @@ function readList(env: Env, name: string, fallback: string[]): string[] {
   const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   if (items.length === 0) throw new ConfigError(`${name} must be a comma-separated list, got "${raw}"`);
   return items;
+}
+
+function readFetchSettings(env: Env): Config['fetch'] {
+  const timeoutMs = readInt(env, ENV.fetchTimeoutMs, 10_000, 100, 300_000);
+  const deadlineMs = readInt(env, ENV.fetchDeadlineMs, Math.max(30_000, timeoutMs), 100, 900_000);
+  if (timeoutMs > deadlineMs) {
+    throw new ConfigError(`${ENV.fetchTimeoutMs} (${timeoutMs}) must not be longer than ${ENV.fetchDeadlineMs} (${deadlineMs}): one attempt cannot outlast the whole fetch`);
+  }
+  return { allowLoopback: readBool(env, ENV.fetchAllowLoopback, false), timeoutMs, deadlineMs };
 }
 
 /**
@@ -218,11 +243,9 @@ export function loadConfig(env: Env = process.env): Config {
       recordConcurrency: readInt(env, ENV.recordConcurrency, cpuCount * 2, 1, 256),
       batchSize: readInt(env, ENV.batchSize, 100, 1, 10_000),
       batchWindowMs: readInt(env, ENV.batchWindowMs, 500, 0, 300_000),
+      restartAttempts: readInt(env, ENV.streamRestartAttempts, 5, 0, 100),
     },
-    fetch: {
-      allowLoopback: readBool(env, ENV.fetchAllowLoopback, false),
-      timeoutMs: readInt(env, ENV.fetchTimeoutMs, 10_000, 100, 300_000),
-    },
+    fetch: readFetchSettings(env),
     presignExpirySeconds: readInt(env, ENV.presignExpirySeconds, 900, 1, 604_800),
     logLevel: readString(env, ENV.logLevel, 'INFO'),
     local: {

@@ -2,18 +2,28 @@ import { createPipelineRuntime, type Config } from '../../core';
 import { IngestApi, UploadProcessor } from '../../ingest-api';
 import { createLocalStreamComponent } from '../../stream-consumer';
 import { startHttpAdapter } from '../http-adapter';
-import type { RuntimeComponent } from '../runtime';
+import type { RuntimeComponent, RuntimeHealth } from '../runtime';
 import { startUploadPoller } from '../upload-poller';
 
+/** Options of {@link runtimeComponents}. */
+export interface RuntimeComponentsOptions {
+  /** Served on the REST adapter's `GET /readyz`. @default none (no readiness route) */
+  health?: RuntimeHealth;
+  /** Called when the stream runner has given up restarting its consumer. @default none */
+  onFatal?: (error: Error) => void;
+}
+
 /** The parts of the pipeline that `ingest start` runs beside the stack. */
-export function runtimeComponents(config: Config): RuntimeComponent[] {
+export function runtimeComponents(config: Config, options: RuntimeComponentsOptions = {}): RuntimeComponent[] {
   const runtime = createPipelineRuntime(config, 'ingest-local');
   return [
     {
       name: 'rest-api',
       async start() {
         const api = new IngestApi(runtime);
-        const adapter = await startHttpAdapter({ host: config.local.host, port: config.local.ports.api, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event) });
+        const adapter = await startHttpAdapter({ host: config.local.host, port: config.local.ports.api, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event),
+          readiness: options.health === undefined ? undefined : () => options.health!.report(),
+        });
         return { description: `REST API (API Gateway stand-in) on ${adapter.url}`, stop: adapter.stop };
       },
     },
@@ -25,6 +35,6 @@ export function runtimeComponents(config: Config): RuntimeComponent[] {
         return { description: `S3 incoming/ uploads via SQS ${config.local.uploadQueue} (S3 -> Lambda stand-in)`, stop: poller.stop };
       },
     },
-    createLocalStreamComponent(config),
+    createLocalStreamComponent(config, { onFatal: options.onFatal }),
   ];
 }

@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../cli';
-import { startRuntime } from '../runtime';
+import { RuntimeHealth, startRuntime } from '../runtime';
 import { stackUp, useLocalStack } from '../stack';
 import { runtimeComponents } from './components';
 
@@ -32,22 +32,35 @@ export const startCommand: Command = {
     out(`pipeline logs (JSON lines): this console and ${logFile}`);
     out(`notifications: SNS ${resources.snsTopicArn} -> SQS ${resources.notificationQueueUrl}`);
 
+    // A stream runner that cannot restart its consumer ends the process (non-zero) rather than
+    // leaving a healthy-looking API over a dead consumer.
+    let fatal: Error | undefined;
+    let wake: () => void = () => undefined;
+    const health = new RuntimeHealth();
+    const onFatal = (error: Error): void => {
+      fatal ??= error;
+      wake();
+    };
     let stopRuntime: () => Promise<void> = async () => undefined;
     try {
-      stopRuntime = await startRuntime(runtimeComponents(config), out);
+      stopRuntime = await startRuntime(runtimeComponents(config, { health, onFatal }), out, health);
     } catch (error) {
       await supervisor.stop(up.started);
       throw error;
     }
+    out('readiness (stream runner state, lag per partition): GET /readyz on the REST API');
     out('ready. Ctrl-C to stop.');
     await new Promise<void>((resolve) => {
+      wake = resolve;
+      if (fatal !== undefined) resolve();
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    if (fatal !== undefined) out(`error: ${fatal.message}; stopping`);
     out('stopping …');
     await stopRuntime();
     const stopped = await supervisor.stop(up.started);
     out(`stopped: ${[...stopped].join(', ') || 'nothing'}${up.reused.length > 0 ? `; left running (not started here): ${up.reused.join(', ')}` : ''}`);
-    return 0;
+    return fatal === undefined ? 0 : 1;
   },
 };

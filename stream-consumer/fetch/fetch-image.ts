@@ -108,16 +108,49 @@ interface Settings {
   context: ErrorContext;
 }
 
-/** One attempt's failure: a reason without payload bytes, and whether another attempt may help. */
+/**
+ * One attempt's failure: a reason without payload bytes, whether another attempt may help, and
+ * how long the source asked us to wait before it (`Retry-After` on 429/503).
+ */
 class AttemptFailure extends Error {
   constructor(
     readonly reason: string,
     readonly retriable: boolean,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; retryAfterMs?: number } = {},
   ) {
     super(reason, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AttemptFailure';
+    this.retryAfterMs = options.retryAfterMs;
   }
+
+  readonly retryAfterMs: number | undefined;
+}
+
+/** Statuses whose `Retry-After` is honoured (RFC 9110 §15.6.4, RFC 6585 §4). */
+const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+
+/**
+ * The wait a `Retry-After` value asks for, in ms: delay-seconds or an HTTP-date (RFC 9110
+ * §10.2.3); a date in the past is 0. `undefined` when absent or not in either form.
+ *
+ * @example
+ * retryAfterMs('120');                           // 120_000
+ * retryAfterMs('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('Wed, 21 Oct 2015 07:27:00 GMT')); // 60_000
+ */
+export function retryAfterMs(value: string | undefined, nowEpochMs: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d{1,10}$/.test(trimmed)) return Number(trimmed) * 1000;
+  // An HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms) starts with a day name.
+  if (!/^[A-Za-z]{3,9},? /.test(trimmed)) return undefined;
+  // HTTP-dates are always GMT; asctime carries no zone, which Date.parse would read as local.
+  const at = Date.parse(/ GMT$/i.test(trimmed) ? trimmed : `${trimmed} GMT`);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowEpochMs);
+}
+
+/** How a reason names a `Retry-After` wait: whole seconds, rounded up. */
+function describeRetryAfter(ms: number): string {
+  return `the source asked to be retried in ${Math.ceil(ms / 1000)} s (Retry-After)`;
 }
 
 type HopOutcome =
@@ -293,7 +326,13 @@ function requestHop(url: URL, policy: TargetPolicy, settings: Settings, limits: 
       }
       if (status < 200 || status > 299) {
         // The body of an error response is never read: it cannot leak into a message.
-        fail(new AttemptFailure(`HTTP ${status}`, status === 429 || status >= 500));
+        const header = response.headers['retry-after'];
+        const waitMs = RETRY_AFTER_STATUSES.has(status) ? retryAfterMs(Array.isArray(header) ? header[0] : header) : undefined;
+        fail(
+          new AttemptFailure(waitMs === undefined ? `HTTP ${status}` : `HTTP ${status}; ${describeRetryAfter(waitMs)}`, status === 429 || status >= 500, {
+            retryAfterMs: waitMs,
+          }),
+        );
         return;
       }
       const declared = contentLengthOf(response);
@@ -372,7 +411,7 @@ async function runAttempt(source: URL, settings: Settings, deadlineAt: number): 
       // The final message names the original URL; say where along the chain it failed.
       if (!(error instanceof AttemptFailure) || from === undefined) throw error;
       const where = `at ${describeUrl(hop)}, after ${redirects} redirect${redirects === 1 ? '' : 's'}`;
-      throw new AttemptFailure(`${error.reason} (${where})`, error.retriable, { cause: error.cause });
+      throw new AttemptFailure(`${error.reason} (${where})`, error.retriable, { cause: error.cause, retryAfterMs: error.retryAfterMs });
     }
     if (outcome.kind === 'body') return { bytes: outcome.bytes, contentType: outcome.contentType, finalUrl: hop.href };
 
@@ -410,7 +449,9 @@ function parseSource(url: unknown, settings: Settings): URL {
  * the check and then connect elsewhere.
  *
  * Retries connection failures, timeouts, HTTP 5xx and 429 (up to `maxAttempts`, exponential
- * backoff with jitter), never forbidden targets, oversized bodies or other 4xx. Every error is
+ * backoff with jitter; on 429 and 503 no sooner than the response's `Retry-After` asks, and not
+ * at all when that is past the deadline — the error then says the source asked to be retried
+ * later), never forbidden targets, oversized bodies or other 4xx. Every error is
  * `retriable: false`: the pipeline records the image as FAILED; messages carry the attempt count
  * but never response bytes or query strings.
  *
@@ -446,7 +487,9 @@ export async function fetchImage(url: string, options: FetchImageOptions = {}): 
     } catch (error) {
       if (!(error instanceof AttemptFailure)) throw error;
       if (!error.retriable || attempt >= settings.maxAttempts) throw failed(error, attempt);
-      const delayMs = backoffDelayMs(attempt, settings.retryBaseDelayMs, settings.retryMaxDelayMs);
+      // A source's Retry-After is a floor on our own backoff, never shortened by `retryMaxDelayMs`;
+      // only the deadline bounds it.
+      const delayMs = Math.max(backoffDelayMs(attempt, settings.retryBaseDelayMs, settings.retryMaxDelayMs), error.retryAfterMs ?? 0);
       if (now() + delayMs >= deadlineAt) {
         throw failed(error, attempt, `; no time left for another attempt within the ${settings.deadlineMs} ms deadline`);
       }

@@ -3,7 +3,7 @@
  * only (checked inside each connection's DNS lookup and on every redirect hop), a byte cap
  * enforced while streaming, per-attempt timeouts, a total deadline and bounded retries.
  */
-export { fetchImage, DEFAULT_MAX_FETCH_BYTES } from './fetch-image';
+export { fetchImage, retryAfterMs, DEFAULT_MAX_FETCH_BYTES } from './fetch-image';
 export type { FetchImageOptions, FetchedImage } from './fetch-image';
 export { classifyAddress, isForbiddenAddress } from './address-policy';
 export type { AddressCategory, AddressClassification, AddressPolicyOptions, IPv4Embedding } from './address-policy';

@@ -19,6 +19,7 @@ import {
   createLocalStreamComponent,
   createMskHandler,
   createStreamConsumer,
+  createStreamRunner,
   type MskBatchResponse,
   type MskHandlerFunction,
   type StreamConsumer,
@@ -440,6 +441,8 @@ describe('the local runner, end to end through Kafka', () => {
     for (let i = 0; i < 3; i++) await publisher.publish({ eventId: repeatedId, customerId: inbox.customerId, image: { kind: 'bytes', data: small } });
     // Poison on partition 0, with good events behind it on the same partition.
     const behind = [newEvent(inbox.customerId, { kind: 'inline', data: small }), newEvent(inbox.customerId, { kind: 'inline', data: small })];
+    // Partition 1 always gets one: keyed events may all hash to partition 0 (then it had no commit to compare).
+    const onPartition1 = newEvent(inbox.customerId, { kind: 'inline', data: small });
     await raw.send({
       topic,
       acks: -1,
@@ -448,12 +451,13 @@ describe('the local runner, end to end through Kafka', () => {
         { partition: 0, value: Buffer.concat([Buffer.from([0xc3, 0x01]), randomBytes(12)]) },
         { partition: 0, value: encodeImageEvent(behind[0] as ImageEvent).subarray(0, 30) },
         ...behind.map((e) => ({ partition: 0, key: e.eventId, value: encodeImageEvent(e) })),
+        { partition: 1, key: onPartition1.eventId, value: encodeImageEvent(onPartition1) },
       ],
     });
 
     expect(inline.claimCheck).toBeUndefined();
     expect(claimed.claimCheck).toEqual({ bucket: config.rawBucket, key: `${CLAIM_CHECK_PREFIX}${claimed.eventId}` });
-    const ids = [inline.eventId, claimed.eventId, byUrl.eventId, repeatedId, ...behind.map((e) => e.eventId)];
+    const ids = [inline.eventId, claimed.eventId, byUrl.eventId, repeatedId, ...behind.map((e) => e.eventId), onPartition1.eventId];
     for (const id of ids) {
       const record = await waitForFinalRecord(publisherRuntime.metadata, id, 60_000);
       await expectProcessed(publisherRuntime, record, id === claimed.eventId ? { width: 400, height: 300 } : { width: 160, height: 120 });
@@ -484,8 +488,28 @@ describe('the local runner, end to end through Kafka', () => {
     cleanups.push(async () => destroyAwsClients(runtime.clients));
     const publisher = await ImageEventPublisher.connect({ config, blobs: runtime.blobs, secrets: runtime.secrets, topic, kafkaOptions: quietKafka });
     cleanups.push(() => publisher.disconnect());
+    const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
+    cleanups.push(() => consumer.close());
+    const processBatch = createMskHandler(consumer);
+    // A gate in front of the real handler: while the test creates the bucket and then the object
+    // (two steps S3 cannot make atomic), no delivery runs, so none can see the bucket without the
+    // object (NoSuchKey, which correctly ends FAILED). `closed` is checked and `running` counted
+    // in one synchronous step, so a delivery either waits or is counted.
+    let closed = false;
+    let running = 0;
+    let opened: Promise<void> = Promise.resolve();
+    let open: () => void = () => undefined;
+    const gated: MskHandlerFunction = async (event) => {
+      while (closed) await opened;
+      running += 1;
+      try {
+        return await processBatch(event);
+      } finally {
+        running -= 1;
+      }
+    };
     const runnerLines: string[] = [];
-    const runner = createLocalStreamComponent(config, { topic, groupId, log: (line) => runnerLines.push(line), backoff: { initialMs: 200, maxMs: 1000 }, kafka: quietKafka });
+    const runner = createStreamRunner({ config, handler: gated, secrets: runtime.secrets, topic, groupId, log: (line) => runnerLines.push(line), backoff: { initialMs: 200, maxMs: 1000 }, kafka: quietKafka });
     const started = await runner.start();
     cleanups.push(() => started.stop());
     const customerId = `stream-redeliver-${randomUUID()}`;
@@ -499,8 +523,13 @@ describe('the local runner, end to end through Kafka', () => {
     expect(await waitUntil(async () => runnerLines.filter((l) => l.includes(`resume at ${waiting.offset}`)).length >= 2, 20_000)).toBe(true);
     expect(await committedOffsets(groupId, topic)).toEqual({ 0: waiting.offset });
 
+    closed = true;
+    opened = new Promise((resolve) => (open = resolve));
+    expect(await waitUntil(async () => running === 0, 30_000)).toBe(true);
     await clients.s3.send(new CreateBucketCommand({ Bucket: lateBucket }));
     await clients.s3.send(new PutObjectCommand({ Bucket: lateBucket, Key: 'late.jpg', Body: jpeg }));
+    closed = false;
+    open();
     cleanups.push(async () => {
       await clients.s3.send(new DeleteObjectCommand({ Bucket: lateBucket, Key: 'late.jpg' }));
       await clients.s3.send(new DeleteBucketCommand({ Bucket: lateBucket }));

@@ -5,6 +5,24 @@ import { ImageTooLargeError, SourceNotFoundError } from '../../errors';
 import type { BlobStore, ObjectLocation, PresignedPost, PresignPostOptions, PutObjectOptions } from '../../ports';
 import { asDependencyError } from '../dependency-error';
 
+/** `s3://bucket/key`, with `?versionId=…` when the location names a version. */
+function describeLocation(location: ObjectLocation): string {
+  const base = `s3://${location.bucket}/${location.key}`;
+  return location.versionId === undefined ? base : `${base} (version ${location.versionId})`;
+}
+
+/**
+ * True when S3 says the object, or the requested version of it, is not there: NoSuchKey,
+ * NoSuchVersion, or — with a version id — the 400 InvalidArgument S3 gives for a version
+ * id it cannot parse (e.g. one from another bucket or a bucket without versioning).
+ */
+function isMissing(location: ObjectLocation, error: unknown): boolean {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  // Not every 404: NoSuchBucket is a dependency (configuration) failure, retried like one.
+  if (error instanceof NoSuchKey || name === 'NoSuchKey' || name === 'NoSuchVersion') return true;
+  return location.versionId !== undefined && name === 'InvalidArgument' && $metadata?.httpStatusCode === 400;
+}
+
 /** {@link BlobStore} on S3. Objects are written with server-side encryption (the bucket's default key). */
 export class S3BlobStore implements BlobStore {
   constructor(private readonly s3: S3Client) {}
@@ -40,32 +58,35 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Reads the object — exactly `location.versionId` when given (S3 answers NoSuchVersion for a
+   * version that does not exist, and 400 InvalidArgument for one it cannot parse; both are
+   * {@link SourceNotFoundError}, never a fallback to the current object).
+   */
   async get(location: ObjectLocation, maxBytes: number): Promise<Buffer> {
     try {
-      const result = await this.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key, VersionId: location.versionId }));
       if (result.ContentLength !== undefined && result.ContentLength > maxBytes) {
         result.Body?.transformToWebStream().cancel().catch(() => undefined);
-        throw new ImageTooLargeError(maxBytes, `s3://${location.bucket}/${location.key} is ${result.ContentLength} bytes; the limit is ${maxBytes}`);
+        throw new ImageTooLargeError(maxBytes, `${describeLocation(location)} is ${result.ContentLength} bytes; the limit is ${maxBytes}`);
       }
       return Buffer.from((await result.Body?.transformToByteArray()) ?? new Uint8Array());
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
-        throw new SourceNotFoundError(`s3://${location.bucket}/${location.key} does not exist`, { cause: error });
-      }
+      if (isMissing(location, error)) throw new SourceNotFoundError(`${describeLocation(location)} does not exist`, { cause: error });
       throw asDependencyError('S3', `GetObject ${location.key}`, error);
     }
   }
 
   async delete(location: ObjectLocation): Promise<void> {
     try {
-      await this.s3.send(new DeleteObjectCommand({ Bucket: location.bucket, Key: location.key }));
+      await this.s3.send(new DeleteObjectCommand({ Bucket: location.bucket, Key: location.key, VersionId: location.versionId }));
     } catch (error) {
       throw asDependencyError('S3', `DeleteObject ${location.key}`, error);
     }
   }
 
   presignGet(location: ObjectLocation, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: location.bucket, Key: location.key }), { expiresIn: expiresInSeconds });
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: location.bucket, Key: location.key, VersionId: location.versionId }), { expiresIn: expiresInSeconds });
   }
 
   async presignPost(location: ObjectLocation, options: PresignPostOptions): Promise<PresignedPost> {
@@ -90,11 +111,16 @@ export class S3BlobStore implements BlobStore {
 
   async head(location: ObjectLocation): Promise<{ bytes: number; contentType?: string; metadata: Record<string, string> }> {
     try {
-      const result = await this.s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }));
+      const result = await this.s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key, VersionId: location.versionId }));
       return { bytes: result.ContentLength ?? 0, contentType: result.ContentType, metadata: result.Metadata ?? {} };
     } catch (error) {
-      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
-        throw new SourceNotFoundError(`s3://${location.bucket}/${location.key} does not exist`, { cause: error });
+      if (
+        error instanceof NotFound ||
+        (error as { name?: string }).name === 'NotFound' ||
+        (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404 ||
+        isMissing(location, error)
+      ) {
+        throw new SourceNotFoundError(`${describeLocation(location)} does not exist`, { cause: error });
       }
       throw asDependencyError('S3', `HeadObject ${location.key}`, error);
     }

@@ -20,7 +20,8 @@ describe('loadConfig', () => {
     expect(config.rawBucket).toBe(DEFAULT_NAMES.rawBucket);
     expect(config.table.name).toBe(DEFAULT_NAMES.imagesTable);
     expect(config.kafka.imageTopic).toBe(DEFAULT_NAMES.imageTopic);
-    expect(config.fetch.allowLoopback).toBe(false);
+    expect(config.fetch).toEqual({ allowLoopback: false, timeoutMs: 10_000, deadlineMs: 30_000 });
+    expect(config.stream.restartAttempts).toBe(5);
     expect(config.allowedSourceBuckets).toEqual([DEFAULT_NAMES.rawBucket]);
     expect(config.variants.map((v) => v.name)).toEqual(['thumbnail', 'medium', 'large', 'large-webp']);
   });
@@ -43,8 +44,14 @@ describe('loadConfig', () => {
     [ENV.endpointDynamoDb, 'ftp://x', /AWS_ENDPOINT_URL_DYNAMODB must be an http\(s\) URL/],
     [ENV.region, 'mars', /AWS_REGION must look like "eu-west-1", got "mars"/],
     [ENV.allowedSourceBuckets, ' , ', /ALLOWED_SOURCE_BUCKETS must be a comma-separated list/],
+    [ENV.fetchDeadlineMs, '5000', /FETCH_TIMEOUT_MS \(10000\) must not be longer than FETCH_DEADLINE_MS \(5000\)/],
+    [ENV.streamRestartAttempts, '101', /STREAM_RESTART_ATTEMPTS must be an integer between 0 and 100, got 101/],
   ])('rejects a bad %s with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ ...AWS_ENV, [name]: value })).toThrow(message);
+  });
+
+  it('lets a longer per-attempt timeout raise the default fetch deadline with it', () => {
+    expect(loadConfig({ ...AWS_ENV, [ENV.fetchTimeoutMs]: '45000' }).fetch).toMatchObject({ timeoutMs: 45_000, deadlineMs: 45_000 });
   });
 
   it('treats an empty variable as unset', () => {

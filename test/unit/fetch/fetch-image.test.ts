@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { ImageTooLargeError, InvalidParameterError, SourceFetchError } from '../../../core/errors';
-import { fetchImage, type FetchImageOptions, type ResolveHostname } from '../../../stream-consumer/fetch';
+import { fetchImage, retryAfterMs, type FetchImageOptions, type ResolveHostname } from '../../../stream-consumer/fetch';
 import { closed, startLoopbackServer, unusedLoopbackPort, type LoopbackServer } from './loopback-server';
 
 const MiB = 1024 * 1024;
@@ -271,6 +271,55 @@ describe('fetchImage: retries', () => {
     expect(result.attempts).toBe(2);
   });
 
+  it.each([
+    [503, 'delay-seconds', () => '3'],
+    [429, 'an HTTP-date', () => new Date(Date.now() + 3_000).toUTCString()],
+  ])('waits at least the Retry-After of a %i (%s) before the next attempt', async (status, _form, header) => {
+    const path = server.route((_request, response, hit) => {
+      if (hit === 1) response.writeHead(status, { 'retry-after': header() }).end(BODY_MARKER);
+      else response.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    });
+    const delays: number[] = [];
+    const sleep = async (ms: number) => {
+      delays.push(ms);
+    };
+
+    const result = await fetchImage(server.url(path), { ...base, deadlineMs: 10_000, sleep });
+
+    expect(result.attempts).toBe(2);
+    expect(delays).toHaveLength(1);
+    // The HTTP-date has one-second resolution: it may name up to a second less than 3 s from now.
+    expect(delays[0]).toBeGreaterThanOrEqual(status === 503 ? 3_000 : 1_000);
+    expect(delays[0]).toBeLessThanOrEqual(3_000);
+  });
+
+  it('does not wait past the deadline for a Retry-After, and says the source asked to be retried later', async () => {
+    const path = server.route((_request, response) => response.writeHead(503, { 'retry-after': '120' }).end(BODY_MARKER));
+    const delays: number[] = [];
+    const sleep = async (ms: number) => {
+      delays.push(ms);
+    };
+
+    const error = await failureOf(fetchImage(server.url(path), { ...base, deadlineMs: 30_000, sleep }));
+
+    expect(error).toBeInstanceOf(SourceFetchError);
+    expect(error.message).toBe(
+      `Fetching ${server.url(path)} failed after 1 attempt: HTTP 503; the source asked to be retried in 120 s (Retry-After); no time left for another attempt within the 30000 ms deadline`,
+    );
+    expect(delays).toEqual([]);
+    expect(server.hits(path)).toBe(1);
+  });
+
+  it('ignores Retry-After on statuses other than 429 and 503', async () => {
+    const path = server.route((_request, response) => response.writeHead(500, { 'retry-after': '120' }).end());
+    const delays: number[] = [];
+
+    const error = await failureOf(fetchImage(server.url(path), { ...base, sleep: async (ms) => void delays.push(ms) }));
+
+    expect(error.message).toBe(`Fetching ${server.url(path)} failed after 3 attempts: HTTP 500`);
+    expect(delays.every((ms) => ms <= base.retryMaxDelayMs!)).toBe(true);
+  });
+
   it('does not retry 404, and keeps body and query string out of the message', async () => {
     const path = server.route((_request, response) => {
       response.writeHead(404, { 'content-type': 'text/plain' }).end(BODY_MARKER);
@@ -400,5 +449,24 @@ describe('fetchImage: options', () => {
 
     expect(error).toBeInstanceOf(InvalidParameterError);
     expect(error.message).toBe('Expected positive integer for maxBytes but received -1 of type number');
+  });
+});
+
+describe('retryAfterMs', () => {
+  const now = Date.parse('Wed, 21 Oct 2015 07:28:00 GMT');
+
+  it.each([
+    ['120', 120_000],
+    [' 0 ', 0],
+    ['Wed, 21 Oct 2015 07:29:30 GMT', 90_000],
+    ['Wed, 21 Oct 2015 07:27:00 GMT', 0],
+    ['Wednesday, 21-Oct-15 07:29:00 GMT', 60_000],
+    ['Wed Oct 21 07:29:00 2015', 60_000],
+  ])('reads %j as %i ms', (value, expected) => {
+    expect(retryAfterMs(value, now)).toBe(expected);
+  });
+
+  it.each([[undefined], [''], ['-5'], ['1.5'], ['soon'], ['99999999999'], ['2015-10-21T07:29:00Z']])('ignores %j', (value) => {
+    expect(retryAfterMs(value, now)).toBeUndefined();
   });
 });

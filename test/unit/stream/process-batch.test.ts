@@ -9,7 +9,16 @@ import { DependencyError, ForbiddenSourceError, IdempotencyConflictError, Source
 import type { IngestRequest, IngestResult } from '../../../core/pipeline';
 import type { BlobStore, ImageRecord } from '../../../core/ports';
 import { encodeImageEvent, type ImageEvent } from '../../../schemas';
-import { StreamBatchProcessor, batchItemFailures, deadLetterMessage, DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterSink, type DeliveredRecord } from '../../../stream-consumer';
+import {
+  StreamBatchProcessor,
+  batchItemFailures,
+  deadLetterMessage,
+  DEAD_LETTER_HEADERS,
+  type DeadLetter,
+  type DeadLetterSink,
+  type DeliveredRecord,
+  type StreamBatchProcessorDependencies,
+} from '../../../stream-consumer';
 
 const config = loadConfig({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1', RECORD_CONCURRENCY: '3', LOG_LEVEL: 'SILENT' });
 
@@ -48,6 +57,14 @@ class ScriptedPipeline {
     }
   }
 
+  /** Image ids already final, as the metadata store would have them. */
+  readonly finishedIds = new Map<string, ImageRecord['status']>();
+
+  async finishedResult(request: Pick<IngestRequest, 'imageId'>): Promise<IngestResult | undefined> {
+    const status = this.finishedIds.get(request.imageId);
+    return status === undefined ? undefined : { record: { imageId: request.imageId, status } as ImageRecord, duplicate: true };
+  }
+
   async recordUnavailable(request: Omit<IngestRequest, 'bytes'>, error: { code: string }): Promise<IngestResult> {
     this.unavailable.push({ imageId: request.imageId, code: error.code });
     return { record: { imageId: request.imageId, status: 'FAILED' } as ImageRecord, duplicate: false };
@@ -64,7 +81,10 @@ class MemoryDeadLetters implements DeadLetterSink {
   async close(): Promise<void> {}
 }
 
-function processorWith(blobs: Partial<BlobStore> = {}): { processor: StreamBatchProcessor; pipeline: ScriptedPipeline; deadLetters: MemoryDeadLetters } {
+function processorWith(
+  blobs: Partial<BlobStore> = {},
+  fetch?: StreamBatchProcessorDependencies['fetch'],
+): { processor: StreamBatchProcessor; pipeline: ScriptedPipeline; deadLetters: MemoryDeadLetters } {
   const pipeline = new ScriptedPipeline();
   const deadLetters = new MemoryDeadLetters();
   const runtime = {
@@ -73,7 +93,7 @@ function processorWith(blobs: Partial<BlobStore> = {}): { processor: StreamBatch
     blobs: blobs as BlobStore,
     telemetry: createTelemetry({ serviceName: 'unit', logLevel: 'SILENT' }),
   };
-  return { processor: new StreamBatchProcessor({ runtime, deadLetters }), pipeline, deadLetters };
+  return { processor: new StreamBatchProcessor({ runtime, deadLetters, fetch }), pipeline, deadLetters };
 }
 
 describe('StreamBatchProcessor', () => {
@@ -161,6 +181,52 @@ describe('StreamBatchProcessor', () => {
       { imageId: missing.eventId, code: 'SOURCE_NOT_FOUND' },
     ]);
     expect(gets).toEqual([`${config.rawBucket}/missing.jpg`]);
+  });
+
+  it('answers an event whose image is already final from its record: no download, no S3 read, no ingest', async () => {
+    const reads: string[] = [];
+    const { processor, pipeline } = processorWith(
+      { get: async (location) => Promise.reject(new Error(`read ${location.key}`)).finally(() => reads.push(location.key)) },
+      async (url) => Promise.reject(new Error(`fetched ${url}`)).finally(() => reads.push(url)),
+    );
+    const byUrl = event({ kind: 'url', url: 'https://images.example.com/a.jpg' });
+    const byS3 = event({ kind: 's3', bucket: config.rawBucket, key: 'b.jpg' });
+    pipeline.finishedIds.set(byUrl.eventId, 'PROCESSED');
+    pipeline.finishedIds.set(byS3.eventId, 'FAILED');
+
+    const results = await processor.process([record(0, 1, encodeImageEvent(byUrl)), record(0, 2, encodeImageEvent(byS3))]);
+
+    expect(results.map((r) => r.outcome)).toEqual([
+      { kind: 'ingested', imageId: byUrl.eventId, status: 'PROCESSED', duplicate: true },
+      { kind: 'ingested', imageId: byS3.eventId, status: 'FAILED', duplicate: true },
+    ]);
+    expect(reads).toEqual([]);
+    expect(pipeline.started).toEqual([]);
+  });
+
+  it('reads the versionId an S3 reference names, and hands the fetch deadline to URL downloads', async () => {
+    const locations: unknown[] = [];
+    const deadlines: unknown[] = [];
+    const { processor } = processorWith(
+      {
+        get: async (location) => {
+          locations.push(location);
+          return Buffer.from('ok');
+        },
+      },
+      async (_url, options) => {
+        deadlines.push(options?.deadlineMs);
+        return { bytes: Buffer.from('ok'), finalUrl: 'https://images.example.com/a.jpg', attempts: 1 };
+      },
+    );
+
+    await processor.process([
+      record(0, 1, encodeImageEvent(event({ kind: 's3', bucket: config.rawBucket, key: 'k.jpg', versionId: 'v-3HL4kqtJlcpXroDTDmJ' }))),
+      record(0, 2, encodeImageEvent(event({ kind: 'url', url: 'https://images.example.com/a.jpg' }))),
+    ]);
+
+    expect(locations).toEqual([{ bucket: config.rawBucket, key: 'k.jpg', versionId: 'v-3HL4kqtJlcpXroDTDmJ' }]);
+    expect(deadlines).toEqual([config.fetch.deadlineMs]);
   });
 
   it('hands an S3 dependency failure back for redelivery instead of recording a failure', async () => {

@@ -1,0 +1,419 @@
+/**
+ * Issue 20 on the real local stack: the local event-source runner under slow work and crashes,
+ * its readiness report, and what a record reads — finished events answered before any fetch, S3
+ * `versionId`, `Retry-After`. Every test names its own topics, groups, buckets and customers.
+ */
+import { randomUUID } from 'node:crypto';
+import net, { type Socket } from 'node:net';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { Kafka, logLevel, type Admin, type ISocketFactory, type Producer } from 'kafkajs';
+import sharp from 'sharp';
+import { createAwsClients, createPipelineRuntime, destroyAwsClients, loadConfig, type AwsClients, type Config, type PipelineRuntime } from '../../core';
+import { startHttpAdapter } from '../../local/http-adapter';
+import { RuntimeHealth, startRuntime } from '../../local/runtime';
+import { encodeImageEvent, type ImageEvent } from '../../schemas';
+import {
+  createLocalStreamComponent,
+  createMskHandler,
+  createStreamConsumer,
+  createStreamRunner,
+  type MskHandlerFunction,
+  type StreamRunnerHealth,
+} from '../../stream-consumer';
+import { makeJpeg } from '../helpers/images';
+import { mskEventOf } from '../helpers/msk-events';
+import { openNotificationInbox, waitForFinalRecord } from '../helpers/notifications';
+import { startLoopbackServer, unusedLoopbackPort, type LoopbackServer } from '../unit/fetch/loopback-server';
+
+const quietKafka = { logLevel: logLevel.NOTHING };
+
+let clients: AwsClients;
+let kafka: Kafka;
+let admin: Admin;
+let producer: Producer;
+let server: LoopbackServer;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  const config = loadConfig();
+  clients = createAwsClients(config);
+  kafka = new Kafka({ clientId: 'runner-resilience-test', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  admin = kafka.admin();
+  await admin.connect();
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  server = await startLoopbackServer();
+});
+
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  await server?.close();
+  await producer?.disconnect();
+  await admin?.disconnect();
+  destroyAwsClients(clients);
+});
+
+async function createTopic(prefix: string, partitions = 1): Promise<string> {
+  const topic = `${prefix}-${randomUUID()}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
+  return topic;
+}
+
+/** Polls `check` every 100 ms until it holds or `timeoutMs` passed; returns its last answer. */
+async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return check();
+}
+
+async function committedOffsets(groupId: string, topic: string): Promise<Record<number, string>> {
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
+}
+
+async function endOffsets(topic: string): Promise<Record<number, string>> {
+  return Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+}
+
+function newEvent(customerId: string, image: ImageEvent['image']): ImageEvent {
+  return { eventId: randomUUID(), occurredAt: new Date(), customerId, attributes: {}, image };
+}
+
+/**
+ * Broker connections that the test can cut: `cut()` destroys every open socket and makes new
+ * ones dial a closed local port (ECONNREFUSED) until `heal()` — the consumer loses the broker
+ * mid-batch while the shared broker itself keeps running.
+ */
+async function cuttableConnections(): Promise<{ socketFactory: ISocketFactory; cut(): void; heal(): void }> {
+  const deadPort = await unusedLoopbackPort();
+  const open = new Set<Socket>();
+  let refusing = false;
+  return {
+    socketFactory: ({ host, port, onConnect }) => {
+      const socket = refusing ? net.connect({ host: '127.0.0.1', port: deadPort }, onConnect) : net.connect({ host, port }, onConnect);
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+      return socket;
+    },
+    cut() {
+      refusing = true;
+      // As a reset arrives: the socket errors (kafkajs listens for 'error' and 'end', not 'close').
+      for (const socket of open) socket.destroy(Object.assign(new Error('connection reset (cut by the test)'), { code: 'ECONNRESET' }));
+    },
+    heal() {
+      refusing = false;
+    },
+  };
+}
+
+/** Writes `step()` every `everyMs` until the client goes away or `maxWrites` writes were made. */
+function dribble(socket: Socket, everyMs: number, maxWrites: number, step: () => void): void {
+  let writes = 0;
+  const timer = setInterval(() => {
+    writes += 1;
+    if (socket.destroyed || writes > maxWrites) clearInterval(timer);
+    else step();
+  }, everyMs);
+  socket.once('close', () => clearInterval(timer));
+}
+
+describe('the local runner under slow sources', () => {
+  it('a trickling body, a never-ending chunked body and a connection held open after a short body end FAILED at the deadline while the partition’s next event and the other partition are processed, with no crash', async () => {
+    const topic = await createTopic('runner-slow', 2);
+    const groupId = `runner-slow-${randomUUID()}`;
+    // One record at a time, 3 s fetch deadline, 500 ms heartbeats: the session timeout is the
+    // broker minimum of 6 s, and partition 0's first handler call (three slow records in a row)
+    // runs past it — membership survives only through heartbeats during the batch.
+    const config = loadConfig({
+      ...process.env,
+      FETCH_ALLOW_LOOPBACK: 'true',
+      FETCH_TIMEOUT_MS: '3000',
+      FETCH_DEADLINE_MS: '3000',
+      RECORD_CONCURRENCY: '1',
+      BATCH_SIZE: '10',
+      LOG_LEVEL: 'ERROR',
+    });
+    const runtime = createPipelineRuntime(config, 'runner-slow-test');
+    cleanups.push(async () => destroyAwsClients(runtime.clients));
+    const jpeg = await makeJpeg({ width: 90, height: 60 });
+    const trickle = server.route((req, res) => {
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(jpeg.length) });
+      let sent = 0;
+      dribble(req.socket, 250, 200, () => res.write(jpeg.subarray(sent, ++sent)));
+    });
+    const endless = server.route((req, res) => {
+      res.writeHead(200, { 'content-type': 'image/jpeg' });
+      res.write(jpeg.subarray(0, 64));
+      dribble(req.socket, 100, 500, () => res.write(Buffer.alloc(16, 0x20)));
+    });
+    const heldOpen = server.route((req) => {
+      // A close-delimited HTTP/1.1 response (no length, not chunked) whose connection never closes.
+      req.socket.write(`HTTP/1.1 200 OK\r\ncontent-type: image/jpeg\r\nconnection: close\r\n\r\n`);
+      req.socket.write(jpeg.subarray(0, 100));
+    });
+    const customerId = `runner-slow-${randomUUID()}`;
+    const slow = [trickle, endless, heldOpen].map((path) => newEvent(customerId, { kind: 'url', url: server.url(path) }));
+    const next = newEvent(customerId, { kind: 'inline', data: jpeg });
+    const other = newEvent(customerId, { kind: 'inline', data: await makeJpeg({ width: 91, height: 61 }) });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [...slow, next].map((e) => ({ partition: 0, value: encodeImageEvent(e) })).concat([{ partition: 1, value: encodeImageEvent(other) }]),
+    });
+    const lines: string[] = [];
+    const runner = createLocalStreamComponent(config, { topic, groupId, log: (line) => lines.push(line), kafka: quietKafka, heartbeatIntervalMs: 500 });
+
+    const started = await runner.start();
+    cleanups.push(() => started.stop());
+
+    expect(started.description).toContain('session timeout 6000 ms');
+    for (const event of slow) {
+      const record = await waitForFinalRecord(runtime.metadata, event.eventId, 60_000);
+      expect(record).toMatchObject({ status: 'FAILED', error: { code: 'SOURCE_FETCH_FAILED' } });
+      expect(record?.error?.message).toContain('total deadline of 3000 ms exceeded');
+    }
+    expect((await waitForFinalRecord(runtime.metadata, next.eventId, 30_000))?.status).toBe('PROCESSED');
+    expect((await waitForFinalRecord(runtime.metadata, other.eventId, 30_000))?.status).toBe('PROCESSED');
+    const end = await endOffsets(topic);
+    expect(await waitUntil(async () => JSON.stringify(await committedOffsets(groupId, topic)) === JSON.stringify(end), 30_000)).toBe(true);
+    // Partition 0's four records went to the handler in one call, committed in one go.
+    expect(lines.some((l) => / partition=0 offsets=0-3 records=4 ms=\d+ committed=4$/.test(l))).toBe(true);
+    expect(lines.filter((l) => /crashed|rebalancing|heartbeat failed|state=restarting/.test(l))).toEqual([]);
+    expect(((await started.health?.()) as StreamRunnerHealth).state).toBe('consuming');
+  });
+});
+
+describe('the local runner when its consumer dies', () => {
+  it('a consumer killed mid-batch is restarted with backoff and finishes the work once', async () => {
+    const topic = await createTopic('runner-killed', 1);
+    const groupId = `runner-killed-${randomUUID()}`;
+    // A 1 s fetch deadline and 500 ms heartbeats make the session timeout 6 s: the member left
+    // behind by the kill (it could not leave) expires that soon, and the restarted one joins.
+    const config = loadConfig({ ...process.env, FETCH_TIMEOUT_MS: '1000', FETCH_DEADLINE_MS: '1000', STREAM_RESTART_ATTEMPTS: '8', LOG_LEVEL: 'ERROR' });
+    const inbox = await openNotificationInbox(clients, config, 'runner-killed');
+    cleanups.push(() => inbox.close());
+    const runtime = createPipelineRuntime(config, 'runner-killed-test');
+    const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
+    cleanups.push(async () => {
+      await consumer.close();
+      destroyAwsClients(runtime.clients);
+    });
+    const connections = await cuttableConnections();
+    const processed = createMskHandler(consumer);
+    const invokedOffsets: number[] = [];
+    let killed = false;
+    // The real handler, then — once — the broker connections are cut before the runner commits.
+    const handler: MskHandlerFunction = async (event) => {
+      const response = await processed(event);
+      invokedOffsets.push(...Object.values(event.records).flat().map((r) => r.offset));
+      if (!killed) {
+        killed = true;
+        connections.cut();
+      }
+      return response;
+    };
+    const lines: string[] = [];
+    const runner = createStreamRunner({
+      config,
+      handler,
+      secrets: runtime.secrets,
+      topic,
+      groupId,
+      log: (line) => lines.push(line),
+      heartbeatIntervalMs: 500,
+      restartBackoff: { initialMs: 500, maxMs: 2_000 },
+      kafka: { ...quietKafka, socketFactory: connections.socketFactory, retry: { retries: 1, initialRetryTime: 100 } },
+    });
+    const started = await runner.start();
+    cleanups.push(() => started.stop());
+    const event = newEvent(inbox.customerId, { kind: 'inline', data: await makeJpeg({ width: 120, height: 80 }) });
+
+    await producer.send({ topic, acks: -1, messages: [{ value: encodeImageEvent(event) }] });
+
+    expect(await waitUntil(() => lines.some((l) => l.includes('state=restarting')), 60_000)).toBe(true);
+    connections.heal();
+    expect(await waitUntil(() => lines.some((l) => l.includes('consumer restarted')), 60_000)).toBe(true);
+    expect(await waitUntil(async () => (await committedOffsets(groupId, topic))[0] === '1', 30_000)).toBe(true);
+    expect((await runtime.metadata.get(event.eventId, new Date()))?.status).toBe('PROCESSED');
+    // Delivered again after the restart (nothing was committed before the kill), done once.
+    expect(invokedOffsets.filter((o) => o === 0).length).toBeGreaterThanOrEqual(2);
+    await inbox.waitFor(1, 30_000);
+    expect((await inbox.settle(2000)).map((n) => `${n.type}:${n.imageId}`)).toEqual([`image.processed:${event.eventId}`]);
+    expect(lines.some((l) => l.includes('consumer crashed'))).toBe(true);
+    expect(((await started.health?.()) as StreamRunnerHealth).state).toBe('consuming');
+  });
+
+  it('a runner that cannot restart its consumer says so: /readyz answers 503 with state stopped, and onFatal is called', async () => {
+    const topic = await createTopic('runner-stopped', 1);
+    const groupId = `runner-stopped-${randomUUID()}`;
+    const config = loadConfig({ ...process.env, STREAM_RESTART_ATTEMPTS: '2', LOG_LEVEL: 'ERROR' });
+    const runtime = createPipelineRuntime(config, 'runner-stopped-test');
+    const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
+    cleanups.push(async () => {
+      await consumer.close();
+      destroyAwsClients(runtime.clients);
+    });
+    const connections = await cuttableConnections();
+    const fatal: Error[] = [];
+    const health = new RuntimeHealth();
+    const runner = createStreamRunner({
+      config,
+      handler: createMskHandler(consumer),
+      secrets: runtime.secrets,
+      topic,
+      groupId,
+      log: () => undefined,
+      restartBackoff: { initialMs: 200, maxMs: 400 },
+      joinTimeoutMs: 5_000,
+      onFatal: (error) => fatal.push(error),
+      kafka: { ...quietKafka, socketFactory: connections.socketFactory, retry: { retries: 1, initialRetryTime: 100 } },
+    });
+    const adapter = await startHttpAdapter({
+      host: '127.0.0.1',
+      port: 0,
+      maxImageBytes: 1024,
+      handler: async () => ({ statusCode: 404, body: '' }),
+      readiness: () => health.report(),
+    });
+    cleanups.push(() => adapter.stop());
+    const stopRuntime = await startRuntime([runner], () => undefined, health);
+    cleanups.push(() => stopRuntime());
+    await producer.send({ topic, acks: -1, messages: [{ value: encodeImageEvent(newEvent(`runner-stopped-${randomUUID()}`, { kind: 'inline', data: await makeJpeg() })) }] });
+    expect(await waitUntil(async () => (await committedOffsets(groupId, topic))[0] === '1', 30_000)).toBe(true);
+    const ready = await fetch(`${adapter.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      ready: true,
+      components: { 'stream-runner': { state: 'consuming', topic, groupId, partitions: [{ partition: 0, committed: '1', end: '1', lag: 0 }] } },
+    });
+
+    connections.cut();
+
+    expect(await waitUntil(() => fatal.length > 0, 60_000)).toBe(true);
+    const stopped = await fetch(`${adapter.url}/readyz`);
+    expect(stopped.status).toBe(503);
+    const report = (await stopped.json()) as { ready: boolean; components: Record<string, StreamRunnerHealth> };
+    expect(report.ready).toBe(false);
+    expect(report.components['stream-runner']).toMatchObject({ ready: false, state: 'stopped', restarts: 2, lastError: expect.any(String), lagError: expect.any(String) });
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]?.message).toMatch(/could not restart its consumer \(group runner-stopped-\S+\) after 2 attempts/);
+  });
+});
+
+describe('what a record reads', () => {
+  let config: Config;
+  let runtime: PipelineRuntime;
+  let handler: MskHandlerFunction;
+  let versioned: string;
+  let offset = 0;
+
+  const deliver = async (event: ImageEvent): Promise<unknown> =>
+    handler(mskEventOf([{ topic: 'runner-reads-under-test', partition: 0, offset: offset++, value: encodeImageEvent(event) }]));
+
+  beforeAll(async () => {
+    versioned = `stream-test-versions-${randomUUID()}`;
+    await clients.s3.send(new CreateBucketCommand({ Bucket: versioned }));
+    await clients.s3.send(new PutBucketVersioningCommand({ Bucket: versioned, VersioningConfiguration: { Status: 'Enabled' } }));
+    cleanups.push(async () => {
+      const { Versions = [], DeleteMarkers = [] } = await clients.s3.send(new ListObjectVersionsCommand({ Bucket: versioned }));
+      for (const v of [...Versions, ...DeleteMarkers]) await clients.s3.send(new DeleteObjectCommand({ Bucket: versioned, Key: v.Key, VersionId: v.VersionId }));
+      await clients.s3.send(new DeleteBucketCommand({ Bucket: versioned }));
+    });
+    const base = loadConfig();
+    config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', ALLOWED_SOURCE_BUCKETS: `${base.rawBucket},${versioned}`, LOG_LEVEL: 'ERROR' });
+    runtime = createPipelineRuntime(config, 'runner-reads-test');
+    const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
+    cleanups.push(async () => {
+      await consumer.close();
+      destroyAwsClients(runtime.clients);
+    });
+    handler = createMskHandler(consumer);
+  });
+
+  it('a redelivered finished event makes no request to its URL and no S3 read', async () => {
+    const inbox = await openNotificationInbox(clients, config, 'runner-redelivered');
+    cleanups.push(() => inbox.close());
+    const jpeg = await makeJpeg({ width: 70, height: 50 });
+    const path = server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
+    const key = `stream-test/${randomUUID()}.jpg`;
+    await clients.s3.send(new PutObjectCommand({ Bucket: config.rawBucket, Key: key, Body: jpeg }));
+    const byUrl = newEvent(inbox.customerId, { kind: 'url', url: server.url(path) });
+    const byS3 = newEvent(inbox.customerId, { kind: 's3', bucket: config.rawBucket, key });
+    await deliver(byUrl);
+    await deliver(byS3);
+    expect(server.hits(path)).toBe(1);
+    // Gone from S3: a read would now end FAILED (SOURCE_NOT_FOUND) — if it happened.
+    await clients.s3.send(new DeleteObjectCommand({ Bucket: config.rawBucket, Key: key }));
+
+    const responses = [await deliver(byUrl), await deliver(byS3)];
+
+    expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+    expect(server.hits(path)).toBe(1);
+    expect((await runtime.metadata.get(byUrl.eventId, new Date()))?.status).toBe('PROCESSED');
+    expect((await runtime.metadata.get(byS3.eventId, new Date()))?.status).toBe('PROCESSED');
+    await inbox.waitFor(2, 30_000);
+    expect((await inbox.settle(2000)).map((n) => n.type)).toEqual(['image.processed', 'image.processed']);
+  });
+
+  it('an S3 reference reads exactly its versionId: an older version is processed as it was, a missing one ends FAILED like a missing key', async () => {
+    const customerId = `runner-version-${randomUUID()}`;
+    const key = `incoming/${randomUUID()}.jpg`;
+    const first = await clients.s3.send(new PutObjectCommand({ Bucket: versioned, Key: key, Body: await makeJpeg({ width: 80, height: 40 }) }));
+    const second = await clients.s3.send(new PutObjectCommand({ Bucket: versioned, Key: key, Body: await makeJpeg({ width: 40, height: 80 }) }));
+    expect(first.VersionId).not.toEqual(second.VersionId);
+    const older = newEvent(customerId, { kind: 's3', bucket: versioned, key, versionId: first.VersionId });
+    const missing = newEvent(customerId, { kind: 's3', bucket: versioned, key, versionId: `${first.VersionId}-gone` });
+    const deleted = newEvent(customerId, { kind: 's3', bucket: versioned, key, versionId: first.VersionId });
+    await deliver(older);
+    await clients.s3.send(new DeleteObjectCommand({ Bucket: versioned, Key: key, VersionId: first.VersionId }));
+
+    await deliver(missing);
+    await deliver(deleted);
+
+    const olderRecord = await runtime.metadata.get(older.eventId, new Date());
+    expect(olderRecord).toMatchObject({ status: 'PROCESSED', width: 80, height: 40 });
+    expect((await sharp(await runtime.blobs.get(olderRecord!.raw, 1 << 20)).metadata()).width).toBe(80);
+    for (const event of [missing, deleted]) {
+      const record = await runtime.metadata.get(event.eventId, new Date());
+      expect(record).toMatchObject({ status: 'FAILED', error: { code: 'SOURCE_NOT_FOUND' } });
+      expect(record?.error?.message).toBe(`s3://${versioned}/${key} (version ${(event.image as { versionId: string }).versionId}) does not exist`);
+    }
+  });
+
+  it('honours Retry-After on 503 and 429 within the deadline, and says so when the source asks for more time than is left', async () => {
+    const customerId = `runner-retry-after-${randomUUID()}`;
+    const jpeg = await makeJpeg({ width: 60, height: 60 });
+    const requestTimes: number[] = [];
+    const busy = server.route((_req, res, hit) => {
+      requestTimes.push(Date.now());
+      if (hit === 1) res.writeHead(503, { 'retry-after': '2' }).end();
+      else res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg);
+    });
+    const tooLong = server.route((_req, res) => res.writeHead(429, { 'retry-after': '120' }).end());
+    const waited = newEvent(customerId, { kind: 'url', url: server.url(busy) });
+    const refused = newEvent(customerId, { kind: 'url', url: server.url(tooLong) });
+
+    await deliver(waited);
+    await deliver(refused);
+
+    expect((await runtime.metadata.get(waited.eventId, new Date()))?.status).toBe('PROCESSED');
+    expect(requestTimes).toHaveLength(2);
+    // The server's own log: the second request came no sooner than the 2 s it asked for.
+    expect((requestTimes[1] as number) - (requestTimes[0] as number)).toBeGreaterThanOrEqual(2000);
+    const failed = await runtime.metadata.get(refused.eventId, new Date());
+    expect(failed).toMatchObject({ status: 'FAILED', error: { code: 'SOURCE_FETCH_FAILED' } });
+    expect(failed?.error?.message).toMatch(/failed after 1 attempt: HTTP 429; the source asked to be retried in 120 s \(Retry-After\); no time left for another attempt within the 30000 ms deadline$/);
+    expect(server.hits(tooLong)).toBe(1);
+  });
+});
