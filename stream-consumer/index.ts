@@ -18,4 +18,4 @@ export type { KafkaClientOptions } from './kafka-client';
 export { chunkProgress, createLocalStreamComponent, createStreamRunner, redeliveryDelayMs } from './local-runner';
 export type { LocalStreamComponentOptions, StreamRunnerOptions } from './local-runner';
 export { CLAIM_CHECK_PREFIX, DEFAULT_MESSAGE_OVERHEAD_BYTES, ImageEventPublisher } from './producer';
-export type { ConnectPublisherOptions, ImageEventPublisherOptions, PublishImage, PublishImageInput, PublishResult } from './producer';
+export type { ConnectPublisherOptions, ImageEventPublisherOptions, PublishImage, PublishImageInput, PublishResult, PublisherFraming } from './producer';
