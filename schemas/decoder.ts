@@ -9,7 +9,7 @@ import { InvalidParameterError, SchemaDecodeError, invalidParameterError } from 
 import type { SchemaRegistryClient } from '../core/ports';
 import { ImageEventCodec } from './codec';
 import type { AvroSchema } from './fingerprint';
-import { detectFraming, parseConfluentFrame, parseGlueFrame, DEFAULT_MAX_BODY_BYTES } from './framing';
+import { detectFraming, parseConfluentFrame, parseGlueFrame, DEFAULT_MAX_BODY_BYTES, GLUE_HEADER_LENGTH } from './framing';
 import { fromImageEventRecord } from './image-event';
 import type { ImageEvent } from './image-event';
 import type { RegisteredSchema } from './registry';
@@ -76,6 +76,10 @@ export class ImageEventDecoder {
   private readonly now: () => number;
   private readonly writers = new Map<string, CachedWriter>();
   private readonly pending = new Map<string, Promise<CachedWriter>>();
+  /** The Glue writer of the previous record: producers write runs of one version, so this skips the map and the id text. */
+  private lastGlue: { header: Buffer; writer: RegisteredSchema; label: string } | undefined;
+  /** The Confluent writer of the previous record, for the same reason. */
+  private lastConfluent: { schemaId: number; writer: RegisteredSchema; label: string } | undefined;
 
   constructor(options: ImageEventDecoderOptions = {}) {
     this.codec = options.codec ?? new ImageEventCodec();
@@ -103,13 +107,25 @@ export class ImageEventDecoder {
         return this.codec.decode(message);
       case 'glue': {
         const frame = parseGlueFrame(message, { maxBodyBytes: this.maxBodyBytes });
-        const writer = await this.writerFor('glue', frame.schemaVersionId);
-        return fromImageEventRecord(this.codec.registry.decodeBody(writer, frame.bytes, frame.offset, `glue:${frame.schemaVersionId}`));
+        let last = this.lastGlue;
+        if (last === undefined || !frame.sameSchemaVersionAs(last.header)) {
+          const schemaVersionId = frame.schemaVersionId;
+          const writer = await this.writerFor('glue', schemaVersionId);
+          // A copy of the header only: keeping the record would keep its (inflated) body alive.
+          last = { header: Buffer.from(frame.message.subarray(0, GLUE_HEADER_LENGTH)), writer, label: `glue:${schemaVersionId}` };
+          this.lastGlue = last;
+        }
+        return fromImageEventRecord(this.codec.registry.decodeBody(last.writer, frame.bytes, frame.offset, last.label));
       }
       case 'confluent': {
         const frame = parseConfluentFrame(message);
-        const writer = await this.writerFor('confluent', String(frame.schemaId));
-        return fromImageEventRecord(this.codec.registry.decodeBody(writer, message, frame.offset, `confluent:${frame.schemaId}`));
+        let last = this.lastConfluent;
+        if (last === undefined || last.schemaId !== frame.schemaId) {
+          const writer = await this.writerFor('confluent', String(frame.schemaId));
+          last = { schemaId: frame.schemaId, writer, label: `confluent:${frame.schemaId}` };
+          this.lastConfluent = last;
+        }
+        return fromImageEventRecord(this.codec.registry.decodeBody(last.writer, message, frame.offset, last.label));
       }
     }
   }

@@ -26,14 +26,34 @@ const UUID_OFFSET = 2;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A parsed Glue record: which schema version wrote it, and where its (inflated) Avro body is. */
-export interface GlueFrame {
-  /** The schema version id, lowercase canonical UUID text (what `GetSchemaVersion` takes). */
-  readonly schemaVersionId: string;
-  readonly compression: GlueCompression;
-  /** Bytes holding the body: the message itself, or the inflated body when compressed. */
-  readonly bytes: Buffer;
-  /** Where the body starts in `bytes`. */
-  readonly offset: number;
+export class GlueFrame {
+  constructor(
+    /** The whole record as received; its bytes 2–17 are the schema version id. */
+    readonly message: Buffer,
+    readonly compression: GlueCompression,
+    /** Bytes holding the body: the message itself, or the inflated body when compressed. */
+    readonly bytes: Buffer,
+    /** Where the body starts in `bytes`. */
+    readonly offset: number,
+  ) {}
+
+  /** The schema version id, lowercase canonical UUID text (what `GetSchemaVersion` takes); built on demand. */
+  get schemaVersionId(): string {
+    const hex = this.message.toString('hex', UUID_OFFSET, GLUE_HEADER_LENGTH);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  /**
+   * True when this record names the same version as `header` (another Glue record, or at least
+   * its first 18 bytes): four integer compares, no allocation, for the decoder's warm path.
+   */
+  sameSchemaVersionAs(header: Buffer): boolean {
+    const a = this.message;
+    const b = header;
+    return (
+      a.readUInt32BE(2) === b.readUInt32BE(2) && a.readUInt32BE(6) === b.readUInt32BE(6) && a.readUInt32BE(10) === b.readUInt32BE(10) && a.readUInt32BE(14) === b.readUInt32BE(14)
+    );
+  }
 }
 
 /** Options of {@link parseGlueFrame}. */
@@ -65,9 +85,8 @@ export function parseGlueFrame(message: Buffer, options: ParseGlueFrameOptions =
   if (message.length < GLUE_HEADER_LENGTH) {
     throw new SchemaDecodeError('truncated', `Expected at least ${GLUE_HEADER_LENGTH} bytes (header, compression, schema version id) but the message has ${message.length}`);
   }
-  const schemaVersionId = uuidText(message.subarray(UUID_OFFSET, GLUE_HEADER_LENGTH));
   const compressionByte = message[1];
-  if (compressionByte === GLUE_COMPRESSION.none) return { schemaVersionId, compression: 'none', bytes: message, offset: GLUE_HEADER_LENGTH };
+  if (compressionByte === GLUE_COMPRESSION.none) return new GlueFrame(message, 'none', message, GLUE_HEADER_LENGTH);
   if (compressionByte !== GLUE_COMPRESSION.zlib) {
     throw new SchemaDecodeError('unsupported-compression', `Unknown AWS Glue Schema Registry compression byte ${hexByte(compressionByte)}; expected 00 (none) or 05 (zlib)`);
   }
@@ -80,7 +99,7 @@ export function parseGlueFrame(message: Buffer, options: ParseGlueFrameOptions =
     }
     throw new SchemaDecodeError('invalid-compressed-body', `The body is marked zlib-compressed but does not inflate: ${(error as Error).message}`, { cause: error });
   }
-  return { schemaVersionId, compression: 'zlib', bytes: inflated, offset: 0 };
+  return new GlueFrame(message, 'zlib', inflated, 0);
 }
 
 /**
@@ -99,11 +118,6 @@ export function frameGlue(schemaVersionId: string, body: Uint8Array, compression
   message.write(schemaVersionId.replace(/-/g, ''), UUID_OFFSET, 16, 'hex');
   message.set(payload, GLUE_HEADER_LENGTH);
   return message;
-}
-
-function uuidText(bytes: Buffer): string {
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function hexByte(byte: number | undefined): string {
