@@ -211,6 +211,7 @@ export const INFRA_ENV = {
   offsetLagThreshold: 'PIPELINE_ALARM_OFFSET_LAG',
   errorThreshold: 'PIPELINE_ALARM_ERRORS',
   quicksightPrincipalArn: 'PIPELINE_QUICKSIGHT_PRINCIPAL_ARN',
+  esmGlueRegistryArn: 'PIPELINE_ESM_GLUE_REGISTRY_ARN',
 } as const;
 
 const KAFKA_SECRET_PREFIX = 'AmazonMSK_';
@@ -501,6 +502,9 @@ export function overridesFromEnv(environment: string, env: Env): PipelineStackOv
   const errors = intFromEnv(env, environment, INFRA_ENV.errorThreshold);
   if (errors !== undefined) alarms.errorThreshold = errors;
   if (Object.keys(alarms).length > 0) overrides.alarms = alarms;
+
+  const glueRegistryArn = get(INFRA_ENV.esmGlueRegistryArn);
+  if (glueRegistryArn !== undefined) overrides.stream = { schemaDecoding: { mode: 'event-source-mapping', glueRegistryArn } };
 
   const principalArn = get(INFRA_ENV.quicksightPrincipalArn);
   if (principalArn !== undefined) {
