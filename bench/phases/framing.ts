@@ -48,13 +48,15 @@ class InMemoryConfluent implements SchemaRegistryClient {
 }
 
 /**
- * Registers the v1 schema in a bench-only Glue registry, encodes 1,000 reference events in each
+ * Finds the v1 schema's version in the stack's Glue registry, encodes 1,000 reference events in each
  * framing, warms the decoder, then times `rounds` interleaved rounds of `perRound` decodes each.
  * @default rounds 12, perRound 5000
  */
-export async function measureFramingDecode(ctx: Pick<BenchContext, 'runtime' | 'runId'>, rounds = 12, perRound = 5000): Promise<FramingResult> {
+export async function measureFramingDecode(ctx: Pick<BenchContext, 'runtime' | 'config'>, rounds = 12, perRound = 5000): Promise<FramingResult> {
   const glue = new GlueSchemaRegistry(ctx.runtime.clients.glue);
-  const versionId = await glue.registerAvroVersion(`bench-${ctx.runId}`, 'image-events-value', JSON.stringify(IMAGE_EVENT_SCHEMA));
+  // The registry the stack bootstrap made (idempotent): Glue allows few registries per account.
+  const { glueRegistryName, glueSchemaName } = ctx.config.schemaRegistry;
+  const versionId = await glue.registerAvroVersion(glueRegistryName, glueSchemaName, JSON.stringify(IMAGE_EVENT_SCHEMA));
   const codec = new ImageEventCodec();
   const decoder = new ImageEventDecoder({ glue, confluent: new InMemoryConfluent({ '1': { dataFormat: 'AVRO', definition: JSON.stringify(IMAGE_EVENT_SCHEMA) } }) });
   const events = Array.from({ length: 1000 }, (_, i) => referenceEvent(i));

@@ -6,15 +6,17 @@
  * writer read through the v1 reader in every framing the stack serves. Every test names its own
  * Glue registry, topics and customer.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { MSKEvent } from 'aws-lambda';
+import { DeleteRegistryCommand } from '@aws-sdk/client-glue';
 import { createAwsClients, createPipelineRuntime, destroyAwsClients, loadConfig, type AwsClients, type Config, type PipelineRuntime } from '../../core';
-import { ImageEventCodec, createImageEventRegistry, frameGlue, type ImageEvent } from '../../schemas';
+import { GlueSchemaRegistry } from '../../core/adapters/glue/schema-registry';
+import { IMAGE_EVENT_SCHEMA, ImageEventCodec, createImageEventRegistry, frameGlue, type ImageEvent } from '../../schemas';
 import { DEAD_LETTER_HEADERS, createMskHandler, createStreamConsumer, type MskBatchResponse, type MskHandlerFunction, type StreamConsumer } from '../../stream-consumer';
 import { makeJpeg } from '../helpers/images';
 import { mskEventOf } from '../helpers/msk-events';
@@ -153,6 +155,8 @@ beforeAll(async () => {
   await admin.createTopics({ topics: [{ topic: dlqTopic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
   cleanups.push(() => admin.deleteTopics({ topics: [dlqTopic] }));
   registryName = `framing-test-${randomUUID()}`;
+  // Glue allows few registries per account (moto enforces the quota too): remove ours afterwards.
+  cleanups.push(() => clients.glue.send(new DeleteRegistryCommand({ RegistryId: { RegistryName: registryName } })));
   config = loadConfig({ ...process.env, DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'WARN' });
   runtime = createPipelineRuntime(config, 'framing-test');
   // The consumer reads v1 and resolves any writer Glue knows into it; v2 is known in process
@@ -259,6 +263,53 @@ it('a v2 writer is read through the v1 reader in every framing: single-object, G
   }
   const notes = await inbox.waitFor(4, 30_000);
   expect(notes.map((n) => n.imageId).sort()).toEqual([singleObject, gluePlain, glueZlib, esmJson].map((e) => e!.eventId).sort());
+});
+
+it('`ingest publish --framing glue-zlib` names the schema version the bootstrap registered, and the consumer processes it', async () => {
+  const inbox = await openNotificationInbox(clients, config, 'framing-cli');
+  cleanups.push(() => inbox.close());
+  const topic = `framing-cli-${randomUUID()}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+  cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
+  const dir = mkdtempSync(join(tmpdir(), 'framing-cli-'));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'cli.jpg');
+  writeFileSync(file, await makeJpeg({ width: 180, height: 120 }, 15));
+  const { glueRegistryName, glueSchemaName } = config.schemaRegistry;
+  // Idempotent: the id of the version the stack bootstrap registered (global setup runs it).
+  const bootstrapVersionId = await new GlueSchemaRegistry(clients.glue).registerAvroVersion(glueRegistryName, glueSchemaName, JSON.stringify(IMAGE_EVENT_SCHEMA));
+
+  const cli = spawnSync(process.execPath, [join(__dirname, '..', '..', 'bin', 'ingest.js'), 'publish', file, '--customer', inbox.customerId, '--framing', 'glue-zlib'], {
+    env: { ...process.env, IMAGE_TOPIC: topic },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+
+  expect({ status: cli.status, stderr: cli.status === 0 ? '' : cli.stderr }).toEqual({ status: 0, stderr: '' });
+  const eventId = cli.stdout.trim();
+  const reader = kafka.consumer({ groupId: `framing-cli-reader-${randomUUID()}` });
+  const values: Buffer[] = [];
+  await reader.connect();
+  try {
+    await reader.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 30_000);
+      void reader.run({
+        eachMessage: async ({ message }) => {
+          if (message.value !== null) values.push(message.value);
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  } finally {
+    await reader.disconnect();
+  }
+  expect(values).toHaveLength(1);
+  const value = values[0] as Buffer;
+  expect([value[0], value[1], value.subarray(2, 18).toString('hex')]).toEqual([0x03, 0x05, bootstrapVersionId.replace(/-/g, '')]);
+  expect(await deliver([{ value }])).toEqual({ batchItemFailures: [] });
+  expect(await waitForFinalRecord(runtime.metadata, eventId, 60_000)).toMatchObject({ status: 'PROCESSED', customerId: inbox.customerId, width: 180, height: 120, fileName: 'cli.jpg' });
 });
 
 /** avsc's value of the v2 record for an inline event (wrapped union branch, null optionals). */
