@@ -1,12 +1,12 @@
 /**
  * `make bench`: measures, in one run on the local stack, the bare-sharp ceiling, the stream and
  * REST paths end to end, our own CPU per image, the consumer's peak memory with 10 MiB inputs,
- * and the Avro decode rate; prints a table against the targets and writes `bench/results.json`.
+ * the Avro decode rate and the decode rate per framing; prints a table against the targets and writes `bench/results.json`.
  *
  * Benchmarks report, they do not gate: the exit code is 0 when targets are missed, and non-zero
  * only when the benchmark itself failed.
  *
- * Usage: `node --expose-gc dist/bench/run.js [--phases=ceiling,breakdown,avro,stream,rest,memory]
+ * Usage: `node --expose-gc dist/bench/run.js [--phases=ceiling,breakdown,avro,framing,stream,rest,memory]
  *   [--stream-events=200] [--profile]`
  */
 import { randomUUID } from 'node:crypto';
@@ -22,6 +22,7 @@ import { largeJpegs, throughputCorpus, type CorpusImage } from './corpus';
 import { measureAvroDecode, type AvroResult } from './phases/avro';
 import { measureBreakdown, type BreakdownResult } from './phases/breakdown';
 import { measureCeiling, type CeilingResult } from './phases/ceiling';
+import { measureFramingDecode, type FramingResult } from './phases/framing';
 import { measureMemory, type MemoryResult } from './phases/memory';
 import { measureRest, type RestResult } from './phases/rest';
 import { measureStream, type StreamResult } from './phases/stream';
@@ -125,6 +126,21 @@ function standInFigures(
   ];
 }
 
+/** Decode rate per framing and Glue's cost relative to single-object (target: within 1.2×). */
+function framingFigures(outcome: Outcome<FramingResult> | undefined): Figure[] {
+  const framing = value(outcome, (f) => f);
+  const note = noteOf(outcome);
+  const rate = (name: keyof FramingResult['decodePerSec']): number => framing?.decodePerSec[name] ?? Number.NaN;
+  return [
+    { key: 'decodeSingleObjectPerSec', label: 'decode, single-object', value: rate('single-object'), unit: 'ev/s', note },
+    { key: 'decodeGluePerSec', label: 'decode, Glue framing', value: rate('glue'), unit: 'ev/s', note },
+    { key: 'decodeGlueZlibPerSec', label: 'decode, Glue framing + zlib', value: rate('glue-zlib'), unit: 'ev/s', note },
+    { key: 'decodeConfluentPerSec', label: 'decode, Confluent framing', value: rate('confluent'), unit: 'ev/s', note },
+    { key: 'decodeEsmJsonPerSec', label: 'decode, ESM JSON record', value: rate('esm-json'), unit: 'ev/s', note },
+    { key: 'glueVsSingleObjectRatio', label: 'Glue decode time ÷ single-object', value: framing?.glueVsSingleObject ?? Number.NaN, unit: '', kind: 'max', limit: 1.2, note: 'schema cache warm' },
+  ];
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -163,6 +179,7 @@ async function main(): Promise<number> {
     ceiling?: Outcome<CeilingResult>;
     breakdown?: Outcome<BreakdownResult>;
     avro?: Outcome<AvroResult>;
+    framing?: Outcome<FramingResult>;
     stream?: Outcome<StreamResult>;
     rest?: Outcome<RestResult>;
     memory?: Outcome<MemoryResult>;
@@ -185,6 +202,7 @@ async function main(): Promise<number> {
     if (on('ceiling')) outcomes.ceiling = await phase('1. ceiling: bare sharp', log, () => measureCeiling(ctx));
     if (on('breakdown')) outcomes.breakdown = await phase('4b. where our CPU per image goes: pipeline with ports in memory vs AWS adapters', log, () => measureBreakdown(ctx));
     if (on('avro')) outcomes.avro = await phase('6. Avro decode of reference events', log, () => Promise.resolve(measureAvroDecode()));
+    if (on('framing')) outcomes.framing = await phase('7. decode per framing, writer schemas cached', log, () => measureFramingDecode(ctx));
     if (on('stream')) outcomes.stream = await phase('2. stream path end to end', log, () => measureStream(ctx));
     if (on('rest')) outcomes.rest = await phase('3. REST path end to end', log, () => measureRest(ctx, corpus, REST_CONCURRENCIES, REST_REQUESTS));
     if (on('memory')) {
@@ -243,6 +261,7 @@ async function main(): Promise<number> {
     { key: 'cpuMsPerAwsCall', label: 'our CPU per AWS call', value: breakdown?.cpuMsPerAwsCall ?? nan, unit: 'CPU-ms', note: '(AWS adapters − ports in memory) ÷ calls' },
     { key: 'peakRssMiB', label: 'consumer peak RSS, 10 MiB JPEGs', value: memory?.peakRssMiB ?? nan, unit: 'MiB', kind: 'max', limit: 1024, note: memory && memory.setting },
     { key: 'avroDecodePerSec', label: 'Avro decode, reference events', value: value(outcomes.avro, (a) => a.decodePerSec) ?? nan, unit: 'ev/s', kind: 'min', limit: 100_000 },
+    ...framingFigures(outcomes.framing),
   ];
 
   const childInfo = stream ?? undefined;

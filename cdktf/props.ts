@@ -118,6 +118,15 @@ export interface PipelineStackProps {
     minimumPollers: number;
     /** @default 3 in dev, 10 in prod */
     maximumPollers: number;
+    /**
+     * Who decodes registry-framed records (see docs/aws-deployment.md, "Schema registry framing").
+     * `function`: the consumer reads single-object, Glue and Confluent framing itself and fetches
+     * Glue writer schemas with `glue:GetSchemaVersion` (cached per container). `event-source-mapping`:
+     * the mapping validates records against the Glue registry `glueRegistryArn` and hands the
+     * function JSON (`EventRecordFormat: JSON`); records it cannot decode never reach the function.
+     * @default { mode: 'function' }
+     */
+    schemaDecoding: { mode: 'function' } | { mode: 'event-source-mapping'; glueRegistryArn: string };
   };
   api: {
     /** Stage name; the routes carry their own `/v1` prefix. @default the environment name */
@@ -202,6 +211,7 @@ export const INFRA_ENV = {
   offsetLagThreshold: 'PIPELINE_ALARM_OFFSET_LAG',
   errorThreshold: 'PIPELINE_ALARM_ERRORS',
   quicksightPrincipalArn: 'PIPELINE_QUICKSIGHT_PRINCIPAL_ARN',
+  esmGlueRegistryArn: 'PIPELINE_ESM_GLUE_REGISTRY_ARN',
 } as const;
 
 const KAFKA_SECRET_PREFIX = 'AmazonMSK_';
@@ -320,6 +330,7 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
       maximumRecordAgeSeconds: -1,
       minimumPollers: 1,
       maximumPollers: preset.maximumPollers,
+      schemaDecoding: { mode: 'function' },
     },
     api: {
       stageName: environment,
@@ -404,6 +415,10 @@ export function validateStackProps(p: PipelineStackProps): void {
   if (p.stream.maximumRecordAgeSeconds !== -1) requireIntInRange('stream.maximumRecordAgeSeconds', p.stream.maximumRecordAgeSeconds, 60, 604_800);
   requireIntInRange('stream.minimumPollers', p.stream.minimumPollers, 1, 200);
   requireIntInRange('stream.maximumPollers', p.stream.maximumPollers, p.stream.minimumPollers, 2000);
+  const decoding = p.stream.schemaDecoding;
+  if (decoding.mode === 'event-source-mapping' && !/^arn:aws[a-z-]*:glue:[a-z0-9-]+:\d{12}:registry\/[A-Za-z0-9_$#.-]{1,255}$/.test(decoding.glueRegistryArn)) {
+    throw invalidParameterError('stream.schemaDecoding.glueRegistryArn', 'a Glue registry ARN (arn:aws:glue:<region>:<account>:registry/<name>)', decoding.glueRegistryArn);
+  }
   requireIntInRange('api.throttleRateLimit', p.api.throttleRateLimit, 1, 10_000);
   requireIntInRange('api.throttleBurstLimit', p.api.throttleBurstLimit, 1, 5_000);
   if (p.alarms.durationP99FractionOfTimeout <= 0 || p.alarms.durationP99FractionOfTimeout > 1) {
@@ -487,6 +502,9 @@ export function overridesFromEnv(environment: string, env: Env): PipelineStackOv
   const errors = intFromEnv(env, environment, INFRA_ENV.errorThreshold);
   if (errors !== undefined) alarms.errorThreshold = errors;
   if (Object.keys(alarms).length > 0) overrides.alarms = alarms;
+
+  const glueRegistryArn = get(INFRA_ENV.esmGlueRegistryArn);
+  if (glueRegistryArn !== undefined) overrides.stream = { schemaDecoding: { mode: 'event-source-mapping', glueRegistryArn } };
 
   const principalArn = get(INFRA_ENV.quicksightPrincipalArn);
   if (principalArn !== undefined) {

@@ -110,12 +110,15 @@ export class TooManyPixelsError extends PipelineError {
   }
 }
 
-/** A Kafka message is not a valid Avro single-object encoded event. */
+/** Decode reasons meaning "the writer schema is not known", coded `UNKNOWN_SCHEMA`. */
+const UNKNOWN_SCHEMA_REASONS: ReadonlySet<string> = new Set(['unknown-fingerprint', 'unknown-schema-version', 'unknown-schema-id']);
+
+/** A Kafka message is not a valid Avro event in any framing the consumer reads. */
 export class SchemaDecodeError extends PipelineError {
-  /** Which check failed, e.g. `bad-magic`, `truncated`, `unknown-fingerprint`, `invalid-body`. */
+  /** Which check failed, e.g. `unknown-framing`, `bad-magic`, `truncated`, `unknown-fingerprint`, `unknown-schema-version`, `invalid-body`. */
   readonly reason: string;
   constructor(reason: string, message: string, options: PipelineErrorOptions = {}) {
-    super(reason === 'unknown-fingerprint' ? ERROR_CODES.unknownSchema : ERROR_CODES.schemaDecode, message, options);
+    super(UNKNOWN_SCHEMA_REASONS.has(reason) ? ERROR_CODES.unknownSchema : ERROR_CODES.schemaDecode, message, options);
     this.reason = reason;
   }
 }

@@ -179,3 +179,25 @@ export interface Notifier {
 export interface SecretStore {
   getSecretString(secretId: string): Promise<string>;
 }
+
+/** A writer schema as a schema registry stores it. */
+export interface RegistrySchema {
+  /** The registry's data format, e.g. `AVRO` (Glue) or `AVRO` for a Confluent schema without `schemaType`. */
+  dataFormat: string;
+  /** The schema definition text (Avro JSON for `AVRO`). */
+  definition: string;
+}
+
+/**
+ * Looks writer schemas up by the id a registry-framed record carries: a Glue schema version id
+ * (UUID text) or a Confluent schema id (decimal). Implementations may cache; callers cache too.
+ */
+export interface SchemaRegistryClient {
+  /** Which registry this is, for messages: `glue` or `confluent`. */
+  readonly kind: 'glue' | 'confluent';
+  /**
+   * The schema with this id, or `undefined` when the registry has none (or it was deleted).
+   * @throws DependencyError when the registry cannot be reached or throttles (retriable).
+   */
+  getSchema(schemaId: string): Promise<RegistrySchema | undefined>;
+}

@@ -14,6 +14,8 @@ import {
   frameSingleObject,
 } from './framing/single-object';
 import { LOGICAL_TYPES } from './logical-types';
+import { decodeAvroBody } from './avro-body';
+import type { AvroResolver } from './avro-body';
 
 /** One schema version the registry knows. */
 export interface RegisteredSchema {
@@ -40,7 +42,7 @@ export interface SchemaRegistryOptions {
   writers?: readonly AvroSchema[];
 }
 
-type Resolver = ReturnType<Type['createResolver']>;
+type Resolver = AvroResolver;
 
 interface RegistryEntry {
   readonly registered: RegisteredSchema;
@@ -186,25 +188,24 @@ export class SchemaRegistry {
   decode(message: Buffer): unknown {
     if (!Buffer.isBuffer(message)) throw invalidParameterError('message', 'Buffer', message);
     const entry = this.writerEntryOf(message);
-    let result: { value: unknown; offset: number };
-    try {
-      result = this.readerType.decode(message, SINGLE_OBJECT_HEADER_LENGTH, entry.resolver);
-    } catch (error) {
-      throw new SchemaDecodeError('invalid-body', `Body does not decode with writer schema ${entry.registered.fingerprintHex}: ${errorMessage(error)}`, {
-        cause: error,
-      });
-    }
-    // avsc reports reading past the end (a cut body, or a corrupt length) as offset -1.
-    if (result.offset < 0) {
-      throw new SchemaDecodeError('truncated', `Body ends before the value written with schema ${entry.registered.fingerprintHex} is complete`);
-    }
-    if (result.offset !== message.length) {
-      throw new SchemaDecodeError(
-        'invalid-body',
-        `Body has ${message.length - result.offset} trailing byte(s) after the value written with schema ${entry.registered.fingerprintHex}`,
-      );
-    }
-    return result.value;
+    return decodeAvroBody(this.readerType, message, SINGLE_OBJECT_HEADER_LENGTH, { resolver: entry.resolver, label: entry.registered.fingerprintHex });
+  }
+
+  /**
+   * Decodes an Avro body (no framing) written with a registered version, from `offset` to the
+   * end of `bytes`, resolved into the reader's schema. Registry-framed records use this once
+   * their writer schema has been fetched and registered.
+   *
+   * @param label - how to name the writer in messages, e.g. a registry's schema version id.
+   * @throws SchemaDecodeError with reason `truncated` or `invalid-body`.
+   * @throws InvalidParameterError when `writer` is not registered here.
+   * @example
+   * const writer = registry.register(schemaFromGlue);
+   * const value = registry.decodeBody(writer, message, 18, schemaVersionId);
+   */
+  decodeBody(writer: RegisteredSchema, bytes: Buffer, offset: number, label: string = writer.fingerprintHex): unknown {
+    const entry = this.entryForWriter(writer);
+    return decodeAvroBody(this.readerType, bytes, offset, { resolver: entry.resolver, label });
   }
 
   /**

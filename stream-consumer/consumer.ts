@@ -4,7 +4,9 @@
  */
 import type { MSKEvent } from 'aws-lambda';
 import type { PipelineRuntime } from '../core';
-import type { ImageEventCodec } from '../schemas';
+import { ConfluentSchemaRegistry } from '../core/adapters/confluent/schema-registry';
+import { GlueSchemaRegistry } from '../core/adapters/glue/schema-registry';
+import { ImageEventDecoder, type ImageEventCodec } from '../schemas';
 import { batchItemFailures, needsRedelivery } from './batch-failures';
 import { KafkaDeadLetterSink, type DeadLetterSink } from './dead-letter';
 import { createKafkaClient, type KafkaClientOptions } from './kafka-client';
@@ -27,6 +29,12 @@ export interface StreamConsumerOptions {
    * @default new ImageEventCodec()
    */
   codec?: ImageEventCodec;
+  /**
+   * Decoder of record values in every framing.
+   * @default an ImageEventDecoder with `codec`, Glue through `runtime.clients.glue`, and the
+   *   Confluent-compatible registry at `config.schemaRegistry.confluentUrl` when set
+   */
+  decoder?: ImageEventDecoder;
   /**
    * Where poison records go.
    * @default a KafkaDeadLetterSink on `config.kafka.deadLetterTopic`
@@ -55,7 +63,16 @@ export function createStreamConsumer(runtime: PipelineRuntime, options: StreamCo
       topic: runtime.config.kafka.deadLetterTopic,
       kafka: () => createKafkaClient(runtime.config, runtime.secrets, { clientId: `${runtime.config.kafka.clientId}-dead-letters`, ...options.kafka }),
     });
-  const processor = new StreamBatchProcessor({ runtime, deadLetters, codec: options.codec, fetch: options.fetch });
+  const { confluentUrl } = runtime.config.schemaRegistry;
+  const decoder =
+    options.decoder ??
+    new ImageEventDecoder({
+      codec: options.codec,
+      glue: new GlueSchemaRegistry(runtime.clients.glue),
+      confluent: confluentUrl === undefined ? undefined : new ConfluentSchemaRegistry({ url: confluentUrl }),
+      maxBodyBytes: runtime.config.limits.maxImageBytes + 1024 * 1024,
+    });
+  const processor = new StreamBatchProcessor({ runtime, deadLetters, decoder, fetch: options.fetch });
   return { processor, deadLetters, runtime, close: () => deadLetters.close() };
 }
 

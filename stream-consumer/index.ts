@@ -18,4 +18,4 @@ export type { KafkaClientOptions } from './kafka-client';
 export { MIN_SESSION_TIMEOUT_MS, SESSION_MARGIN_HEARTBEATS, STREAM_RUNNER_STATES, chunkProgress, createLocalStreamComponent, createStreamRunner, redeliveryDelayMs, sessionTimeoutFor } from './local-runner';
 export type { LocalStreamComponentOptions, PartitionLag, StreamRunnerHealth, StreamRunnerOptions, StreamRunnerState } from './local-runner';
 export { CLAIM_CHECK_PREFIX, DEFAULT_MESSAGE_OVERHEAD_BYTES, ImageEventPublisher } from './producer';
-export type { ConnectPublisherOptions, ImageEventPublisherOptions, PublishImage, PublishImageInput, PublishResult } from './producer';
+export type { ConnectPublisherOptions, ImageEventPublisherOptions, PublishImage, PublishImageInput, PublishResult, PublisherFraming } from './producer';

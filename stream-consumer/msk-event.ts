@@ -16,6 +16,11 @@ export interface DeliveredRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, Buffer>;
+  /**
+   * Set when the event source mapping decoded the value through a schema registry
+   * (`EventRecordFormat: JSON`): the value is then the record as JSON, not framed Avro.
+   */
+  valueSchemaMetadata?: { dataFormat?: string; schemaId?: string };
 }
 
 /**
@@ -71,7 +76,7 @@ function parseRecord(record: MSKRecord, key: string): DeliveredRecord {
   if (typeof record.topic !== 'string') throw invalidParameterError(`${where}.topic`, 'string', record.topic);
   if (!Number.isSafeInteger(record.partition) || record.partition < 0) throw invalidParameterError(`${where}.partition`, 'non-negative integer', record.partition);
   if (!Number.isSafeInteger(record.offset) || record.offset < 0) throw invalidParameterError(`${where}.offset`, 'non-negative integer', record.offset);
-  return {
+  const delivered: DeliveredRecord = {
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
@@ -81,6 +86,18 @@ function parseRecord(record: MSKRecord, key: string): DeliveredRecord {
     value: typeof record.value === 'string' ? Buffer.from(record.value, 'base64') : null,
     headers: decodeHeaders(record.headers ?? [], `${where}.headers`),
   };
+  const metadata = (record as { valueSchemaMetadata?: unknown }).valueSchemaMetadata;
+  if (metadata !== undefined && metadata !== null) delivered.valueSchemaMetadata = parseSchemaMetadata(metadata, `${where}.valueSchemaMetadata`);
+  return delivered;
+}
+
+/** `{ dataFormat, schemaId }` as the event source mapping writes it in schema-registry mode. */
+function parseSchemaMetadata(metadata: unknown, where: string): NonNullable<DeliveredRecord['valueSchemaMetadata']> {
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw invalidParameterError(where, 'object with dataFormat and schemaId', metadata);
+  const { dataFormat, schemaId } = metadata as { dataFormat?: unknown; schemaId?: unknown };
+  if (dataFormat !== undefined && typeof dataFormat !== 'string') throw invalidParameterError(`${where}.dataFormat`, 'string', dataFormat);
+  if (schemaId !== undefined && typeof schemaId !== 'string') throw invalidParameterError(`${where}.schemaId`, 'string', schemaId);
+  return { dataFormat, schemaId };
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   invalidParameterError,
 } from '../core/errors';
 import type { IngestRequest } from '../core/pipeline';
-import { ImageEventCodec, type ImageEvent } from '../schemas';
+import { ImageEventDecoder, type ImageEvent } from '../schemas';
 import { fetchImage } from './fetch';
 import type { RecordOutcome, RecordResult } from './batch-failures';
 import type { DeadLetterSink } from './dead-letter';
@@ -30,10 +30,11 @@ export interface StreamBatchProcessorDependencies {
   runtime: Pick<PipelineRuntime, 'config' | 'pipeline' | 'blobs' | 'telemetry'>;
   deadLetters: DeadLetterSink;
   /**
-   * Decodes record values; give one with a registry holding further writer versions to accept them.
-   * @default new ImageEventCodec()
+   * Decodes record values in every framing (and the event source mapping's JSON records); give
+   * one with registry clients, or a codec holding further writer versions, to accept them.
+   * @default new ImageEventDecoder()
    */
-  codec?: ImageEventCodec;
+  decoder?: ImageEventDecoder;
   /**
    * Downloads URL sources.
    * @default fetchImage
@@ -54,11 +55,11 @@ type ResolvedImage = { bytes: Buffer } | { unavailable: PipelineError };
  * return batchItemFailures(results);
  */
 export class StreamBatchProcessor {
-  private readonly codec: ImageEventCodec;
+  private readonly decoder: ImageEventDecoder;
   private readonly fetch: typeof fetchImage;
 
   constructor(private readonly deps: StreamBatchProcessorDependencies) {
-    this.codec = deps.codec ?? new ImageEventCodec();
+    this.decoder = deps.decoder ?? new ImageEventDecoder();
     this.fetch = deps.fetch ?? fetchImage;
   }
 
@@ -101,7 +102,7 @@ export class StreamBatchProcessor {
       }
       let event: ImageEvent;
       try {
-        event = this.codec.decode(record.value);
+        event = record.valueSchemaMetadata === undefined ? await this.decoder.decode(record.value) : await this.decoder.decodeJson(record.value, record.valueSchemaMetadata);
       } catch (error) {
         if (error instanceof SchemaDecodeError) return await this.deadLetter(record, error.reason, error.code, error.message);
         throw error;

@@ -8,7 +8,8 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../core/config';
 import { ConfigError, invalidParameterError } from '../core/errors';
 import type { BlobStore, ObjectLocation, SecretStore } from '../core/ports';
-import { ImageEventCodec, type ImageEvent, type ImageSource } from '../schemas';
+import { ImageEventCodec, frameGlue, type GlueCompression, type ImageEvent, type ImageSource } from '../schemas';
+import { SINGLE_OBJECT_HEADER_LENGTH } from '../schemas/framing/single-object';
 import { createKafkaClient, type KafkaClientOptions } from './kafka-client';
 
 /** Key prefix of claim-check objects in the raw bucket. */
@@ -62,7 +63,17 @@ export interface ImageEventPublisherOptions {
   codec?: ImageEventCodec;
   /** @default DEFAULT_MESSAGE_OVERHEAD_BYTES */
   overheadBytes?: number;
+  /**
+   * How values are framed: Avro single-object, or AWS Glue Schema Registry framing naming the
+   * schema version id of the codec's writer schema (register it first, e.g. with
+   * `GlueSchemaRegistry.registerAvroVersion`).
+   * @default { kind: 'single-object' }
+   */
+  framing?: PublisherFraming;
 }
+
+/** The framing an {@link ImageEventPublisher} writes. */
+export type PublisherFraming = { kind: 'single-object' } | { kind: 'glue'; schemaVersionId: string; compression?: GlueCompression };
 
 /** Options of {@link ImageEventPublisher.connect}. */
 export interface ConnectPublisherOptions extends Omit<ImageEventPublisherOptions, 'producer' | 'config'> {
@@ -144,14 +155,14 @@ export class ImageEventPublisher {
     let value: Buffer;
     if (input.image?.kind === 'bytes') {
       if (!Buffer.isBuffer(input.image.data)) throw invalidParameterError('image.data', 'Buffer', input.image.data);
-      value = this.codec.encode({ ...base, image: { kind: 'inline', data: input.image.data } });
+      value = this.encode({ ...base, image: { kind: 'inline', data: input.image.data } });
       if (value.length > this.maxInlineMessageBytes) {
         claimCheck = { bucket: this.options.config.rawBucket, key: `${CLAIM_CHECK_PREFIX}${eventId}` };
         await this.options.blobs.put(claimCheck, input.image.data, { contentType: input.contentType ?? 'application/octet-stream', metadata: { 'event-id': eventId } });
-        value = this.codec.encode({ ...base, image: { kind: 's3', bucket: claimCheck.bucket, key: claimCheck.key } });
+        value = this.encode({ ...base, image: { kind: 's3', bucket: claimCheck.bucket, key: claimCheck.key } });
       }
     } else {
-      value = this.codec.encode({ ...base, image: input.image as ImageSource });
+      value = this.encode({ ...base, image: input.image as ImageSource });
     }
 
     const [metadata] = await this.options.producer.send({ topic: this.topic, acks: -1, messages: [{ key: eventId, value }] });
@@ -163,6 +174,14 @@ export class ImageEventPublisher {
       messageBytes: value.length,
       claimCheck,
     };
+  }
+
+  /** The event's Kafka value in the configured framing. */
+  private encode(event: ImageEvent): Buffer {
+    const singleObject = this.codec.encode(event);
+    const { framing } = this.options;
+    if (framing === undefined || framing.kind === 'single-object') return singleObject;
+    return frameGlue(framing.schemaVersionId, singleObject.subarray(SINGLE_OBJECT_HEADER_LENGTH), framing.compression ?? 'none');
   }
 
   /** Disconnects the producer. */

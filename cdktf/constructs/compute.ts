@@ -166,6 +166,13 @@ export class Compute extends Construct {
         { sid: 'ManageVpcNetworkInterfaces', actions: [...ENI_ACTIONS], resources: ['*'] },
         // The event source mapping's on-failure destination writes whole failed batches here.
         { sid: 'WriteFailedBatches', actions: ['s3:PutObject', 's3:ListBucket'], resources: [failedBatches.bucket.arn, `${failedBatches.bucket.arn}/*`] },
+        // Writer schemas of Glue-framed records (the function decodes them), or the mapping's own
+        // schema validation in registry mode: both read through this role.
+        {
+          sid: 'ReadGlueSchemas',
+          actions: ['glue:GetSchemaVersion', 'glue:GetRegistry'],
+          resources: [`arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:registry/*`, `arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:schema/*`],
+        },
       ],
       vpc: { subnetIds: deps.network.privateSubnets.map((s) => s.id), securityGroupIds: [deps.network.consumerSecurityGroup.id] },
     });
@@ -193,7 +200,20 @@ export class Compute extends Construct {
       maximumBatchingWindowInSeconds: s.batchingWindowSeconds,
       startingPosition: s.startingPosition,
       sourceAccessConfiguration: [{ type: 'SASL_SCRAM_512_AUTH', uri: deps.kafkaSecret.arn }],
-      amazonManagedKafkaEventSourceConfig: { consumerGroupId: props.names.consumerGroupId },
+      amazonManagedKafkaEventSourceConfig: {
+        consumerGroupId: props.names.consumerGroupId,
+        // Registry mode (provisioned pollers only): the mapping decodes Glue-framed values and hands
+        // JSON with valueSchemaMetadata, which the handler validates against the image event schema.
+        ...(s.schemaDecoding.mode === 'event-source-mapping'
+          ? {
+              schemaRegistryConfig: {
+                schemaRegistryUri: s.schemaDecoding.glueRegistryArn,
+                eventRecordFormat: 'JSON',
+                schemaValidationConfig: [{ attribute: 'VALUE' }],
+              },
+            }
+          : {}),
+      },
       // Kafka ESMs accept retry/bisect/partial-batch/destination settings only in provisioned mode.
       provisionedPollerConfig: { minimumPollers: s.minimumPollers, maximumPollers: s.maximumPollers },
       maximumRetryAttempts: s.maximumRetryAttempts,

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -14,6 +15,8 @@ export interface AwsClients {
   sns: SNSClient;
   sqs: SQSClient;
   secrets: SecretsManagerClient;
+  /** Glue, for the schema registry. */
+  glue: GlueClient;
 }
 
 /** Options for {@link createAwsClients}. */
@@ -61,6 +64,7 @@ export function createAwsClients(config: Config, options: AwsClientOptions = {})
     sns: new SNSClient({ ...base, endpoint: config.endpoints.sns }),
     sqs: new SQSClient({ ...base, endpoint: config.endpoints.sqs }),
     secrets: new SecretsManagerClient({ ...base, endpoint: config.endpoints.secretsManager }),
+    glue: new GlueClient({ ...base, endpoint: config.endpoints.glue }),
   };
 }
 
@@ -72,4 +76,5 @@ export function destroyAwsClients(clients: AwsClients): void {
   clients.sns.destroy();
   clients.sqs.destroy();
   clients.secrets.destroy();
+  clients.glue.destroy();
 }

@@ -10,6 +10,7 @@ export const ENV = {
   endpointSns: 'AWS_ENDPOINT_URL_SNS',
   endpointSqs: 'AWS_ENDPOINT_URL_SQS',
   endpointSecretsManager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  endpointGlue: 'AWS_ENDPOINT_URL_GLUE',
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 
   rawBucket: 'RAW_BUCKET',
@@ -27,6 +28,9 @@ export const ENV = {
   consumerGroupId: 'CONSUMER_GROUP_ID',
   kafkaMaxMessageBytes: 'KAFKA_MAX_MESSAGE_BYTES',
   allowedSourceBuckets: 'ALLOWED_SOURCE_BUCKETS',
+  glueRegistryName: 'GLUE_SCHEMA_REGISTRY_NAME',
+  glueSchemaName: 'GLUE_SCHEMA_NAME',
+  confluentRegistryUrl: 'CONFLUENT_SCHEMA_REGISTRY_URL',
 
   maxImageBytes: 'MAX_IMAGE_BYTES',
   maxPixels: 'MAX_PIXELS',
@@ -72,6 +76,8 @@ export const DEFAULT_NAMES = {
   consumerGroupId: 'image-pipeline-stream-consumer',
   apiKeySecret: 'image-pipeline/api-keys',
   kafkaSecret: 'AmazonMSK_image-pipeline',
+  glueRegistry: 'image-pipeline',
+  glueSchema: 'image-events-value',
 } as const;
 
 /** Default local ports (all bound to 127.0.0.1). */

@@ -31,6 +31,7 @@ export interface Endpoints {
   sns?: string;
   sqs?: string;
   secretsManager?: string;
+  glue?: string;
 }
 
 /** Everything the pipeline, handlers, local stack and tools need, validated once. */
@@ -60,6 +61,18 @@ export interface Config {
   };
   /** Buckets an S3-reference event may point at. */
   allowedSourceBuckets: string[];
+  /**
+   * Schema registries for registry-framed records. Glue lookups need no name (a version id is
+   * global); the names are where producers and the local bootstrap register versions.
+   */
+  schemaRegistry: {
+    /** @default 'image-pipeline' */
+    glueRegistryName: string;
+    /** @default 'image-events-value' */
+    glueSchemaName: string;
+    /** Base URL of a Confluent-compatible registry; `undefined` disables Confluent-framed records. */
+    confluentUrl: string | undefined;
+  };
   limits: {
     /** @default 10 MiB */
     maxImageBytes: number;
@@ -185,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
     sns: readUrl(env, ENV.endpointSns),
     sqs: readUrl(env, ENV.endpointSqs),
     secretsManager: readUrl(env, ENV.endpointSecretsManager),
+    glue: readUrl(env, ENV.endpointGlue),
   };
   const isLocal = Object.values(endpoints).some((e) => e !== undefined);
 
@@ -233,6 +247,11 @@ export function loadConfig(env: Env = process.env): Config {
       partitions: readInt(env, ENV.partitions, 3, 1, 1000),
     },
     allowedSourceBuckets: readList(env, ENV.allowedSourceBuckets, [rawBucket]),
+    schemaRegistry: {
+      glueRegistryName: readString(env, ENV.glueRegistryName, DEFAULT_NAMES.glueRegistry),
+      glueSchemaName: readString(env, ENV.glueSchemaName, DEFAULT_NAMES.glueSchema),
+      confluentUrl: readUrl(env, ENV.confluentRegistryUrl),
+    },
     limits: {
       maxImageBytes: readInt(env, ENV.maxImageBytes, 10 * 1024 * 1024),
       maxPixels: readInt(env, ENV.maxPixels, 100_000_000),
@@ -293,6 +312,7 @@ export function localStackEnvironment(env: Env = process.env): Record<string, st
     [ENV.endpointSns]: moto,
     [ENV.endpointSqs]: moto,
     [ENV.endpointSecretsManager]: moto,
+    [ENV.endpointGlue]: moto,
     [ENV.endpointDynamoDb]: dynamodb,
     [ENV.s3ForcePathStyle]: 'true',
     [ENV.kafkaBrokers]: `${host}:${readInt(env, ENV.kafkaPort, DEFAULT_PORTS.kafka, 1, 65535)}`,

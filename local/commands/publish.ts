@@ -2,11 +2,16 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createPipelineRuntime, destroyAwsClients } from '../../core';
 import { ConfigError, invalidParameterError } from '../../core/errors';
-import { ImageEventPublisher, type PublishImage } from '../../stream-consumer';
+import { GlueSchemaRegistry } from '../../core/adapters/glue/schema-registry';
+import { IMAGE_EVENT_SCHEMA } from '../../schemas';
+import { ImageEventPublisher, type PublishImage, type PublisherFraming } from '../../stream-consumer';
 import type { Command } from '../cli';
 import { useLocalStack } from '../stack';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** Values of `--framing`. */
+const PUBLISH_FRAMINGS = ['single-object', 'glue', 'glue-zlib'] as const;
 
 /** How long `--wait` polls for the final record before giving up. */
 const DEFAULT_WAIT_SECONDS = 120;
@@ -14,17 +19,19 @@ const DEFAULT_WAIT_SECONDS = 120;
 /** `ingest publish`: publishes one image event to the image topic, optionally waiting for the outcome. */
 export const publishCommands: Record<string, Command> = {
   publish: {
-    usage: 'ingest publish (<file> | --url <https-url>) [--customer <id>] [--wait] [--timeout <seconds>]',
+    usage: 'ingest publish (<file> | --url <https-url>) [--customer <id>] [--framing single-object|glue|glue-zlib] [--wait] [--timeout <seconds>]',
     summary: 'publish an image event to the Kafka image topic (inline, S3 claim check, or URL)',
     help: [
       'Publishes one Avro image event keyed by a new eventId and prints the eventId.',
       '<file>: the bytes go inline when the message fits under KAFKA_MAX_MESSAGE_BYTES, otherwise to',
       's3://<raw bucket>/claims/<eventId> and the event carries that reference (claim check).',
       '--url: the event carries the URL; the consumer downloads it (https, public addresses only).',
+      '--framing: single-object (default, C3 01 + fingerprint), glue (AWS Glue Schema Registry framing,',
+      'version id from the local Glue registry) or glue-zlib (the same, body zlib-compressed).',
       '--customer: the customer id (default "dev"). --wait: poll the metadata record until it is',
       'PROCESSED or FAILED (needs `ingest start` running) and print it; exit 1 when FAILED or on timeout.',
     ].join('\n'),
-    options: { url: { type: 'string' }, customer: { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } },
+    options: { url: { type: 'string' }, customer: { type: 'string' }, framing: { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } },
     async run({ positionals, values }) {
       const [file, ...extra] = positionals;
       const url = values.url as string | undefined;
@@ -36,10 +43,20 @@ export const publishCommands: Record<string, Command> = {
       const customerId = (values.customer as string | undefined) ?? 'dev';
       const image: PublishImage = url !== undefined ? { kind: 'url', url } : { kind: 'bytes', data: readFileSync(file as string) };
 
+      const framingName = (values.framing as string | undefined) ?? 'single-object';
+      if (!PUBLISH_FRAMINGS.includes(framingName as (typeof PUBLISH_FRAMINGS)[number])) throw invalidParameterError('--framing', PUBLISH_FRAMINGS.join(' | '), framingName);
+
       const config = useLocalStack();
       const runtime = createPipelineRuntime(config, 'ingest-cli');
       try {
-        const publisher = await ImageEventPublisher.connect({ config, blobs: runtime.blobs, secrets: runtime.secrets });
+        let framing: PublisherFraming = { kind: 'single-object' };
+        if (framingName !== 'single-object') {
+          // Idempotent: returns the version id the bootstrap registered.
+          const { glueRegistryName, glueSchemaName } = config.schemaRegistry;
+          const schemaVersionId = await new GlueSchemaRegistry(runtime.clients.glue).registerAvroVersion(glueRegistryName, glueSchemaName, JSON.stringify(IMAGE_EVENT_SCHEMA));
+          framing = { kind: 'glue', schemaVersionId, compression: framingName === 'glue-zlib' ? 'zlib' : 'none' };
+        }
+        const publisher = await ImageEventPublisher.connect({ config, blobs: runtime.blobs, secrets: runtime.secrets, framing });
         let published;
         try {
           published = await publisher.publish({ customerId, image, fileName: file === undefined ? undefined : basename(file) });

@@ -28,6 +28,8 @@ import type { Config } from '../../core/config';
 import { DEFAULT_NAMES } from '../../core/config';
 import type { AwsClients } from '../../core/adapters/aws-clients';
 import { IMAGE_TABLE } from '../../core/adapters/dynamodb/table';
+import { GlueSchemaRegistry } from '../../core/adapters/glue/schema-registry';
+import { IMAGE_EVENT_SCHEMA } from '../../schemas';
 import { generateApiKey, parseApiKeySecret, type ApiKeyEntry } from '../../core/auth/api-keys';
 import type { StackPaths } from './paths';
 
@@ -42,6 +44,8 @@ export interface StackResources {
   uploadQueueUrl: string;
   secrets: { apiKeys: string };
   devApiKey: string;
+  /** The Glue schema registry (moto) and the version id of each image event schema version registered in it. */
+  glueSchemas: { registry: string; schema: string; versionIds: string[] };
 }
 
 /** Raw and processed copies live as long as their metadata. */
@@ -195,9 +199,22 @@ async function ensureApiKeySecret(clients: AwsClients, config: Config, dev: ApiK
 }
 
 /**
+ * Registers every image event schema version this code ships in the Glue schema registry, oldest
+ * first, so Glue-framed producers and the consumer find them; returns their version ids.
+ */
+async function ensureGlueSchemas(clients: AwsClients, config: Config): Promise<string[]> {
+  const registry = new GlueSchemaRegistry(clients.glue);
+  const { glueRegistryName, glueSchemaName } = config.schemaRegistry;
+  const versionIds: string[] = [];
+  for (const schema of [IMAGE_EVENT_SCHEMA]) versionIds.push(await registry.registerAvroVersion(glueRegistryName, glueSchemaName, JSON.stringify(schema)));
+  return versionIds;
+}
+
+/**
  * Creates, idempotently, every resource the pipeline uses on the local stack: buckets (with
  * the 7-day lifecycle), the table (TTL on `expiresAt`, both indexes), the Kafka topics, the SNS
- * topic with an SQS queue subscribed, the upload notification queue, and the API-key secret.
+ * topic with an SQS queue subscribed, the upload notification queue, the API-key secret, and the
+ * image event schema versions in the Glue schema registry.
  */
 export async function bootstrapStack(config: Config, clients: AwsClients, paths: StackPaths): Promise<StackResources> {
   const dev = developmentKey(paths);
@@ -209,6 +226,7 @@ export async function bootstrapStack(config: Config, clients: AwsClients, paths:
   ]);
   const [notifications, uploadQueueUrl] = await Promise.all([ensureNotifications(clients, config), ensureUploadNotifications(clients, config)]);
   await ensureApiKeySecret(clients, config, dev.entry);
+  const glueVersionIds = await ensureGlueSchemas(clients, config);
   return {
     rawBucket: config.rawBucket,
     processedBucket: config.processedBucket,
@@ -219,5 +237,6 @@ export async function bootstrapStack(config: Config, clients: AwsClients, paths:
     uploadQueueUrl,
     secrets: { apiKeys: config.apiKeySecretId },
     devApiKey: dev.key,
+    glueSchemas: { registry: config.schemaRegistry.glueRegistryName, schema: config.schemaRegistry.glueSchemaName, versionIds: glueVersionIds },
   };
 }

@@ -295,7 +295,7 @@ describe('the MSK handler', () => {
       .filter((l) => l.headers[DEAD_LETTER_HEADERS.originalPartition] === '4')
       .sort((a, b) => Number(a.headers[DEAD_LETTER_HEADERS.originalOffset]) - Number(b.headers[DEAD_LETTER_HEADERS.originalOffset]));
     expect(ours.map((l) => [l.headers[DEAD_LETTER_HEADERS.reason], l.headers[DEAD_LETTER_HEADERS.errorCode], l.headers[DEAD_LETTER_HEADERS.originalTopic], l.headers[DEAD_LETTER_HEADERS.originalOffset]])).toEqual([
-      ['bad-magic', 'SCHEMA_DECODE', 'images-under-test', String(firstOffset)],
+      ['unknown-framing', 'SCHEMA_DECODE', 'images-under-test', String(firstOffset)],
       ['unknown-fingerprint', 'UNKNOWN_SCHEMA', 'images-under-test', String(firstOffset + 1)],
       ['truncated', 'SCHEMA_DECODE', 'images-under-test', String(firstOffset + 2)],
     ]);
@@ -470,7 +470,7 @@ describe('the local runner, end to end through Kafka', () => {
     // dead-letters its poison again (at-least-once, as on AWS).
     const letters = await readTopic(dlqTopic, 3, 30_000, (l) => l.headers[DEAD_LETTER_HEADERS.originalOffset] ?? '');
     const byOffset = [...letters].sort((a, b) => Number(a.headers[DEAD_LETTER_HEADERS.originalOffset]) - Number(b.headers[DEAD_LETTER_HEADERS.originalOffset]));
-    expect(byOffset.map((l) => l.headers[DEAD_LETTER_HEADERS.reason])).toEqual(['bad-magic', 'unknown-fingerprint', 'truncated']);
+    expect(byOffset.map((l) => l.headers[DEAD_LETTER_HEADERS.reason])).toEqual(['unknown-framing', 'unknown-fingerprint', 'truncated']);
     expect(letters.every((l) => l.headers[DEAD_LETTER_HEADERS.originalTopic] === topic && l.headers[DEAD_LETTER_HEADERS.originalPartition] === '0')).toBe(true);
     const end = await endOffsets(topic);
     // Up to one redelivery backoff (≤ 10 s) after the last retriable failure, plus the commit.

@@ -7,7 +7,7 @@ describe('loadConfig', () => {
   it('talks to real AWS when no endpoint override is set', () => {
     const config = loadConfig(AWS_ENV);
     expect(config.isLocal).toBe(false);
-    expect(config.endpoints).toEqual({ s3: undefined, dynamodb: undefined, sns: undefined, sqs: undefined, secretsManager: undefined });
+    expect(config.endpoints).toEqual({ s3: undefined, dynamodb: undefined, sns: undefined, sqs: undefined, secretsManager: undefined, glue: undefined });
     expect(config.s3ForcePathStyle).toBe(false);
     expect(config.kafka.ssl).toBe(true);
     expect(config.kafka.brokers).toEqual(['b-1.msk:9096', 'b-2.msk:9096']);

@@ -43,6 +43,24 @@ describe('parseMskEvent', () => {
   });
 });
 
+describe('parseMskEvent in schema-registry mode', () => {
+  function withMetadata(metadata: unknown): ReturnType<typeof sampleMskEvent> {
+    const event = sampleMskEvent();
+    Object.assign(Object.values(event.records)[0]?.[0] as object, { valueSchemaMetadata: metadata });
+    return event;
+  }
+
+  it('keeps valueSchemaMetadata, which marks the value as JSON the mapping decoded', () => {
+    const [record] = parseMskEvent(withMetadata({ dataFormat: 'AVRO', schemaId: '8d6f4f0e-3c2a-4b1d-9e8f-7a6b5c4d3e2f' }));
+    expect(record?.valueSchemaMetadata).toEqual({ dataFormat: 'AVRO', schemaId: '8d6f4f0e-3c2a-4b1d-9e8f-7a6b5c4d3e2f' });
+    expect(parseMskEvent(sampleMskEvent())[0]).not.toHaveProperty('valueSchemaMetadata');
+  });
+
+  it.each([['a string', 'AVRO'], ['a numeric schema id', { dataFormat: 'AVRO', schemaId: 7 }]])('refuses metadata that is %s', (_label, metadata) => {
+    expect(() => parseMskEvent(withMetadata(metadata))).toThrow(InvalidParameterError);
+  });
+});
+
 describe('headers', () => {
   it('round-trips through the MSK byte-array form', () => {
     const encoded = encodeHeaders({ 'x-a': 'héllo', 'x-b': Buffer.from([0, 255, 128]) });
