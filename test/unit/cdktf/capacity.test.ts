@@ -6,6 +6,7 @@ import { ENV } from '../../../core/config/env';
 import { DEFAULT_STATUS_SHARDS } from '../../../core/config';
 import { kafkaAdminCommands, kafkaTopicPlan } from '../../../cdktf/constructs/streaming';
 import { DERIVED_METRICS_NAMESPACE } from '../../../cdktf/constructs/observability';
+import { latestImageStateSql } from '../../../cdktf/constructs/analytics';
 import { resolveStackProps } from '../../../cdktf/props';
 import type { ImagePipelineStack } from '../../../cdktf/stack';
 import { loadInputs } from '../../../bench/capacity/inputs';
@@ -108,4 +109,9 @@ test('prod pre-warms the table and both GSIs for the peak; dev does not', () => 
   const devTable = bodyOf(dev.json, dev.stack.data.table) as { warm_throughput?: unknown; global_secondary_index: { warm_throughput?: unknown }[] };
   expect(devTable.warm_throughput).toBeUndefined();
   expect(devTable.global_secondary_index.every((i) => i.warm_throughput === undefined)).toBe(true);
+});
+
+test("the dashboards' status_day column drops the write shard, so a day's status is one group again", () => {
+  const sql = latestImageStateSql('db', 'changes');
+  expect(sql).toContain("regexp_replace(dynamodb.newimage.statusday.s, '#[0-9]+$', '') AS status_day");
 });
