@@ -11,13 +11,14 @@ endif
 export PATH := $(NODE_BIN):$(PATH)
 export ENSURE_NODE_QUIET := 1
 
-.PHONY: help install build start stop test test-unit test-integration synth bench clean
+.PHONY: help install build start stop test test-unit test-integration synth bench capacity clean
 
 help:
 	@echo "make start   install what is missing, start the local stack and run the pipeline (Ctrl-C stops)"
 	@echo "make test    install what is missing and run every test (unit, integration, CDKTF synth)"
 	@echo "make synth   synthesise the CDKTF stacks into cdktf.out/"
 	@echo "make bench   run the benchmarks (writes bench/results.json)"
+	@echo "make capacity  rates, first bottleneck and settings for a target (ARGS=\"--target=1000 --peak=5000\")"
 	@echo "make stop    stop the local stack's servers"
 
 # Installs exactly the lockfile (every platform's optional binaries are listed in it) when it
@@ -57,6 +58,10 @@ synth: build
 
 bench: build
 	node --expose-gc dist/bench/run.js
+
+# The capacity model (docs/capacity.md): arithmetic only, no servers.
+capacity: build
+	node dist/bench/capacity/run.js $(ARGS)
 
 clean:
 	rm -rf dist cdktf.out

@@ -117,6 +117,14 @@ export class InMemoryMetadataStore implements MetadataStore {
       .slice(0, options.limit);
     return Promise.resolve({ items });
   }
+
+  listByStatusDay(status: ImageStatus, day: string, options: { limit: number }, now: Date): Promise<RecordPage> {
+    const items = [...this.records.values()]
+      .filter((r) => r.status === status && r.createdAt.startsWith(day) && r.expiresAt > now.getTime() / 1000)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .slice(0, options.limit);
+    return Promise.resolve({ items });
+  }
 }
 
 /** Keeps the notifications it is asked to publish. */

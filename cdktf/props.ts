@@ -1,4 +1,6 @@
 import { DEFAULT_NAMES } from '../core/config/env';
+import { DEFAULT_STATUS_SHARDS } from '../core/config';
+import { MAX_STATUS_SHARDS } from '../core/adapters/dynamodb/status-key';
 import { invalidParameterError } from '../core/errors';
 
 /** CPU architecture of the Lambdas; also decides which sharp Linux binary goes into the bundles. */
@@ -69,6 +71,17 @@ export interface PipelineStackProps {
   data: {
     /** @default false in dev, true in prod */
     deletionProtection: boolean;
+    /**
+     * Write shards of the `byStatusDay` index key, passed to the Lambdas as `STATUS_INDEX_SHARDS`.
+     * Raise it, never lower it within the 7-day TTL. @default 32 (`make capacity`: 5,000 images/s peak)
+     */
+    statusIndexShards: number;
+    /**
+     * On-demand warm throughput (write units/s) for the table and each GSI, so a peak above twice
+     * the previous one is not throttled while DynamoDB scales. `undefined` = none.
+     * @default undefined in dev, 32000 in prod (`make capacity`: 5,000 images/s × 6 WCU on byStatusDay)
+     */
+    warmWriteUnitsPerSecond?: number;
   };
   msk: {
     /** @default '4.1.x.kraft' (KRaft metadata, no ZooKeeper; the local stack runs Apache Kafka 4.1.2) */
@@ -79,7 +92,7 @@ export interface PipelineStackProps {
     brokerCount: number;
     /** @default 20 in dev, 500 in prod */
     volumeSizeGb: number;
-    /** @default 3 in dev, 12 in prod */
+    /** One concurrent stream invocation per partition. @default 3 in dev, 180 in prod (`make capacity`) */
     imageTopicPartitions: number;
     /** @default 3 */
     deadLetterTopicPartitions: number;
@@ -114,9 +127,9 @@ export interface PipelineStackProps {
     maximumRetryAttempts: number;
     /** -1 = no age limit; the retry count already bounds the stall. @default -1 */
     maximumRecordAgeSeconds: number;
-    /** Provisioned-mode pollers: Kafka retry/bisect/partial-batch/destination controls need provisioned mode. @default 1 */
+    /** Provisioned-mode pollers: Kafka retry/bisect/partial-batch/destination controls need provisioned mode. @default 1 in dev, 36 in prod */
     minimumPollers: number;
-    /** @default 3 in dev, 10 in prod */
+    /** One poller drives up to 5 concurrent invocations and ~5 MB/s. @default 3 in dev, 36 in prod */
     maximumPollers: number;
     /**
      * Who decodes registry-framed records (see docs/aws-deployment.md, "Schema registry framing").
@@ -131,9 +144,9 @@ export interface PipelineStackProps {
   api: {
     /** Stage name; the routes carry their own `/v1` prefix. @default the environment name */
     stageName: string;
-    /** Steady-state requests per second for the whole stage. @default 50 in dev, 500 in prod */
+    /** Steady-state requests per second for the whole stage. @default 50 in dev, 5000 in prod */
     throttleRateLimit: number;
-    /** @default 100 in dev, 1000 in prod */
+    /** @default 100 in dev, 5000 in prod (the account's burst bucket) */
     throttleBurstLimit: number;
     /** Usage-plan daily quota; `undefined` = none. @default undefined */
     dailyQuota?: number;
@@ -231,29 +244,40 @@ const SIZE_PRESETS = {
     brokerLogRetentionDays: 7,
     logRetentionDays: 14,
     natGateways: 1,
+    minimumPollers: 1,
     maximumPollers: 3,
+    streamMemoryMb: 1024,
     throttleRateLimit: 50,
     throttleBurstLimit: 100,
     offsetLagThreshold: 10_000,
     analyticsRetentionDays: 90,
     // Unreserved in dev: new accounts have too little concurrency to reserve any (AWS keeps 10 unreserved).
     reserved: { ingestApi: undefined, uploadHandler: undefined, streamConsumer: undefined },
+    warmWriteUnitsPerSecond: undefined,
   },
   prod: {
     forceDestroy: false,
     deletionProtection: true,
     instanceType: 'kafka.m7g.large',
     volumeSizeGb: 500,
-    imageTopicPartitions: 12,
+    // Sized by `make capacity` for 1,000 images/s sustained and 5,000/s for a minute (docs/capacity.md):
+    // 175 partitions at 2 vCPUs and 4 records per invocation, rounded up to a multiple of 3 brokers.
+    imageTopicPartitions: 180,
     brokerLogRetentionDays: 30,
     logRetentionDays: 90,
     natGateways: 3,
-    maximumPollers: 10,
-    throttleRateLimit: 500,
-    throttleBurstLimit: 1000,
+    // One poller drives up to 5 concurrent invocations: 180 partitions need 36 all the time.
+    minimumPollers: 36,
+    maximumPollers: 36,
+    streamMemoryMb: 3538,
+    throttleRateLimit: 5000,
+    throttleBurstLimit: 5000,
     offsetLagThreshold: 1_000,
     analyticsRetentionDays: 400,
-    reserved: { ingestApi: 100, uploadHandler: 50, streamConsumer: 50 },
+    // The REST peak needs 2,685 concurrent at 537 ms per image: raise the account's concurrency
+    // quota (default 1,000) to at least 3,100 before applying prod.
+    reserved: { ingestApi: 2700, uploadHandler: 50, streamConsumer: 180 },
+    warmWriteUnitsPerSecond: 30_000,
   },
 } as const;
 
@@ -303,7 +327,7 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
     tags: { project: 'image-pipeline', environment },
     network: { vpcCidr: '10.40.0.0/16', availabilityZoneCount: 3, natGateways: preset.natGateways },
     storage: { objectExpirationDays: 7, failedBatchRetentionDays: 14, extraSourceBuckets: [], forceDestroy: preset.forceDestroy },
-    data: { deletionProtection: preset.deletionProtection },
+    data: { deletionProtection: preset.deletionProtection, statusIndexShards: DEFAULT_STATUS_SHARDS, warmWriteUnitsPerSecond: preset.warmWriteUnitsPerSecond },
     msk: {
       kafkaVersion: '4.1.x.kraft',
       instanceType: preset.instanceType,
@@ -320,7 +344,7 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
       logLevel: 'INFO',
       ingestApi: sizing(1024, 29, preset.reserved.ingestApi),
       uploadHandler: sizing(1024, 29, preset.reserved.uploadHandler),
-      streamConsumer: sizing(1024, 300, preset.reserved.streamConsumer),
+      streamConsumer: sizing(preset.streamMemoryMb, 300, preset.reserved.streamConsumer),
     },
     stream: {
       batchSize: 100,
@@ -328,7 +352,7 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
       startingPosition: 'TRIM_HORIZON',
       maximumRetryAttempts: 10,
       maximumRecordAgeSeconds: -1,
-      minimumPollers: 1,
+      minimumPollers: preset.minimumPollers,
       maximumPollers: preset.maximumPollers,
       schemaDecoding: { mode: 'function' },
     },
@@ -397,6 +421,8 @@ export function validateStackProps(p: PipelineStackProps): void {
   requireIntInRange('msk.volumeSizeGb', p.msk.volumeSizeGb, 1, 16_384);
   requireIntInRange('msk.imageTopicPartitions', p.msk.imageTopicPartitions, 1, 1000);
   requireIntInRange('msk.deadLetterTopicPartitions', p.msk.deadLetterTopicPartitions, 1, 1000);
+  requireIntInRange('data.statusIndexShards', p.data.statusIndexShards, 1, MAX_STATUS_SHARDS);
+  if (p.data.warmWriteUnitsPerSecond !== undefined) requireIntInRange('data.warmWriteUnitsPerSecond', p.data.warmWriteUnitsPerSecond, 1, 40_000);
   requireIntInRange('storage.objectExpirationDays', p.storage.objectExpirationDays, 1, 3650);
   requireIntInRange('storage.failedBatchRetentionDays', p.storage.failedBatchRetentionDays, 1, 3650);
   validateSizing('lambda.ingestApi', p.lambda.ingestApi, 29);

@@ -87,6 +87,8 @@ export class ImagePipelineStack extends TerraformStack {
       failedBatches: this.storage.failedBatches,
       restApi: this.api.restApi,
       stageName: props.api.stageName,
+      apiAccessLogs: this.api.accessLogs,
+      table: this.data.table,
     });
     if (props.analytics.enabled) {
       this.analytics = new Analytics(this, 'analytics', ctx, { key, imagesTable: this.data.table });

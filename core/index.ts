@@ -18,6 +18,7 @@ export { newImageId, isValidImageId, incomingKey, imageIdFromIncomingKey, rawKey
 export { createAwsClients, destroyAwsClients, type AwsClients } from './adapters/aws-clients';
 export { findCustomerForKey, generateApiKey, hashApiKey, parseApiKeySecret, assertCustomerId } from './auth/api-keys';
 export { notificationBody } from './adapters/sns/notifier';
+export { statusDayKey, statusDayKeys, statusShardOf, MAX_STATUS_SHARDS } from './adapters/dynamodb/status-key';
 
 /** Everything a handler needs, wired from config once per process (cold start). */
 export interface PipelineRuntime {
@@ -40,7 +41,7 @@ export interface PipelineRuntime {
 export function createPipelineRuntime(config: Config, serviceName: string, clients: AwsClients = createAwsClients(config)): PipelineRuntime {
   const telemetry = createTelemetry({ serviceName, logLevel: config.logLevel });
   const blobs = new S3BlobStore(clients.s3);
-  const metadata = new DynamoDbMetadataStore(clients.documents, config.table.name);
+  const metadata = new DynamoDbMetadataStore(clients.documents, config.table.name, { statusShards: config.table.statusShards });
   const notifier = new SnsNotifier(clients.sns, config.snsTopicArn, config.processedBucket);
   const secrets = new SecretsManagerStore(clients.secrets);
   const pipeline = new ImagePipeline({ config, blobs, metadata, notifier, telemetry });

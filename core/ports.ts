@@ -162,6 +162,12 @@ export interface MetadataStore {
   get(imageId: string, now: Date): Promise<ImageRecord | undefined>;
   /** A customer's records, newest first, optionally of one status. */
   listByCustomer(customerId: string, options: { status?: ImageStatus; limit: number; cursor?: string }, now: Date): Promise<RecordPage>;
+  /**
+   * One status's records of one UTC day (`YYYY-MM-DD`, the day of `createdAt`), oldest first,
+   * across every write shard of the status index: what a reconciler (records left RECEIVED) and
+   * the dashboards read.
+   */
+  listByStatusDay(status: ImageStatus, day: string, options: { limit: number; cursor?: string }, now: Date): Promise<RecordPage>;
 }
 
 /** The message published when an image reaches its final status. */

@@ -49,6 +49,8 @@ function imageStructType(): string {
 export function latestImageStateSql(database: string, table: string): string {
   const col = (name: string, tag: 'S' | 'N'): string => {
     const ref = `dynamodb.newimage.${name.toLowerCase()}.${tag.toLowerCase()}`;
+    // The index key's write shard (`STATUS#YYYY-MM-DD#N`) is no dashboard dimension: drop it.
+    if (name === 'statusDay') return `regexp_replace(${ref}, '#[0-9]+$', '') AS ${snake(name)}`;
     return tag === 'N' ? `CAST(${ref} AS BIGINT) AS ${snake(name)}` : `${ref} AS ${snake(name)}`;
   };
   const columns = Object.entries(METADATA_ATTRIBUTES).map(([n, t]) => col(n, t));

@@ -99,6 +99,7 @@ export class Compute extends Construct {
       [ENV.rawBucket]: raw.bucket.bucket,
       [ENV.processedBucket]: processed.bucket.bucket,
       [ENV.imagesTable]: table.name,
+      [ENV.statusIndexShards]: String(props.data.statusIndexShards),
       [ENV.snsTopicArn]: topic.arn,
       // The runtime's TTL must match the buckets' lifecycle.
       [ENV.retentionDays]: String(props.storage.objectExpirationDays),

@@ -18,6 +18,10 @@ export class Data extends Construct {
     super(scope, id);
     const { props } = ctx;
     const s = TABLE_SCHEMA;
+    // Pre-warmed on-demand capacity (docs/capacity.md): a one-minute peak above twice the previous
+    // one would otherwise be throttled while DynamoDB splits partitions.
+    const units = props.data.warmWriteUnitsPerSecond;
+    const warm = units === undefined ? undefined : { writeUnitsPerSecond: units, readUnitsPerSecond: 12_000 };
     this.table = new DynamodbTable(this, 'images', {
       name: props.names.imagesTable,
       billingMode: 'PAY_PER_REQUEST',
@@ -30,9 +34,11 @@ export class Data extends Construct {
         { name: s.customerIndex.sortKey, type: 'S' },
       ],
       globalSecondaryIndex: [
-        { name: s.customerIndex.name, hashKey: s.customerIndex.partitionKey, rangeKey: s.customerIndex.sortKey, projectionType: 'ALL' },
-        { name: s.statusIndex.name, hashKey: s.statusIndex.partitionKey, rangeKey: s.statusIndex.sortKey, projectionType: 'ALL' },
+        { name: s.customerIndex.name, hashKey: s.customerIndex.partitionKey, rangeKey: s.customerIndex.sortKey, projectionType: 'ALL', warmThroughput: warm },
+        // Its key value is `STATUS#YYYY-MM-DD#N`, write-sharded from the image id (status-key.ts).
+        { name: s.statusIndex.name, hashKey: s.statusIndex.partitionKey, rangeKey: s.statusIndex.sortKey, projectionType: 'ALL', warmThroughput: warm },
       ],
+      warmThroughput: warm,
       ttl: { attributeName: s.ttlAttribute, enabled: true },
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },

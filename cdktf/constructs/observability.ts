@@ -4,6 +4,10 @@ import { S3BucketMetric } from '@cdktn/provider-aws/lib/s3-bucket-metric';
 import type { SnsTopic } from '@cdktn/provider-aws/lib/sns-topic';
 import type { MskCluster } from '@cdktn/provider-aws/lib/msk-cluster';
 import type { ApiGatewayRestApi } from '@cdktn/provider-aws/lib/api-gateway-rest-api';
+import type { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchLogMetricFilter } from '@cdktn/provider-aws/lib/cloudwatch-log-metric-filter';
+import type { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
+import { TABLE_SCHEMA } from './data';
 import type { StackContext } from './context';
 import type { PipelineFunction } from './compute';
 import type { SecureBucket } from './storage';
@@ -17,14 +21,22 @@ export interface ObservabilityTargets {
   failedBatches: SecureBucket;
   restApi: ApiGatewayRestApi;
   stageName: string;
+  /** The stage's JSON access logs: REST APIs publish no throttle metric, so 429s are counted from them. */
+  apiAccessLogs: CloudwatchLogGroup;
+  table: DynamodbTable;
 }
+
+/** Namespace of the metrics this stack derives from logs. */
+export const DERIVED_METRICS_NAMESPACE = 'ImagePipeline';
 
 const FIVE_MINUTES = 300;
 
 /**
  * Alarms, all notifying the ops topic (and back to OK): per function errors, throttles and p99
  * duration; the stream consumer's `OffsetLag`; both dead-letter paths (records produced to the
- * dead-letter topic, whole batches written to the failed-batch bucket); API 5xx responses.
+ * dead-letter topic, whole batches written to the failed-batch bucket); API 5xx responses;
+ * the capacity limits of docs/capacity.md: DynamoDB throttles (table and each GSI), API Gateway
+ * throttling (429s) and the consumer group's `MaxOffsetLag` on the image topic.
  * Log groups with retention are created next to each function (compute) and the API (api).
  */
 export class Observability extends Construct {
@@ -105,6 +117,46 @@ export class Observability extends Construct {
       namespace: 'AWS/ApiGateway', metricName: '5XXError', dimensions: { ApiName: t.restApi.name, Stage: t.stageName },
       statistic: 'Sum', period: FIVE_MINUTES, evaluationPeriods: 1, threshold: a.errorThreshold,
       comparisonOperator: 'GreaterThanOrEqualToThreshold', treatMissingData: 'notBreaching', ...actions,
+    });
+
+    // Capacity alarms (docs/capacity.md): each fires when a limit of the model is reached.
+    const indexes = [undefined, TABLE_SCHEMA.customerIndex.name, TABLE_SCHEMA.statusIndex.name];
+    for (const index of indexes) {
+      for (const metricName of ['WriteThrottleEvents', 'ReadThrottleEvents']) {
+        const what = index === undefined ? 'table' : index;
+        this.add(`dynamodb-${what}-${metricName}`, {
+          alarmName: `${prefix}-dynamodb-${what}-${metricName === 'WriteThrottleEvents' ? 'write' : 'read'}-throttles`,
+          alarmDescription: `DynamoDB throttled ${metricName === 'WriteThrottleEvents' ? 'writes' : 'reads'} on the images ${index === undefined ? 'table' : `index ${index}`} (hot key or quota: make capacity)`,
+          namespace: 'AWS/DynamoDB', metricName,
+          dimensions: index === undefined ? { TableName: t.table.name } : { TableName: t.table.name, GlobalSecondaryIndexName: index },
+          statistic: 'Sum', period: FIVE_MINUTES, evaluationPeriods: 1, threshold: a.throttleThreshold,
+          comparisonOperator: 'GreaterThanOrEqualToThreshold', treatMissingData: 'notBreaching', ...actions,
+        });
+      }
+    }
+
+    const throttledMetric = `${prefix}-api-throttled`;
+    new CloudwatchLogMetricFilter(this, 'api-throttled-filter', {
+      name: throttledMetric,
+      logGroupName: t.apiAccessLogs.name,
+      pattern: '{ $.status = "429" }',
+      metricTransformation: { name: throttledMetric, namespace: DERIVED_METRICS_NAMESPACE, value: '1', defaultValue: '0' },
+    });
+    this.add('api-throttled', {
+      alarmName: throttledMetric,
+      alarmDescription: 'API Gateway answered 429: the stage or account throttle was reached',
+      namespace: DERIVED_METRICS_NAMESPACE, metricName: throttledMetric, statistic: 'Sum', period: FIVE_MINUTES,
+      evaluationPeriods: 1, threshold: a.throttleThreshold, comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching', ...actions,
+    });
+
+    this.add('msk-max-offset-lag', {
+      alarmName: `${prefix}-image-topic-max-offset-lag`,
+      alarmDescription: "The stream consumer's group lags on some partition of the image topic (MSK consumer-lag metric)",
+      namespace: 'AWS/Kafka', metricName: 'MaxOffsetLag',
+      dimensions: { 'Cluster Name': t.cluster.clusterName, 'Consumer Group': props.names.consumerGroupId, Topic: props.names.imageTopic },
+      statistic: 'Maximum', period: FIVE_MINUTES, evaluationPeriods: a.evaluationPeriods, threshold: a.offsetLagThreshold,
+      comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching', ...actions,
     });
   }
 

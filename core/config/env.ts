@@ -16,6 +16,7 @@ export const ENV = {
   rawBucket: 'RAW_BUCKET',
   processedBucket: 'PROCESSED_BUCKET',
   imagesTable: 'IMAGES_TABLE',
+  statusIndexShards: 'STATUS_INDEX_SHARDS',
   snsTopicArn: 'SNS_TOPIC_ARN',
   apiKeySecretId: 'API_KEYS_SECRET_ID',
   kafkaSecretId: 'KAFKA_SECRET_ID',

@@ -1,6 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors';
 import { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
+import { MAX_STATUS_SHARDS } from '../adapters/dynamodb/status-key';
+
+/**
+ * Default write shards of the `byStatusDay` index: 5,000 images/s × 4 write units per image on
+ * the hottest key (PROCESSED) ÷ 1,000 write units/s per partition, with 20 % headroom → 25,
+ * rounded up to 32. Derivation and sources: docs/capacity.md (`make capacity` recomputes it).
+ */
+export const DEFAULT_STATUS_SHARDS = 32;
 
 export { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
 export type { EnvName } from './env';
@@ -43,7 +51,17 @@ export interface Config {
   s3ForcePathStyle: boolean;
   rawBucket: string;
   processedBucket: string;
-  table: { name: string; customerIndex: string; statusIndex: string };
+  table: {
+    name: string;
+    customerIndex: string;
+    statusIndex: string;
+    /**
+     * Write shards of the `byStatusDay` index key (`STATUS#YYYY-MM-DD#N`); 1 keeps the unsharded
+     * `STATUS#YYYY-MM-DD`. Raise it, never lower it within the 7-day TTL (see docs/capacity.md).
+     * @default 32
+     */
+    statusShards: number;
+  };
   snsTopicArn: string;
   apiKeySecretId: string;
   /** Secret with Kafka SASL/SCRAM credentials; `undefined` means no SASL (local plaintext). */
@@ -232,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
       name: readString(env, ENV.imagesTable, DEFAULT_NAMES.imagesTable),
       customerIndex: DEFAULT_NAMES.customerIndex,
       statusIndex: DEFAULT_NAMES.statusIndex,
+      statusShards: readInt(env, ENV.statusIndexShards, DEFAULT_STATUS_SHARDS, 1, MAX_STATUS_SHARDS),
     },
     snsTopicArn,
     apiKeySecretId: readString(env, ENV.apiKeySecretId, DEFAULT_NAMES.apiKeySecret),

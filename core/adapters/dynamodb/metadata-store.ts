@@ -4,14 +4,11 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { invalidParameterError } from '../../errors';
 import type { CreateOutcome, FinalWrite, ImageRecord, ImageStatus, MetadataStore, RecordKey, RecordPage } from '../../ports';
 import { asDependencyError } from '../dependency-error';
+import { statusDayKey, statusDayKeys } from './status-key';
 import { IMAGE_TABLE } from './table';
 
 /** Attributes the table keeps that are not part of {@link ImageRecord}. */
 const INTERNAL = ['statusDay', 'notifyLeaseUntil'] as const;
-
-function statusDay(status: ImageStatus, createdAt: string): string {
-  return `${status}#${createdAt.slice(0, 10)}`;
-}
 
 function toRecord(item: Record<string, unknown>): ImageRecord {
   const copy = { ...item };
@@ -47,12 +44,72 @@ function decodeCursor(cursor: string | undefined): Record<string, string> | unde
   throw invalidParameterError('cursor', 'a cursor returned by a previous page', cursor);
 }
 
+/** Where each queried key of a status/day page stands: not started, next start key, or done. */
+type ShardPosition = 'start' | Record<string, string> | 'done';
+
+const STATUS_CURSOR_VERSION = 1;
+
+function encodeStatusCursor(positions: ShardPosition[]): string | undefined {
+  if (positions.every((p) => p === 'done')) return undefined;
+  return Buffer.from(JSON.stringify({ v: STATUS_CURSOR_VERSION, p: positions })).toString('base64url');
+}
+
+function decodeStatusCursor(cursor: string | undefined, keyCount: number): ShardPosition[] {
+  if (cursor === undefined) return Array.from({ length: keyCount }, () => 'start');
+  const names = [IMAGE_TABLE.partitionKey, IMAGE_TABLE.statusIndex.partitionKey, IMAGE_TABLE.statusIndex.sortKey];
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; p?: unknown };
+    const positions = parsed.p;
+    const valid =
+      parsed.v === STATUS_CURSOR_VERSION &&
+      Array.isArray(positions) &&
+      positions.length === keyCount &&
+      positions.every(
+        (p: unknown) =>
+          p === 'start' ||
+          p === 'done' ||
+          (typeof p === 'object' && p !== null && Object.keys(p).length === names.length && names.every((n) => typeof (p as Record<string, unknown>)[n] === 'string')),
+      );
+    if (valid) return positions as ShardPosition[];
+  } catch {
+    // Falls through to the uniform error below.
+  }
+  throw invalidParameterError('cursor', 'a cursor returned by a previous page of the same status, day and shard count', cursor);
+}
+
+/** Options of {@link DynamoDbMetadataStore}. */
+export interface DynamoDbMetadataStoreOptions {
+  /**
+   * Write shards of the `byStatusDay` index key; readers query all of them (see `status-key.ts`).
+   * @default 1 (the unsharded key)
+   */
+  statusShards?: number;
+  /**
+   * Queries of one status/day read in flight at once.
+   * @default 8
+   */
+  readConcurrency?: number;
+}
+
 /** {@link MetadataStore} on one DynamoDB table; every transition is a conditional write. */
 export class DynamoDbMetadataStore implements MetadataStore {
+  private readonly statusShards: number;
+  private readonly readConcurrency: number;
+
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+    { statusShards = 1, readConcurrency = 8 }: DynamoDbMetadataStoreOptions = {},
+  ) {
+    // Validates the count once, here, rather than on the first write.
+    statusDayKey('RECEIVED', '1970-01-01', '', statusShards);
+    this.statusShards = statusShards;
+    this.readConcurrency = Math.max(1, readConcurrency);
+  }
+
+  private statusDay(status: ImageStatus, record: RecordKey): string {
+    return statusDayKey(status, record.createdAt, record.imageId, this.statusShards);
+  }
 
   private async call<T>(operation: string, work: () => Promise<T>): Promise<T> {
     try {
@@ -64,7 +121,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
   }
 
   async create(record: ImageRecord, final?: FinalWrite): Promise<CreateOutcome> {
-    const item = { ...record, statusDay: statusDay(record.status, record.createdAt), notifyLeaseUntil: final?.notificationClaimUntil };
+    const item = { ...record, statusDay: this.statusDay(record.status, record), notifyLeaseUntil: final?.notificationClaimUntil };
     try {
       await this.call('PutItem', () =>
         this.documents.send(
@@ -95,7 +152,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
     const values: Record<string, unknown> = {
       ':received': 'RECEIVED',
       ':updatedAt': now.toISOString(),
-      ':statusDay': statusDay(status, record.createdAt),
+      ':statusDay': this.statusDay(status, record),
       ':lease': final.notificationClaimUntil,
     };
     const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt', '#statusDay': 'statusDay', '#lease': 'notifyLeaseUntil' };
@@ -223,5 +280,72 @@ export class DynamoDbMetadataStore implements MetadataStore {
       ),
     );
     return { items: (result.Items ?? []).map(toRecord), cursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+
+  /**
+   * One status/day's records, oldest first, from every write shard of `byStatusDay` (and the
+   * unsharded key of records written before sharding). Each page queries the keys not yet
+   * exhausted, merges them by `createdAt` and returns at most `limit` records; the cursor holds
+   * each key's position.
+   *
+   * @throws InvalidParameterError for a malformed day, a limit outside 1…1000 or a cursor from another query.
+   */
+  async listByStatusDay(status: ImageStatus, day: string, options: { limit: number; cursor?: string }, now: Date): Promise<RecordPage> {
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 1000) throw invalidParameterError('limit', 'integer between 1 and 1000', options.limit);
+    const index = IMAGE_TABLE.statusIndex;
+    const keys = statusDayKeys(status, day, this.statusShards);
+    const positions = decodeStatusCursor(options.cursor, keys.length);
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    // One entry per queried key: its position, the page DynamoDB returned, how much of it is used.
+    const states = keys.map((key, i) => ({ key, position: positions[i] ?? 'done', items: [] as Record<string, unknown>[], last: undefined as Record<string, unknown> | undefined, taken: 0 }));
+    const open = states.filter((state) => state.position !== 'done');
+    const queryKey = async (state: (typeof states)[number]): Promise<void> => {
+      const start = state.position;
+      const result = await this.call('Query', () =>
+        this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: index.name,
+            KeyConditionExpression: '#k = :k',
+            FilterExpression: '#exp > :now',
+            ExpressionAttributeNames: { '#k': index.partitionKey, '#exp': IMAGE_TABLE.ttlAttribute },
+            ExpressionAttributeValues: { ':k': state.key, ':now': nowSeconds },
+            ScanIndexForward: true,
+            Limit: options.limit,
+            ExclusiveStartKey: start === 'start' || start === 'done' ? undefined : start,
+          }),
+        ),
+      );
+      state.items = result.Items ?? [];
+      state.last = result.LastEvaluatedKey;
+    };
+    for (let next = 0; next < open.length; next += this.readConcurrency) {
+      await Promise.all(open.slice(next, next + this.readConcurrency).map(queryKey));
+    }
+
+    // k-way merge that takes a prefix of each key's page in DynamoDB's own order, so every
+    // key's next page starts right after the last record this page returned from it.
+    const sortOf = (item: Record<string, unknown>): string => String(item[index.sortKey]);
+    const items: ImageRecord[] = [];
+    while (items.length < options.limit) {
+      let best: (typeof states)[number] | undefined;
+      for (const state of open) {
+        const head = state.items[state.taken];
+        const bestHead = best?.items[best.taken];
+        if (head !== undefined && (bestHead === undefined || sortOf(head) < sortOf(bestHead))) best = state;
+      }
+      const item = best?.items[best.taken];
+      if (best === undefined || item === undefined) break;
+      items.push(toRecord(item));
+      best.taken += 1;
+    }
+    const nextPositions = states.map((state): ShardPosition => {
+      if (state.position === 'done') return 'done';
+      if (state.taken === state.items.length) return state.last === undefined ? 'done' : (state.last as Record<string, string>);
+      const lastTaken = state.items[state.taken - 1];
+      if (lastTaken === undefined) return state.position;
+      return { [IMAGE_TABLE.partitionKey]: String(lastTaken[IMAGE_TABLE.partitionKey]), [index.partitionKey]: state.key, [index.sortKey]: sortOf(lastTaken) };
+    });
+    return { items, cursor: encodeStatusCursor(nextPositions) };
   }
 }

@@ -290,7 +290,7 @@ describe.each([
       expect(variables[ENV.imagesTable]).toBe(refOf(stack.data.table, 'name'));
       expect(variables[ENV.snsTopicArn]).toBe(refOf(stack.notifications.topic, 'arn'));
       expect(fn.runtime).toBe('nodejs24.x');
-      expect(fn.memory_size).toBe(1024);
+      expect(fn.memory_size).toBeGreaterThanOrEqual(1024);
       expect(variables.MALLOC_ARENA_MAX).toBe('2');
     }
     const consumer = bodyOf(json, stack.compute.streamConsumer.fn);
@@ -299,6 +299,9 @@ describe.each([
     expect(consumerEnv[ENV.kafkaSecretId]).toBe(refOf(stack.security.kafkaSecret, 'arn'));
     expect(consumerEnv[ENV.deadLetterTopic]).toBe(DEFAULT_NAMES.deadLetterTopic);
     expect(consumer.timeout).toBe(300);
+    // prod: 2 vCPUs per invocation, as sized by `make capacity` (docs/capacity.md).
+    expect(consumer.memory_size).toBe(_name === 'prod' ? 3538 : 1024);
+    expect(bodyOf(json, stack.compute.ingestApi.fn).memory_size).toBe(1024);
     expect(consumer.vpc_config).toEqual({
       subnet_ids: stack.network.privateSubnets.map((s) => refOf(s, 'id')),
       security_group_ids: [refOf(stack.network.consumerSecurityGroup, 'id')],
