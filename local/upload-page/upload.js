@@ -103,6 +103,7 @@
     byId('uploads').append(item);
     return {
       progress(loaded, total) {
+        item.dataset.progressEvents = String(Number(item.dataset.progressEvents || 0) + 1);
         progress.value = Math.round((loaded / total) * 100);
         progress.title = `${formatBytes(loaded)} of ${formatBytes(total)}`;
       },
@@ -123,7 +124,9 @@
         }
         const variants = document.createElement('div');
         variants.className = 'variants';
-        for (const [variantName, variant] of Object.entries(record.variants || {})) {
+        // Smallest first: the thumbnail leads, as on any gallery page.
+        const ordered = Object.entries(record.variants || {}).sort(([a, x], [b, y]) => x.width * x.height - y.width * y.height || a.localeCompare(b));
+        for (const [variantName, variant] of ordered) {
           let url;
           try {
             url = new URL(variant.url);
