@@ -45,8 +45,8 @@ export interface CorsConfig {
 
 /**
  * Checks and normalises a CORS origin list: each entry must be `*` alone or a bare http(s)
- * origin (no path, query or trailing slash), compared as browsers send `Origin` (lower-case
- * scheme and host, default port dropped).
+ * origin (no path, query, trailing slash or wildcard), normalised as browsers send `Origin`
+ * (lower-case scheme and host, default port dropped).
  *
  * @param name the variable or prop named in errors.
  * @throws ConfigError for a malformed origin, `*` mixed with origins, or `*` with credentials
@@ -68,7 +68,8 @@ export function parseCorsOrigins(name: string, origins: readonly string[], allow
     } catch {
       url = undefined;
     }
-    const bare = url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.origin.toLowerCase() === origin.toLowerCase();
+    // Scheme and authority only: no path (not even "/"), query, user info or wildcard.
+    const bare = url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && /^https?:\/\/[^/?#@*]+$/i.test(origin);
     if (url === undefined || !bare) throw new ConfigError(`${name} must list origins like "https://app.example.com" (scheme, host, optional port; no path), got "${origin}"`);
     return url.origin;
   });
