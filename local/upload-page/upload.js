@@ -233,6 +233,8 @@
   }
 
   function wireDropZone() {
+    // A file dropped beside the zone must not make the browser navigate away to it.
+    for (const type of ['dragover', 'drop']) window.addEventListener(type, (event) => event.preventDefault());
     const zone = byId('drop-zone');
     zone.addEventListener('dragover', (event) => {
       event.preventDefault();

@@ -116,7 +116,10 @@ async function finished(page: Page, fileName: string): Promise<{ status: string;
 /** Waits (bounded) until every variant image of a file has loaded, then returns their decoded sizes. */
 async function loadedThumbnails(page: Page, fileName: string): Promise<Record<string, [number, number]>> {
   const images = JSON.stringify(`li.upload[data-file-name="${fileName}"] img`);
-  await page.waitForFunction(`(() => { const all = Array.from(document.querySelectorAll(${images})); return all.length > 0 && all.every((img) => img.complete && img.naturalWidth > 0); })()`, undefined, { timeout: 30_000 });
+  // Polled from here, not with waitForFunction: that polls by eval inside the page, which the
+  // page's Content-Security-Policy (script-src 'self') rightly forbids.
+  const allLoaded = `(() => { const all = Array.from(document.querySelectorAll(${images})); return all.length > 0 && all.every((img) => img.complete && img.naturalWidth > 0); })()`;
+  for (let attempt = 0; attempt < 60 && !(await page.evaluate(allLoaded)); attempt++) await new Promise((resolve) => setTimeout(resolve, 500));
   return (await page.evaluate(`Object.fromEntries(Array.from(document.querySelectorAll(${images})).map((img) => [img.dataset.variant, [img.naturalWidth, img.naturalHeight]]))`)) as Record<string, [number, number]>;
 }
 
@@ -167,5 +170,26 @@ describe('the upload page in headless Chromium', () => {
     await expect(problem.locator('.problem-title').textContent()).resolves.toBe('Unsupported Media Type');
     await expect(problem.locator('.problem-detail').textContent()).resolves.toMatch(/PDF/);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('takes a JPEG dropped on the drop zone', async () => {
+    // Arrange: a File in a DataTransfer, as a real drag from the desktop delivers it.
+    const jpeg = await makeJpeg({ width: 320, height: 240 }, 21);
+    const page = await context.newPage();
+    await page.goto(pageUrl);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    await page.fill('#api-key', apiKey);
+    const dataTransfer = await page.evaluateHandle(
+      `(() => { const bytes = Uint8Array.from(atob(${JSON.stringify(jpeg.toString('base64'))}), (c) => c.charCodeAt(0)); const transfer = new DataTransfer(); transfer.items.add(new File([bytes], 'dropped.jpg', { type: 'image/jpeg' })); return transfer; })()`,
+    );
+
+    // Act
+    await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer });
+    const dropped = await finished(page, 'dropped.jpg');
+
+    // Assert
+    expect(dropped).toMatchObject({ status: 'PROCESSED', route: 'direct', progress: 100 });
+    expect((await loadedThumbnails(page, 'dropped.jpg')).thumbnail).toEqual([200, 200]);
+    await page.close();
   });
 });
