@@ -1,5 +1,5 @@
-import { DEFAULT_NAMES } from '../core/config/env';
-import { DEFAULT_STATUS_SHARDS } from '../core/config';
+import { DEFAULT_STATUS_SHARDS, parseCorsOrigins } from '../core/config';
+import { DEFAULT_NAMES, ENV } from '../core/config/env';
 import { MAX_STATUS_SHARDS } from '../core/adapters/dynamodb/status-key';
 import { invalidParameterError } from '../core/errors';
 
@@ -155,6 +155,15 @@ export interface PipelineStackProps {
      * Turn off when another stack in the account already sets it. @default true
      */
     manageAccountLoggingRole: boolean;
+    /**
+     * Browser origins allowed to call the API and to post presigned uploads to the raw bucket
+     * (`https://app.example.com`, or `*` alone). Goes to the ingest Lambda's
+     * `CORS_ALLOWED_ORIGINS`, the gateway responses and the raw bucket's CORS rule, so the three
+     * agree. Empty = no browser access. @default []
+     */
+    corsAllowedOrigins: string[];
+    /** `Access-Control-Allow-Credentials: true`; refused with `*`. @default false */
+    corsAllowCredentials: boolean;
   };
   notifications: {
     /** Receives `image.failed` notifications (filtered by the `type` attribute). @default undefined */
@@ -225,6 +234,9 @@ export const INFRA_ENV = {
   errorThreshold: 'PIPELINE_ALARM_ERRORS',
   quicksightPrincipalArn: 'PIPELINE_QUICKSIGHT_PRINCIPAL_ARN',
   esmGlueRegistryArn: 'PIPELINE_ESM_GLUE_REGISTRY_ARN',
+  // The runtime's own names with the infra prefix, so `PIPELINE_PROD_CORS_ALLOWED_ORIGINS` works too.
+  corsAllowedOrigins: `PIPELINE_${ENV.corsAllowedOrigins}`,
+  corsAllowCredentials: `PIPELINE_${ENV.corsAllowCredentials}`,
 } as const;
 
 const KAFKA_SECRET_PREFIX = 'AmazonMSK_';
@@ -362,6 +374,8 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
       throttleBurstLimit: preset.throttleBurstLimit,
       dailyQuota: undefined,
       manageAccountLoggingRole: true,
+      corsAllowedOrigins: [],
+      corsAllowCredentials: false,
     },
     notifications: { failureEmail: undefined, alarmEmail: undefined, createQueue: true },
     alarms: {
@@ -405,7 +419,8 @@ function validateSizing(name: string, s: FunctionSizing, maxTimeout: number): vo
 /**
  * Checks the constraints AWS or the durability settings impose, so a bad prop fails at synth
  * instead of half-way through `terraform apply`.
- * @throws InvalidParameterError naming the prop, what was expected and what arrived.
+ * @throws InvalidParameterError naming the prop, what was expected and what arrived;
+ *   ConfigError for a malformed CORS origin (the runtime's own {@link parseCorsOrigins}).
  */
 export function validateStackProps(p: PipelineStackProps): void {
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(p.region)) throw invalidParameterError('region', 'an AWS region like "eu-west-1"', p.region);
@@ -447,6 +462,8 @@ export function validateStackProps(p: PipelineStackProps): void {
   }
   requireIntInRange('api.throttleRateLimit', p.api.throttleRateLimit, 1, 10_000);
   requireIntInRange('api.throttleBurstLimit', p.api.throttleBurstLimit, 1, 5_000);
+  // The runtime's own check, so synth refuses exactly what the Lambda's loadConfig would.
+  parseCorsOrigins('api.corsAllowedOrigins', p.api.corsAllowedOrigins, p.api.corsAllowCredentials);
   if (p.alarms.durationP99FractionOfTimeout <= 0 || p.alarms.durationP99FractionOfTimeout > 1) {
     throw invalidParameterError('alarms.durationP99FractionOfTimeout', 'a number in (0, 1]', p.alarms.durationP99FractionOfTimeout);
   }
@@ -531,6 +548,14 @@ export function overridesFromEnv(environment: string, env: Env): PipelineStackOv
 
   const glueRegistryArn = get(INFRA_ENV.esmGlueRegistryArn);
   if (glueRegistryArn !== undefined) overrides.stream = { schemaDecoding: { mode: 'event-source-mapping', glueRegistryArn } };
+  const origins = get(INFRA_ENV.corsAllowedOrigins);
+  const credentials = get(INFRA_ENV.corsAllowCredentials);
+  if (origins !== undefined || credentials !== undefined) {
+    overrides.api = {
+      ...(origins !== undefined ? { corsAllowedOrigins: origins.split(',').map((o) => o.trim()).filter((o) => o.length > 0) } : {}),
+      ...(credentials !== undefined ? { corsAllowCredentials: /^(1|true|yes)$/i.test(credentials) } : {}),
+    };
+  }
 
   const principalArn = get(INFRA_ENV.quicksightPrincipalArn);
   if (principalArn !== undefined) {

@@ -1,9 +1,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createPipelineRuntime, loadConfig } from '../core';
 import { IngestApi } from './api';
+import { withCors } from './cors';
 
 // Built once per cold start; a bad configuration fails here, naming the variable.
-const api = new IngestApi(createPipelineRuntime(loadConfig(), 'ingest-api'));
+const config = loadConfig();
+const api = new IngestApi(createPipelineRuntime(config, 'ingest-api'));
+const cors = withCors(config.cors, (event) => api.handle(event));
 
-/** API Gateway (REST API, Lambda proxy integration) entry point. */
-export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => api.handle(event);
+/** API Gateway (REST API, Lambda proxy integration) entry point; CORS preflights included. */
+export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => cors(event);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { isBinaryMediaType, matchRoute } from '../ingest-api';
+import type { CorsConfig } from '../core';
+import { corsResponseHeaders, isBinaryMediaType, matchRoute } from '../ingest-api';
 
 /** Room for multipart boundaries and part headers on top of the image limit. */
 const ENVELOPE_BYTES = 64 * 1024;
@@ -22,14 +23,21 @@ export interface HttpAdapterOptions {
    * @default none (`/readyz` goes to the handler like any other path)
    */
   readiness?: () => Promise<{ ready: boolean }>;
+  /**
+   * CORS rules for the adapter's own refusals (413, 500), the stand-in for API Gateway's
+   * gateway responses; the handler answers preflights and adds the headers to its own responses.
+   * @default no CORS headers
+   */
+  cors?: CorsConfig;
 }
 
 /** The local readiness route of {@link HttpAdapterOptions.readiness}. */
 export const READINESS_PATH = '/readyz';
 
-function problem(res: ServerResponse, status: number, title: string, detail: string): void {
+function problem(res: ServerResponse, status: number, title: string, detail: string, cors?: CorsConfig): void {
   const body = JSON.stringify({ type: 'about:blank', title, status, detail });
-  res.writeHead(status, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+  const corsHeaders = cors === undefined ? {} : corsResponseHeaders(cors, res.req.headers.origin);
+  res.writeHead(status, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body), Connection: 'close', ...corsHeaders });
   res.end(body);
 }
 
@@ -138,13 +146,13 @@ export async function startHttpAdapter(options: HttpAdapterOptions): Promise<{ s
       }
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > limit) {
-        problem(res, 413, 'Payload Too Large', `the body is ${declared} bytes; images are limited to ${options.maxImageBytes} bytes`);
+        problem(res, 413, 'Payload Too Large', `the body is ${declared} bytes; images are limited to ${options.maxImageBytes} bytes`, options.cors);
         req.destroy();
         return;
       }
       const body = await readBody(req, limit);
       if (body === undefined) {
-        problem(res, 413, 'Payload Too Large', `the body is over ${limit} bytes; images are limited to ${options.maxImageBytes} bytes`);
+        problem(res, 413, 'Payload Too Large', `the body is over ${limit} bytes; images are limited to ${options.maxImageBytes} bytes`, options.cors);
         req.destroy();
         return;
       }
@@ -154,7 +162,7 @@ export async function startHttpAdapter(options: HttpAdapterOptions): Promise<{ s
       res.writeHead(result.statusCode, headers as Record<string, string>);
       res.end(payload);
     })().catch(() => {
-      if (!res.headersSent) problem(res, 500, 'Internal Server Error', 'the local adapter failed to handle the request');
+      if (!res.headersSent) problem(res, 500, 'Internal Server Error', 'the local adapter failed to handle the request', options.cors);
       else res.destroy();
     });
   });

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Fn } from 'cdktn';
 import { ApiGatewayAccount } from '@cdktn/provider-aws/lib/api-gateway-account';
 import { ApiGatewayDeployment } from '@cdktn/provider-aws/lib/api-gateway-deployment';
+import { ApiGatewayGatewayResponse } from '@cdktn/provider-aws/lib/api-gateway-gateway-response';
 import { ApiGatewayIntegration } from '@cdktn/provider-aws/lib/api-gateway-integration';
 import { ApiGatewayMethod } from '@cdktn/provider-aws/lib/api-gateway-method';
 import { ApiGatewayMethodSettings } from '@cdktn/provider-aws/lib/api-gateway-method-settings';
@@ -14,6 +15,8 @@ import { IamRole } from '@cdktn/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktn/provider-aws/lib/iam-role-policy-attachment';
 import type { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
+import type { CorsConfig } from '../../core/config';
+import { CORS_EXPOSED_HEADERS } from '../../ingest-api/cors';
 import { BINARY_MEDIA_TYPES as HANDLER_BINARY_MEDIA_TYPES, ROUTES } from '../../ingest-api/routes';
 import { assumeRolePolicy } from '../iam';
 import type { StackContext } from './context';
@@ -27,6 +30,35 @@ export const BINARY_MEDIA_TYPES: readonly string[] = HANDLER_BINARY_MEDIA_TYPES;
 
 /** The routes as method + API Gateway resource path. */
 export const API_ROUTES: readonly { method: string; path: string }[] = ROUTES.map((r) => ({ method: r.method, path: r.resource }));
+
+/**
+ * Resource paths that answer CORS preflights: every `/v1` route's path gets an `OPTIONS` method
+ * proxied to the ingest Lambda, whose `withCors` answers it from the configured origins (a MOCK
+ * integration could only send one fixed origin).
+ */
+export const PREFLIGHT_PATHS: readonly string[] = [...new Set(ROUTES.map((r) => r.resource).filter((path) => path.startsWith('/v1/')))];
+
+/** API Gateway's own error responses (throttling, 413, missing route, Lambda failures) that must carry CORS headers. */
+export const CORS_GATEWAY_RESPONSE_TYPES = ['DEFAULT_4XX', 'DEFAULT_5XX'] as const;
+
+/**
+ * `responseParameters` of the gateway responses, so a page can read API Gateway's own errors.
+ * Gateway responses cannot pick an origin from a list: with one origin (or `*`) it is sent as
+ * is; with several, the request's `Origin` is echoed. That is safe here because gateway
+ * responses carry only API Gateway's fixed messages, never customer data; the Lambda's
+ * responses, which do, answer exactly the configured origins. Empty when CORS is off.
+ */
+export function gatewayResponseCorsParameters(cors: CorsConfig): Record<string, string> {
+  if (cors.allowedOrigins.length === 0) return {};
+  const quoted = (value: string): string => `'${value}'`;
+  const origin = cors.allowedOrigins.length === 1 ? quoted(cors.allowedOrigins[0] as string) : 'method.request.header.Origin';
+  return {
+    'gatewayresponse.header.Access-Control-Allow-Origin': origin,
+    'gatewayresponse.header.Access-Control-Expose-Headers': quoted(CORS_EXPOSED_HEADERS.join(', ')),
+    ...(cors.allowedOrigins[0] !== '*' ? { 'gatewayresponse.header.Vary': quoted('Origin') } : {}),
+    ...(cors.allowCredentials ? { 'gatewayresponse.header.Access-Control-Allow-Credentials': quoted('true') } : {}),
+  };
+}
 
 /** JSON access-log line: enough to trace a request to the Lambda's logs by request id. */
 const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -51,6 +83,8 @@ export class Api extends Construct {
   readonly restApi: ApiGatewayRestApi;
   readonly stage: ApiGatewayStage;
   readonly accessLogs: CloudwatchLogGroup;
+  /** The 4XX/5XX gateway responses with CORS headers; empty when no origin is configured. */
+  readonly corsGatewayResponses: ApiGatewayGatewayResponse[] = [];
 
   constructor(scope: Construct, id: string, ctx: StackContext, handler: LambdaFunction) {
     super(scope, id);
@@ -107,12 +141,49 @@ export class Api extends Construct {
       );
     }
 
+    // CORS preflights: OPTIONS (no API key, as browsers send none on a preflight) to the same Lambda.
+    for (const path of PREFLIGHT_PATHS) {
+      const slug = `options${path.replace(/[{}]/g, '').replace(/\//g, '-')}`;
+      const resourceId = resourceFor(path);
+      const method = new ApiGatewayMethod(this, `method-${slug}`, {
+        restApiId: this.restApi.id,
+        resourceId,
+        httpMethod: 'OPTIONS',
+        authorization: 'NONE',
+        requestParameters: path.includes('{id}') ? { 'method.request.path.id': true } : undefined,
+      });
+      integrations.push(
+        new ApiGatewayIntegration(this, `integration-${slug}`, {
+          restApiId: this.restApi.id,
+          resourceId,
+          httpMethod: method.httpMethod,
+          type: 'AWS_PROXY',
+          integrationHttpMethod: 'POST',
+          uri: handler.invokeArn,
+        }),
+      );
+    }
+    const corsParameters = gatewayResponseCorsParameters({ allowedOrigins: props.api.corsAllowedOrigins, allowCredentials: props.api.corsAllowCredentials });
+    if (Object.keys(corsParameters).length > 0) {
+      for (const responseType of CORS_GATEWAY_RESPONSE_TYPES) {
+        this.corsGatewayResponses.push(
+          new ApiGatewayGatewayResponse(this, `gateway-response-${responseType.toLowerCase().replace('_', '-')}`, {
+            restApiId: this.restApi.id,
+            responseType,
+            responseParameters: corsParameters,
+          }),
+        );
+      }
+    }
+
     const deployment = new ApiGatewayDeployment(this, 'deployment', {
       restApiId: this.restApi.id,
-      // Redeploy whenever a route, integration or the binary types change.
-      triggers: { redeployment: Fn.sha1(Fn.jsonencode([this.restApi.binaryMediaTypes, ...integrations.map((i) => i.id)])) },
+      // Redeploy whenever a route, integration, the binary types or a gateway response change.
+      triggers: {
+        redeployment: Fn.sha1(Fn.jsonencode([this.restApi.binaryMediaTypes, ...integrations.map((i) => i.id), ...this.corsGatewayResponses.map((r) => r.id), corsParameters])),
+      },
       lifecycle: { createBeforeDestroy: true },
-      dependsOn: integrations,
+      dependsOn: [...integrations, ...this.corsGatewayResponses],
     });
 
     let account: ApiGatewayAccount | undefined;

@@ -107,7 +107,13 @@ export class Compute extends Construct {
     };
 
     this.ingestApi = this.createFunction('ingestApi', 'ingest-api', props.lambda.ingestApi, {
-      environment: { ...common, [ENV.apiKeySecretId]: deps.apiKeySecret.arn },
+      environment: {
+        ...common,
+        [ENV.apiKeySecretId]: deps.apiKeySecret.arn,
+        // The same origins as the gateway responses and the raw bucket's CORS rule (api.ts, storage.ts).
+        ...(props.api.corsAllowedOrigins.length > 0 ? { [ENV.corsAllowedOrigins]: props.api.corsAllowedOrigins.join(',') } : {}),
+        ...(props.api.corsAllowCredentials ? { [ENV.corsAllowCredentials]: 'true' } : {}),
+      },
       statements: [
         // Presigned POSTs are signed with this role, so it needs the upload's PutObject itself.
         { sid: 'WriteRawAndIncoming', actions: ['s3:PutObject', 's3:GetObject'], resources: [`${rawArn}/${KEY_PREFIXES.raw}*`, `${rawArn}/${KEY_PREFIXES.incoming}*`] },

@@ -1,11 +1,13 @@
 import { Construct } from 'constructs';
 import { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
+import { S3BucketCorsConfiguration } from '@cdktn/provider-aws/lib/s3-bucket-cors-configuration';
 import { S3BucketLifecycleConfiguration } from '@cdktn/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktn/provider-aws/lib/s3-bucket-ownership-controls';
 import { S3BucketPolicy } from '@cdktn/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktn/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
+import { uploadBucketCorsRules } from '../../ingest-api/cors';
 import type { StackContext } from './context';
 
 /** Options of one {@link SecureBucket}. */
@@ -82,6 +84,11 @@ export class Storage extends Construct {
   readonly processed: SecureBucket;
   /** The MSK event source mapping's on-failure destination: S3 keeps the whole failed batch. */
   readonly failedBatches: SecureBucket;
+  /**
+   * Browsers post presigned forms straight to the raw bucket: the same rules as the local
+   * bootstrap, from the same origins as the API. Undefined when no origin is configured.
+   */
+  readonly uploadCors?: S3BucketCorsConfiguration;
 
   constructor(scope: Construct, id: string, ctx: StackContext, key: KmsKey) {
     super(scope, id);
@@ -103,5 +110,20 @@ export class Storage extends Construct {
       name: `${props.names.failedBatchesBucket}-${accountId}`,
       expirationDays: props.storage.failedBatchRetentionDays,
     });
+    const rules = uploadBucketCorsRules({ allowedOrigins: props.api.corsAllowedOrigins, allowCredentials: props.api.corsAllowCredentials });
+    if (rules.length > 0) {
+      this.uploadCors = new S3BucketCorsConfiguration(this, 'raw-upload-cors', {
+        bucket: this.raw.bucket.id,
+        corsRule: rules.map((rule) => ({
+          allowedMethods: rule.AllowedMethods,
+          allowedOrigins: rule.AllowedOrigins,
+          allowedHeaders: rule.AllowedHeaders,
+          exposeHeaders: rule.ExposeHeaders,
+          maxAgeSeconds: rule.MaxAgeSeconds,
+        })),
+        // S3 rejects concurrent bucket-config writes (409): wait for the bucket's policy.
+        dependsOn: [this.raw.policy],
+      });
+    }
   }
 }

@@ -41,6 +41,9 @@ export const ENV = {
   fetchTimeoutMs: 'FETCH_TIMEOUT_MS',
   fetchDeadlineMs: 'FETCH_DEADLINE_MS',
   presignExpirySeconds: 'PRESIGN_EXPIRY_SECONDS',
+  // Browsers: origins allowed to call the API and to post to the upload bucket (comma-separated).
+  corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS',
+  corsAllowCredentials: 'CORS_ALLOW_CREDENTIALS',
   logLevel: 'LOG_LEVEL',
 
   // Local stack only (ignored in AWS).
@@ -51,6 +54,7 @@ export const ENV = {
   dynamoDbPort: 'DYNAMODB_PORT',
   motoPort: 'MOTO_PORT',
   apiPort: 'API_PORT',
+  uploadPagePort: 'UPLOAD_PAGE_PORT',
   notificationQueue: 'NOTIFICATION_QUEUE',
   uploadQueue: 'UPLOAD_QUEUE',
   partitions: 'IMAGE_TOPIC_PARTITIONS',
@@ -88,6 +92,8 @@ export const DEFAULT_PORTS = {
   dynamoDb: 8000,
   moto: 5000,
   api: 3000,
+  /** The upload page `make start` serves: its own origin, so the browser really exercises CORS. */
+  uploadPage: 3001,
 } as const;
 
 /** The account id moto uses; local SNS ARNs are built from it. */

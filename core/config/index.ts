@@ -32,6 +32,57 @@ export const DEFAULT_VARIANTS: readonly VariantSpec[] = [
   { name: 'large-webp', width: 1600, height: 1600, fit: 'inside', format: 'webp', quality: 80 },
 ] as const;
 
+/**
+ * Cross-origin (CORS) settings shared by the API, the local adapter, the upload bucket and the
+ * CDKTF app, so the browser sees the same rules everywhere.
+ */
+export interface CorsConfig {
+  /**
+   * Exact origins (`scheme://host[:port]`, as browsers send them in `Origin`), or `['*']`.
+   * Empty turns CORS off: no cross-origin page can read a response.
+   * @default the local upload page's origins on the local stack; none in AWS
+   */
+  allowedOrigins: readonly string[];
+  /**
+   * Sends `Access-Control-Allow-Credentials: true`. The API authenticates with headers, not
+   * cookies, so pages do not need it; the Fetch standard forbids it together with `*`.
+   * @default false
+   */
+  allowCredentials: boolean;
+}
+
+/**
+ * Checks and normalises a CORS origin list: each entry must be `*` alone or a bare http(s)
+ * origin (no path, query, trailing slash or wildcard), normalised as browsers send `Origin`
+ * (lower-case scheme and host, default port dropped).
+ *
+ * @param name the variable or prop named in errors.
+ * @throws ConfigError for a malformed origin, `*` mixed with origins, or `*` with credentials
+ *   (the Fetch standard's CORS check fails for `*` on a credentialed request, so a page would
+ *   silently break; refusing it at start-up says why).
+ * @example
+ * parseCorsOrigins('CORS_ALLOWED_ORIGINS', ['https://app.example.com'], false); // ['https://app.example.com']
+ */
+export function parseCorsOrigins(name: string, origins: readonly string[], allowCredentials: boolean): string[] {
+  if (origins.includes('*')) {
+    if (origins.length > 1) throw new ConfigError(`${name} must be "*" alone or a list of origins, got "${origins.join(',')}"`);
+    if (allowCredentials) throw new ConfigError(`${name} cannot be "*" when ${ENV.corsAllowCredentials} is true: browsers refuse credentialed responses to "*"; list the origins`);
+    return ['*'];
+  }
+  return origins.map((origin) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    // Scheme and authority only: no path (not even "/"), query, user info or wildcard.
+    const bare = url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && /^https?:\/\/[^/?#@*]+$/i.test(origin);
+    if (url === undefined || !bare) throw new ConfigError(`${name} must list origins like "https://app.example.com" (scheme, host, optional port; no path), got "${origin}"`);
+    return url.origin;
+  });
+}
+
 /** Service endpoint overrides; `undefined` means "the real AWS endpoint for the region". */
 export interface Endpoints {
   s3?: string;
@@ -119,11 +170,13 @@ export interface Config {
     deadlineMs: number;
   };
   presignExpirySeconds: number;
+  /** Which browser origins may call the API and post to the upload bucket. */
+  cors: CorsConfig;
   logLevel: string;
   local: {
     dataDir: string;
     host: string;
-    ports: { kafka: number; kafkaController: number; dynamoDb: number; moto: number; api: number };
+    ports: { kafka: number; kafkaController: number; dynamoDb: number; moto: number; api: number; uploadPage: number };
     notificationQueue: string;
     uploadQueue: string;
   };
@@ -226,6 +279,7 @@ export function loadConfig(env: Env = process.env): Config {
     dynamoDb: readInt(env, ENV.dynamoDbPort, DEFAULT_PORTS.dynamoDb, 1, 65535),
     moto: readInt(env, ENV.motoPort, DEFAULT_PORTS.moto, 1, 65535),
     api: readInt(env, ENV.apiPort, DEFAULT_PORTS.api, 1, 65535),
+    uploadPage: readInt(env, ENV.uploadPagePort, DEFAULT_PORTS.uploadPage, 1, 65535),
   };
   const host = readString(env, ENV.localHost, '127.0.0.1');
   const snsTopicName = DEFAULT_NAMES.snsTopic;
@@ -237,6 +291,13 @@ export function loadConfig(env: Env = process.env): Config {
   const brokers = readList(env, ENV.kafkaBrokers, isLocal ? [`${host}:${ports.kafka}`] : []);
 
   const rawBucket = readString(env, ENV.rawBucket, DEFAULT_NAMES.rawBucket);
+  const allowCredentials = readBool(env, ENV.corsAllowCredentials, false);
+  // Locally the upload page `make start` serves is the one known page; in AWS no page is known.
+  const localPageOrigins = [...new Set([`http://${host}:${ports.uploadPage}`, `http://localhost:${ports.uploadPage}`])];
+  const cors: CorsConfig = {
+    allowedOrigins: parseCorsOrigins(ENV.corsAllowedOrigins, readList(env, ENV.corsAllowedOrigins, isLocal ? localPageOrigins : []), allowCredentials),
+    allowCredentials,
+  };
   const cpuCount = Math.max(1, availableParallelism());
 
   return {
@@ -285,6 +346,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     fetch: readFetchSettings(env),
     presignExpirySeconds: readInt(env, ENV.presignExpirySeconds, 900, 1, 604_800),
+    cors,
     logLevel: readString(env, ENV.logLevel, 'INFO'),
     local: {
       dataDir: readString(env, ENV.localDataDir, '.local'),

@@ -1,8 +1,9 @@
 import { createPipelineRuntime, type Config } from '../../core';
-import { IngestApi, UploadProcessor } from '../../ingest-api';
+import { DIRECT_UPLOAD_MAX_BYTES, IngestApi, UploadProcessor, withCors } from '../../ingest-api';
 import { createLocalStreamComponent } from '../../stream-consumer';
 import { startHttpAdapter } from '../http-adapter';
 import type { RuntimeComponent, RuntimeHealth } from '../runtime';
+import { startUploadPage } from '../upload-page/server';
 import { startUploadPoller } from '../upload-poller';
 
 /** Options of {@link runtimeComponents}. */
@@ -21,10 +22,23 @@ export function runtimeComponents(config: Config, options: RuntimeComponentsOpti
       name: 'rest-api',
       async start() {
         const api = new IngestApi(runtime);
-        const adapter = await startHttpAdapter({ host: config.local.host, port: config.local.ports.api, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event),
+        const adapter = await startHttpAdapter({
+          host: config.local.host,
+          port: config.local.ports.api,
+          maxImageBytes: config.limits.maxImageBytes,
+          handler: withCors(config.cors, (event) => api.handle(event)),
+          cors: config.cors,
           readiness: options.health === undefined ? undefined : () => options.health!.report(),
         });
         return { description: `REST API (API Gateway stand-in) on ${adapter.url}`, stop: adapter.stop };
+      },
+    },
+    {
+      name: 'upload-page',
+      async start() {
+        const apiUrl = `http://${config.local.host}:${config.local.ports.api}`;
+        const page = await startUploadPage({ host: config.local.host, port: config.local.ports.uploadPage, apiUrl, directUploadMaxBytes: DIRECT_UPLOAD_MAX_BYTES, maxImageBytes: config.limits.maxImageBytes });
+        return { description: `open ${page.url} in a browser to upload images (calls ${apiUrl} with CORS; type the API key)`, stop: page.stop };
       },
     },
     {

@@ -11,6 +11,7 @@ import {
 import {
   BucketAlreadyOwnedByYou,
   CreateBucketCommand,
+  DeleteBucketCorsCommand,
   PutBucketCorsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketNotificationConfigurationCommand,
@@ -30,6 +31,7 @@ import type { AwsClients } from '../../core/adapters/aws-clients';
 import { IMAGE_TABLE } from '../../core/adapters/dynamodb/table';
 import { GlueSchemaRegistry } from '../../core/adapters/glue/schema-registry';
 import { IMAGE_EVENT_SCHEMA } from '../../schemas';
+import { uploadBucketCorsRules } from '../../ingest-api/cors';
 import { generateApiKey, parseApiKeySecret, type ApiKeyEntry } from '../../core/auth/api-keys';
 import type { StackPaths } from './paths';
 
@@ -48,8 +50,8 @@ export interface StackResources {
   glueSchemas: { registry: string; schema: string; versionIds: string[] };
 }
 
-/** Raw and processed copies live as long as their metadata. */
-async function ensureBucket(clients: AwsClients, bucket: string, retentionDays: number): Promise<void> {
+/** Creates a bucket (idempotently) whose raw and processed copies live as long as their metadata. */
+export async function ensureBucket(clients: AwsClients, bucket: string, retentionDays: number): Promise<void> {
   try {
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   } catch (error) {
@@ -148,8 +150,13 @@ async function ensureNotifications(clients: AwsClients, config: Config): Promise
   return { topicArn: TopicArn, queueUrl: queue.url };
 }
 
-/** S3 → SQS for objects landing under `incoming/`: the local stand-in for S3 → Lambda. */
-async function ensureUploadNotifications(clients: AwsClients, config: Config): Promise<string> {
+/**
+ * S3 → SQS for objects landing under `incoming/` of the raw bucket (the local stand-in for
+ * S3 → Lambda), and the bucket's CORS rules for browsers posting presigned forms: the same
+ * rules, from the same config, as the CDKTF app writes.
+ * @returns the upload queue's URL.
+ */
+export async function ensureUploadNotifications(clients: AwsClients, config: Config): Promise<string> {
   const queue = await ensureQueue(clients, config.local.uploadQueue);
   await clients.s3.send(
     new PutBucketNotificationConfigurationCommand({
@@ -162,12 +169,9 @@ async function ensureUploadNotifications(clients: AwsClients, config: Config): P
     }),
   );
   // Browsers post presigned forms straight to the bucket.
-  await clients.s3.send(
-    new PutBucketCorsCommand({
-      Bucket: config.rawBucket,
-      CORSConfiguration: { CORSRules: [{ AllowedMethods: ['POST'], AllowedOrigins: ['*'], AllowedHeaders: ['*'], MaxAgeSeconds: 3000 }] },
-    }),
-  );
+  const rules = uploadBucketCorsRules(config.cors);
+  if (rules.length > 0) await clients.s3.send(new PutBucketCorsCommand({ Bucket: config.rawBucket, CORSConfiguration: { CORSRules: rules } }));
+  else await clients.s3.send(new DeleteBucketCorsCommand({ Bucket: config.rawBucket }));
   return queue.url;
 }
 

@@ -1,6 +1,6 @@
 import { AnnotationMetadataEntryType, Testing } from 'cdktn';
 import { DEFAULT_NAMES, ENV } from '../../../core/config/env';
-import { API_ROUTES } from '../../../cdktf/constructs/api';
+import { API_ROUTES, PREFLIGHT_PATHS } from '../../../cdktf/constructs/api';
 import { ALLOCATOR_ENVIRONMENT, ENI_ACTIONS } from '../../../cdktf/constructs/compute';
 import { MSK_SERVER_PROPERTIES } from '../../../cdktf/constructs/streaming';
 import type { ImagePipelineStack } from '../../../cdktf/stack';
@@ -184,11 +184,13 @@ describe.each([
       return `${pathOf(String(body?.parent_id))}/${String(body?.path_part)}`;
     };
     const methods = resourcesOf(json, 'aws_api_gateway_method').map(([, m]) => `${String(m.http_method)} ${pathOf(String(m.resource_id))}`);
-    expect(methods.sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
-    expect(methods.sort()).toEqual(['GET /healthz', 'GET /v1/images', 'GET /v1/images/{id}', 'POST /v1/images', 'POST /v1/uploads']);
+    // Plus an OPTIONS (CORS preflight, answered by ingest-api) on every /v1 path: see cors.test.ts.
+    const preflights = PREFLIGHT_PATHS.map((path) => `OPTIONS ${path}`);
+    expect(methods.sort()).toEqual([...API_ROUTES.map((r) => `${r.method} ${r.path}`), ...preflights].sort());
+    expect(methods.filter((m) => !m.startsWith('OPTIONS ')).sort()).toEqual(['GET /healthz', 'GET /v1/images', 'GET /v1/images/{id}', 'POST /v1/images', 'POST /v1/uploads']);
     for (const [, m] of resourcesOf(json, 'aws_api_gateway_method')) expect(m.authorization).toBe('NONE');
     const integrations = resourcesOf(json, 'aws_api_gateway_integration').map(([, i]) => i);
-    expect(integrations).toHaveLength(API_ROUTES.length);
+    expect(integrations).toHaveLength(API_ROUTES.length + PREFLIGHT_PATHS.length);
     for (const i of integrations) expect(i).toMatchObject({ type: 'AWS_PROXY', uri: refOf(stack.compute.ingestApi.fn, 'invoke_arn') });
 
     const stage = bodyOf(json, stack.api.stage);
