@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -104,6 +105,11 @@ export function ensureSharpForLambda(assetsDir: string, sharpVersion: string, ar
     throw new BundlingError(`npm installed sharp@${sharpVersion} but not @img/sharp-linux-${cpu}`);
   }
   writeFileSync(join(scratch, '.complete'), `${new Date().toISOString()}\n`);
+  if (existsSync(marker)) {
+    // Another process finished the same install meanwhile; never replace a folder it may be copying.
+    rmSync(scratch, { recursive: true, force: true });
+    return modules;
+  }
   rmSync(cacheDir, { recursive: true, force: true });
   mkdirSync(dirname(cacheDir), { recursive: true });
   renameSync(scratch, cacheDir);
@@ -126,20 +132,23 @@ export function bundleLambda(options: BundleOptions): Bundle {
   const projectRoot = options.projectRoot ?? findProjectRoot();
   const entry = resolve(projectRoot, options.entry ?? LAMBDA_ENTRIES[options.name]);
   const assetsDir = options.assetsDir ?? join(projectRoot, 'cdktf', 'assets');
-  const directory = join(assetsDir, 'bundles', `${options.name}-${options.architecture}`);
-  const key = `${entry}|${directory}`;
+  const bundlesDir = join(assetsDir, 'bundles');
+  const key = `${entry}|${bundlesDir}|${options.name}|${options.architecture}`;
   const cached = built.get(key);
   if (cached) return cached;
 
   if (!existsSync(entry)) {
     throw new BundlingError(`Lambda entry point missing: ${entry} (the ${options.name} bundle needs a module exporting "handler")`);
   }
-  rmSync(directory, { recursive: true, force: true });
-  mkdirSync(directory, { recursive: true });
+  // Built in a scratch folder of this process, then renamed to a folder named by its content:
+  // several synths at once (parallel test workers) never read a bundle another one is writing.
+  const scratch = join(bundlesDir, `.partial-${options.name}-${options.architecture}-${process.pid}`);
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
   try {
     buildSync({
       entryPoints: [entry],
-      outfile: join(directory, 'index.js'),
+      outfile: join(scratch, 'index.js'),
       bundle: true,
       platform: 'node',
       target: 'node24',
@@ -156,10 +165,24 @@ export function bundleLambda(options: BundleOptions): Bundle {
   } catch (error) {
     throw new BundlingError(`esbuild failed for ${entry}: ${(error as Error).message}`, { cause: error });
   }
-  const sharpModules = ensureSharpForLambda(assetsDir, pinnedSharpVersion(projectRoot), options.architecture);
-  cpSync(sharpModules, join(directory, 'node_modules'), { recursive: true });
+  const sharpVersion = pinnedSharpVersion(projectRoot);
+  const sharpModules = ensureSharpForLambda(assetsDir, sharpVersion, options.architecture);
+  cpSync(sharpModules, join(scratch, 'node_modules'), { recursive: true });
 
-  const bundle: Bundle = { directory, handler: 'index.handler' };
+  const digest = createHash('sha256').update(readFileSync(join(scratch, 'index.js'))).update(sharpVersion).digest('hex').slice(0, 16);
+  const final = join(bundlesDir, `${options.name}-${options.architecture}-${digest}`);
+  if (existsSync(final)) {
+    rmSync(scratch, { recursive: true, force: true });
+  } else {
+    try {
+      renameSync(scratch, final);
+    } catch (error) {
+      // Another process renamed the same content first: its folder is complete, use it.
+      rmSync(scratch, { recursive: true, force: true });
+      if (!existsSync(final)) throw new BundlingError(`could not move the ${options.name} bundle into ${final}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  const bundle: Bundle = { directory: final, handler: 'index.handler' };
   built.set(key, bundle);
   return bundle;
 }

@@ -177,9 +177,10 @@ describe('inspectImage: the byte limit boundary (10 MiB)', () => {
   // Building and decoding ~4-megapixel pictures takes about a second; allow for a busy machine.
   jest.setTimeout(30_000);
 
+  // Making a JPEG of an exact size encodes several times; give it room on a loaded machine.
   beforeAll(async () => {
     atLimit = await makeJpegOfExactSize(limit);
-  });
+  }, 120_000);
 
   it('accepts a real JPEG of exactly 10 MiB', async () => {
     expect(atLimit.length).toBe(10 * 1024 * 1024);

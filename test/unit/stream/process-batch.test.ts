@@ -39,6 +39,8 @@ class ScriptedPipeline {
   readonly started: string[] = [];
   readonly finished: string[] = [];
   readonly unavailable: { imageId: string; code: string }[] = [];
+  /** A `slow` record waits until this many other records finished (at most 5 s), not a fixed time. */
+  slowWaitsFor = 0;
 
   async ingest(request: IngestRequest): Promise<IngestResult> {
     const script = request.bytes.toString();
@@ -46,7 +48,12 @@ class ScriptedPipeline {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      await new Promise((resolve) => setTimeout(resolve, script.startsWith('slow') ? 150 : 5));
+      if (script.startsWith('slow')) {
+        const until = Date.now() + 5000;
+        while (this.finished.length < this.slowWaitsFor && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       if (script.startsWith('dependency')) throw new DependencyError('DynamoDB', 'PutItem failed: ServiceUnavailable');
       if (script.startsWith('conflict')) throw new IdempotencyConflictError('exists with other bytes');
       if (script.startsWith('bug')) throw new TypeError("Cannot read properties of undefined (reading 'x')");
@@ -100,6 +107,8 @@ describe('StreamBatchProcessor', () => {
   it('runs records concurrently up to recordConcurrency, so one slow record does not serialise the batch', async () => {
     const { processor, pipeline } = processorWith();
     const records = ['slow-0', 'a', 'b', 'c', 'd', 'e'].map((m, i) => record(i % 2, i, encodeImageEvent(event(inline(m)))));
+    // Only if the others do not wait for it can all five finish while it is still running.
+    pipeline.slowWaitsFor = 5;
 
     const results = await processor.process(records);
 
@@ -121,6 +130,8 @@ describe('StreamBatchProcessor', () => {
       record(1, 20, encodeImageEvent(event(inline('ok-20')))),
       record(1, 21, encodeImageEvent(event(inline('ok-21')))),
     ];
+    // 10 runs until 11 (failed) and 12 have finished.
+    pipeline.slowWaitsFor = 2;
 
     const results = await processor.process(records);
 
