@@ -143,10 +143,13 @@ export class StreamBatchProcessor {
       attributes: event.attributes,
       correlation: { eventId: event.eventId, topic: record.topic, partition: record.partition, offset: String(record.offset) },
     };
-    // A redelivered event whose image is already final is answered from its record, before any
-    // download or S3 read: the source may be slow, gone or changed since.
-    const finished = await pipeline.finishedResult(request);
-    if (finished !== undefined) return { kind: 'ingested', imageId: finished.record.imageId, status: finished.record.status, duplicate: finished.duplicate };
+    // A redelivered reference whose image is already final is answered from its record, before
+    // any download or S3 read: the source may be slow, gone or changed since. (Inline bytes cost
+    // nothing to re-read; the pipeline's own conditional create recognises those.)
+    if (event.image.kind !== 'inline') {
+      const finished = await pipeline.finishedResult(request);
+      if (finished !== undefined) return { kind: 'ingested', imageId: finished.record.imageId, status: finished.record.status, duplicate: finished.duplicate };
+    }
     const image = await this.resolveImageSource(event);
     const result = 'bytes' in image ? await pipeline.ingest({ ...request, bytes: image.bytes }) : await pipeline.recordUnavailable(request, image.unavailable);
     return { kind: 'ingested', imageId: result.record.imageId, status: result.record.status, duplicate: result.duplicate };

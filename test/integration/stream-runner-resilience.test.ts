@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Kafka, logLevel, type Admin, type ISocketFactory, type Producer } from 'kafkajs';
 import sharp from 'sharp';
-import { createAwsClients, createPipelineRuntime, destroyAwsClients, loadConfig, type AwsClients, type Config, type PipelineRuntime } from '../../core';
+import { createAwsClients, createPipelineRuntime, destroyAwsClients, loadConfig, rawKey, type AwsClients, type Config, type PipelineRuntime } from '../../core';
 import { startHttpAdapter } from '../../local/http-adapter';
 import { RuntimeHealth, startRuntime } from '../../local/runtime';
 import { encodeImageEvent, type ImageEvent } from '../../schemas';
@@ -364,6 +364,37 @@ describe('what a record reads', () => {
     expect((await runtime.metadata.get(byS3.eventId, new Date()))?.status).toBe('PROCESSED');
     await inbox.waitFor(2, 30_000);
     expect((await inbox.settle(2000)).map((n) => n.type)).toEqual(['image.processed', 'image.processed']);
+  });
+
+  it('a redelivered final event that was never announced is announced once, still without a request to its URL', async () => {
+    const inbox = await openNotificationInbox(clients, config, 'runner-unannounced');
+    cleanups.push(() => inbox.close());
+    const path = server.route((_req, res) => res.writeHead(500).end());
+    const event = newEvent(inbox.customerId, { kind: 'url', url: server.url(path) });
+    // What a worker that crashed between the final write and the publish leaves behind.
+    const now = new Date();
+    await runtime.metadata.create({
+      imageId: event.eventId,
+      status: 'FAILED',
+      source: 'kafka',
+      customerId: inbox.customerId,
+      requestKey: event.eventId,
+      bytes: 0,
+      sha256: '',
+      raw: { bucket: config.rawBucket, key: rawKey(event.eventId, now) },
+      error: { code: 'SOURCE_FETCH_FAILED', message: 'HTTP 500' },
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: Math.floor(now.getTime() / 1000) + 7 * 86_400,
+    });
+
+    const responses = [await deliver(event), await deliver(event)];
+
+    expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+    expect(server.hits(path)).toBe(0);
+    await inbox.waitFor(1, 30_000);
+    expect((await inbox.settle(2000)).map((n) => [n.type, n.imageId, n.error?.code])).toEqual([['image.failed', event.eventId, 'SOURCE_FETCH_FAILED']]);
+    expect((await runtime.metadata.get(event.eventId, new Date()))?.notifiedAt).toEqual(expect.any(String));
   });
 
   it('an S3 reference reads exactly its versionId: an older version is processed as it was, a missing one ends FAILED like a missing key', async () => {
