@@ -11,73 +11,46 @@ import { KinesisStream } from '@cdktn/provider-aws/lib/kinesis-stream';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import { QuicksightDataSet } from '@cdktn/provider-aws/lib/quicksight-data-set';
 import { QuicksightDataSource } from '@cdktn/provider-aws/lib/quicksight-data-source';
+import { AthenaNamedQuery } from '@cdktn/provider-aws/lib/athena-named-query';
+import { QuicksightAnalysis } from '@cdktn/provider-aws/lib/quicksight-analysis';
+import { QuicksightDashboard } from '@cdktn/provider-aws/lib/quicksight-dashboard';
+import {
+  DASHBOARD_VISUALS,
+  IMAGE_STATE_COLUMNS,
+  IMAGE_STATE_SQL,
+  METADATA_PREFIX,
+  glueColumns,
+  toAthena,
+  toQuickSightDataSet,
+} from '../../core/analytics';
+import { DEFAULT_STUCK_AFTER_SECONDS } from '../../core/config';
 import { assumeRolePolicy, policyDocument } from '../iam';
+import { quickSightDefinition } from './dashboard-definition';
 import type { StackContext } from './context';
 import { SecureBucket } from './storage';
 
-/** Prefix of the metadata change records in the analytics bucket (Hive-style `dt=` partitions). */
-export const METADATA_PREFIX = 'metadata/';
+export { METADATA_ATTRIBUTES, METADATA_PREFIX } from '../../core/analytics';
 
 /**
- * Item attributes exposed to Athena, with their DynamoDB JSON type tag. They are the metadata
- * store's attribute names; one not listed here is simply not a column.
+ * The QuickSight data set's query: the latest state of every image, one row each, over the
+ * analytics bucket's retention (`IMAGE_STATE_SQL` rendered for Athena).
+ * @default retentionDays 90
  */
-export const METADATA_ATTRIBUTES = {
-  imageId: 'S',
-  status: 'S',
-  source: 'S',
-  customerId: 'S',
-  format: 'S',
-  width: 'N',
-  height: 'N',
-  bytes: 'N',
-  sha256: 'S',
-  statusDay: 'S',
-  createdAt: 'S',
-  updatedAt: 'S',
-  expiresAt: 'N',
-} as const;
-
-/** Glue type of a DynamoDB item image, as the JSON SerDe sees it (lower-cased names). */
-function imageStructType(): string {
-  const fields = Object.entries(METADATA_ATTRIBUTES).map(([name, tag]) => `${name.toLowerCase()}:struct<${tag.toLowerCase()}:string>`);
-  fields.push('error:struct<m:struct<code:struct<s:string>,message:struct<s:string>>>');
-  return `struct<${fields.join(',')}>`;
+export function latestImageStateSql(database: string, table: string, retentionDays = 90): string {
+  return toQuickSightDataSet(IMAGE_STATE_SQL, database, table, retentionDays);
 }
 
-/** The data set's query: the latest state of every image, one row each, with typed columns. */
-export function latestImageStateSql(database: string, table: string): string {
-  const col = (name: string, tag: 'S' | 'N'): string => {
-    const ref = `dynamodb.newimage.${name.toLowerCase()}.${tag.toLowerCase()}`;
-    // The index key's write shard (`STATUS#YYYY-MM-DD#N`) is no dashboard dimension: drop it.
-    if (name === 'statusDay') return `regexp_replace(${ref}, '#[0-9]+$', '') AS ${snake(name)}`;
-    return tag === 'N' ? `CAST(${ref} AS BIGINT) AS ${snake(name)}` : `${ref} AS ${snake(name)}`;
-  };
-  const columns = Object.entries(METADATA_ATTRIBUTES).map(([n, t]) => col(n, t));
-  return [
-    'SELECT * FROM (',
-    `  SELECT ${columns.join(', ')},`,
-    '    dynamodb.newimage.error.m.code.s AS error_code,',
-    '    eventname AS last_event, dt,',
-    '    ROW_NUMBER() OVER (PARTITION BY dynamodb.keys.imageid.s ORDER BY dynamodb.approximatecreationdatetime DESC) AS rn',
-    `  FROM "${database}"."${table}"`,
-    ") WHERE rn = 1 AND last_event <> 'REMOVE'",
-  ].join('\n');
-}
+/** AWS actions the principal gets on the analysis (owner rights, as the console grants them). */
+const ANALYSIS_ACTIONS = [
+  'quicksight:RestoreAnalysis', 'quicksight:UpdateAnalysisPermissions', 'quicksight:DeleteAnalysis', 'quicksight:DescribeAnalysisPermissions',
+  'quicksight:QueryAnalysis', 'quicksight:DescribeAnalysis', 'quicksight:UpdateAnalysis',
+] as const;
 
-function snake(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-/** Columns of {@link latestImageStateSql} with their QuickSight types. */
-export function latestImageStateColumns(): { name: string; type: string }[] {
-  return [
-    ...Object.entries(METADATA_ATTRIBUTES).map(([n, t]) => ({ name: snake(n), type: t === 'N' ? 'INTEGER' : 'STRING' })),
-    { name: 'error_code', type: 'STRING' },
-    { name: 'last_event', type: 'STRING' },
-    { name: 'dt', type: 'STRING' },
-  ];
-}
+/** AWS actions the principal gets on the published dashboard (owner rights). */
+const DASHBOARD_ACTIONS = [
+  'quicksight:DescribeDashboard', 'quicksight:ListDashboardVersions', 'quicksight:UpdateDashboardPermissions', 'quicksight:QueryDashboard',
+  'quicksight:UpdateDashboard', 'quicksight:DeleteDashboard', 'quicksight:DescribeDashboardPermissions', 'quicksight:UpdateDashboardPublishedVersion',
+] as const;
 
 /**
  * Makes the pipeline's metadata queryable. Choice: DynamoDB's Kinesis streaming destination →
@@ -94,6 +67,10 @@ export class Analytics extends Construct {
   readonly workgroup: AthenaWorkgroup;
   readonly dataSource?: QuicksightDataSource;
   readonly dataSet?: QuicksightDataSet;
+  /** One Athena named query per dashboard visual, plus `image_state` (the data set's query). */
+  readonly namedQueries: Record<string, AthenaNamedQuery> = {};
+  readonly analysis?: QuicksightAnalysis;
+  readonly dashboard?: QuicksightDashboard;
 
   constructor(scope: Construct, id: string, ctx: StackContext, deps: { key: KmsKey; imagesTable: DynamodbTable }) {
     super(scope, id);
@@ -160,11 +137,14 @@ export class Analytics extends Construct {
       tags: props.tags,
     });
 
-    this.database = new GlueCatalogDatabase(this, 'database', { name: `image_pipeline_${envName}` });
+    // Literal names (not references) so the SQL texts read as they run.
+    const databaseName = `image_pipeline_${envName}`;
+    const tableName = 'metadata_changes';
+    this.database = new GlueCatalogDatabase(this, 'database', { name: databaseName });
     const location = `s3://${this.bucket.bucket.bucket}/${METADATA_PREFIX}`;
     this.table = new GlueCatalogTable(this, 'metadata-changes', {
       databaseName: this.database.name,
-      name: 'metadata_changes',
+      name: tableName,
       tableType: 'EXTERNAL_TABLE',
       parameters: {
         classification: 'json',
@@ -184,16 +164,8 @@ export class Analytics extends Construct {
         inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
         outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
         serDeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', parameters: { 'ignore.malformed.json': 'true' } },
-        columns: [
-          { name: 'awsregion', type: 'string' },
-          { name: 'eventid', type: 'string' },
-          { name: 'eventname', type: 'string' },
-          { name: 'tablename', type: 'string' },
-          {
-            name: 'dynamodb',
-            type: `struct<approximatecreationdatetime:bigint,keys:struct<imageid:struct<s:string>>,newimage:${imageStructType()},sizebytes:bigint>`,
-          },
-        ],
+        // One declaration for Athena and the local engine (core/analytics/change-record.ts).
+        columns: glueColumns(),
       },
     });
 
@@ -210,6 +182,20 @@ export class Analytics extends Construct {
       },
       tags: props.tags,
     });
+
+    // The dashboard's SQL as Athena named queries: the same text the local engine runs.
+    const database = this.database.name;
+    const queries = [{ id: 'image_state', title: 'Latest state of every image', sql: IMAGE_STATE_SQL }, ...DASHBOARD_VISUALS];
+    for (const { id, title, sql } of queries) {
+      const athena = toAthena(sql, databaseName, tableName);
+      this.namedQueries[id] = new AthenaNamedQuery(this, `query-${id.replaceAll('_', '-')}`, {
+        name: `image-pipeline-${envName}-${id}`,
+        database,
+        workgroup: this.workgroup.name,
+        description: `${title}. Execution parameters, in order: ${athena.order.join(', ')}`.slice(0, 1024),
+        query: athena.sql,
+      });
+    }
 
     const qs = props.analytics.quicksight;
     if (qs === undefined) return;
@@ -263,8 +249,8 @@ export class Analytics extends Construct {
           customSql: {
             dataSourceArn: this.dataSource.arn,
             name: 'latest_image_state',
-            sqlQuery: latestImageStateSql(this.database.name, this.table.name),
-            columns: latestImageStateColumns(),
+            sqlQuery: latestImageStateSql(databaseName, tableName, props.analytics.retentionDays),
+            columns: IMAGE_STATE_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
           },
         },
       ],
@@ -279,6 +265,28 @@ export class Analytics extends Construct {
           ],
         },
       ],
+      tags: props.tags,
+    });
+    // Direct query, no SPICE: "stuck now" must be current, and the data is small (docs/aws-deployment.md).
+    const definition = quickSightDefinition(this.dataSet.arn, DEFAULT_STUCK_AFTER_SECONDS);
+    this.analysis = new QuicksightAnalysis(this, 'quicksight-analysis', {
+      analysisId: `image-pipeline-${envName}-operations`,
+      name: `Image pipeline operations (${envName})`,
+      definition,
+      permissions: [{ principal: qs.principalArn, actions: [...ANALYSIS_ACTIONS] }],
+      tags: props.tags,
+    });
+    this.dashboard = new QuicksightDashboard(this, 'quicksight-dashboard', {
+      dashboardId: `image-pipeline-${envName}-operations`,
+      name: `Image pipeline operations (${envName})`,
+      versionDescription: 'Defined in cdktf/constructs/dashboard-definition.ts from core/analytics/dashboard.ts',
+      definition,
+      permissions: [{ principal: qs.principalArn, actions: [...DASHBOARD_ACTIONS] }],
+      dashboardPublishOptions: {
+        adHocFilteringOption: { availabilityStatus: 'ENABLED' },
+        exportToCsvOption: { availabilityStatus: 'ENABLED' },
+        sheetControlsOption: { visibilityState: 'EXPANDED' },
+      },
       tags: props.tags,
     });
   }

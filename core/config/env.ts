@@ -11,6 +11,7 @@ export const ENV = {
   endpointSqs: 'AWS_ENDPOINT_URL_SQS',
   endpointSecretsManager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   endpointGlue: 'AWS_ENDPOINT_URL_GLUE',
+  endpointDynamoDbStreams: 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS',
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 
   rawBucket: 'RAW_BUCKET',
@@ -20,6 +21,8 @@ export const ENV = {
   snsTopicArn: 'SNS_TOPIC_ARN',
   apiKeySecretId: 'API_KEYS_SECRET_ID',
   kafkaSecretId: 'KAFKA_SECRET_ID',
+  analyticsBucket: 'ANALYTICS_BUCKET',
+  reconcilerStuckAfterSeconds: 'RECONCILER_STUCK_AFTER_SECONDS',
 
   kafkaBrokers: 'KAFKA_BROKERS',
   kafkaSsl: 'KAFKA_SSL',
@@ -55,6 +58,7 @@ export const ENV = {
   motoPort: 'MOTO_PORT',
   apiPort: 'API_PORT',
   uploadPagePort: 'UPLOAD_PAGE_PORT',
+  dashboardPort: 'DASHBOARD_PORT',
   notificationQueue: 'NOTIFICATION_QUEUE',
   uploadQueue: 'UPLOAD_QUEUE',
   partitions: 'IMAGE_TOPIC_PARTITIONS',
@@ -70,6 +74,7 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 export const DEFAULT_NAMES = {
   rawBucket: 'image-pipeline-raw',
   processedBucket: 'image-pipeline-processed',
+  analyticsBucket: 'image-pipeline-analytics',
   imagesTable: 'image-pipeline-images',
   customerIndex: 'byCustomer',
   statusIndex: 'byStatusDay',
@@ -94,7 +99,11 @@ export const DEFAULT_PORTS = {
   api: 3000,
   /** The upload page `make start` serves: its own origin, so the browser really exercises CORS. */
   uploadPage: 3001,
+  dashboard: 3002,
 } as const;
+
+/** A record still RECEIVED this long after createdAt is stuck (the reconciler's threshold). */
+export const DEFAULT_STUCK_AFTER_SECONDS = 900 as const;
 
 /** The account id moto uses; local SNS ARNs are built from it. */
 export const LOCAL_ACCOUNT_ID = '123456789012';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors';
-import { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
+import { DEFAULT_NAMES, DEFAULT_PORTS, DEFAULT_STUCK_AFTER_SECONDS, ENV, LOCAL_ACCOUNT_ID } from './env';
 import { MAX_STATUS_SHARDS } from '../adapters/dynamodb/status-key';
 
 /**
@@ -10,7 +10,7 @@ import { MAX_STATUS_SHARDS } from '../adapters/dynamodb/status-key';
  */
 export const DEFAULT_STATUS_SHARDS = 32;
 
-export { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
+export { DEFAULT_NAMES, DEFAULT_PORTS, DEFAULT_STUCK_AFTER_SECONDS, ENV, LOCAL_ACCOUNT_ID } from './env';
 export type { EnvName } from './env';
 
 /** How one processed copy is made. */
@@ -91,6 +91,7 @@ export interface Endpoints {
   sqs?: string;
   secretsManager?: string;
   glue?: string;
+  dynamodbStreams?: string;
 }
 
 /** Everything the pipeline, handlers, local stack and tools need, validated once. */
@@ -102,6 +103,8 @@ export interface Config {
   s3ForcePathStyle: boolean;
   rawBucket: string;
   processedBucket: string;
+  /** Where the metadata change records land (Firehose in AWS, the change forwarder locally). */
+  analyticsBucket: string;
   table: {
     name: string;
     customerIndex: string;
@@ -172,11 +175,15 @@ export interface Config {
   presignExpirySeconds: number;
   /** Which browser origins may call the API and post to the upload bucket. */
   cors: CorsConfig;
+  reconciler: {
+    /** A record still RECEIVED this long after createdAt counts as stuck. @default 900 */
+    stuckAfterSeconds: number;
+  };
   logLevel: string;
   local: {
     dataDir: string;
     host: string;
-    ports: { kafka: number; kafkaController: number; dynamoDb: number; moto: number; api: number; uploadPage: number };
+    ports: { kafka: number; kafkaController: number; dynamoDb: number; moto: number; api: number; uploadPage: number; dashboard: number };
     notificationQueue: string;
     uploadQueue: string;
   };
@@ -270,7 +277,10 @@ export function loadConfig(env: Env = process.env): Config {
     sqs: readUrl(env, ENV.endpointSqs),
     secretsManager: readUrl(env, ENV.endpointSecretsManager),
     glue: readUrl(env, ENV.endpointGlue),
+    dynamodbStreams: readUrl(env, ENV.endpointDynamoDbStreams),
   };
+  // DynamoDB serves its streams API on the same endpoint locally.
+  endpoints.dynamodbStreams ??= endpoints.dynamodb;
   const isLocal = Object.values(endpoints).some((e) => e !== undefined);
 
   const ports = {
@@ -280,6 +290,7 @@ export function loadConfig(env: Env = process.env): Config {
     moto: readInt(env, ENV.motoPort, DEFAULT_PORTS.moto, 1, 65535),
     api: readInt(env, ENV.apiPort, DEFAULT_PORTS.api, 1, 65535),
     uploadPage: readInt(env, ENV.uploadPagePort, DEFAULT_PORTS.uploadPage, 1, 65535),
+    dashboard: readInt(env, ENV.dashboardPort, DEFAULT_PORTS.dashboard, 1, 65535),
   };
   const host = readString(env, ENV.localHost, '127.0.0.1');
   const snsTopicName = DEFAULT_NAMES.snsTopic;
@@ -307,6 +318,7 @@ export function loadConfig(env: Env = process.env): Config {
     s3ForcePathStyle: readBool(env, ENV.s3ForcePathStyle, isLocal),
     rawBucket,
     processedBucket: readString(env, ENV.processedBucket, DEFAULT_NAMES.processedBucket),
+    analyticsBucket: readString(env, ENV.analyticsBucket, DEFAULT_NAMES.analyticsBucket),
     table: {
       name: readString(env, ENV.imagesTable, DEFAULT_NAMES.imagesTable),
       customerIndex: DEFAULT_NAMES.customerIndex,
@@ -347,6 +359,7 @@ export function loadConfig(env: Env = process.env): Config {
     fetch: readFetchSettings(env),
     presignExpirySeconds: readInt(env, ENV.presignExpirySeconds, 900, 1, 604_800),
     cors,
+    reconciler: { stuckAfterSeconds: readInt(env, ENV.reconcilerStuckAfterSeconds, DEFAULT_STUCK_AFTER_SECONDS, 1, 86_400) },
     logLevel: readString(env, ENV.logLevel, 'INFO'),
     local: {
       dataDir: readString(env, ENV.localDataDir, '.local'),
@@ -405,6 +418,7 @@ export function localStackEnvironment(env: Env = process.env): Record<string, st
   merged[ENV.snsTopicArn] = config.snsTopicArn;
   merged[ENV.rawBucket] = config.rawBucket;
   merged[ENV.processedBucket] = config.processedBucket;
+  merged[ENV.analyticsBucket] = config.analyticsBucket;
   merged[ENV.imagesTable] = config.table.name;
   merged[ENV.imageTopic] = config.kafka.imageTopic;
   merged[ENV.deadLetterTopic] = config.kafka.deadLetterTopic;

@@ -2,6 +2,7 @@ import { createPipelineRuntime, type Config } from '../../core';
 import { DIRECT_UPLOAD_MAX_BYTES, IngestApi, UploadProcessor, withCors } from '../../ingest-api';
 import { createLocalStreamComponent } from '../../stream-consumer';
 import { startHttpAdapter } from '../http-adapter';
+import { createDashboardComponent } from '../dashboard';
 import type { RuntimeComponent, RuntimeHealth } from '../runtime';
 import { startUploadPage } from '../upload-page/server';
 import { startUploadPoller } from '../upload-poller';
@@ -50,5 +51,6 @@ export function runtimeComponents(config: Config, options: RuntimeComponentsOpti
       },
     },
     createLocalStreamComponent(config, { onFatal: options.onFatal }),
+    createDashboardComponent(config),
   ];
 }

@@ -1,4 +1,5 @@
 import type { Command } from '../cli';
+import { dashboardCommand } from './dashboard';
 import { keysCommands } from './keys';
 import { publishCommands } from './publish';
 import { startCommand } from './start';
@@ -10,4 +11,5 @@ export const commands: Record<string, Command> = {
   ...keysCommands,
   upload: uploadCommand,
   ...publishCommands,
+  dashboard: dashboardCommand,
 };

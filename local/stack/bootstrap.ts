@@ -28,6 +28,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../../core/config';
 import { DEFAULT_NAMES } from '../../core/config';
 import type { AwsClients } from '../../core/adapters/aws-clients';
+import { ensureTableStream } from '../../core/adapters/dynamodb/change-stream';
 import { IMAGE_TABLE } from '../../core/adapters/dynamodb/table';
 import { GlueSchemaRegistry } from '../../core/adapters/glue/schema-registry';
 import { IMAGE_EVENT_SCHEMA } from '../../schemas';
@@ -70,7 +71,8 @@ export async function ensureBucket(clients: AwsClients, bucket: string, retentio
   );
 }
 
-async function ensureTable(clients: AwsClients, config: Config): Promise<void> {
+/** Creates the images table (both indexes, TTL, change stream) unless it exists. */
+export async function ensureTable(clients: AwsClients, config: Config): Promise<void> {
   const { customerIndex, statusIndex } = IMAGE_TABLE;
   try {
     await clients.dynamodb.send(
@@ -105,6 +107,8 @@ async function ensureTable(clients: AwsClients, config: Config): Promise<void> {
     );
   }
   await clients.dynamodb.send(new DescribeTableCommand({ TableName: config.table.name }));
+  // The dashboard's feed: the local stand-in for the Kinesis streaming destination.
+  await ensureTableStream(clients.dynamodb, config.table.name);
 }
 
 async function ensureTopics(config: Config): Promise<void> {
@@ -216,15 +220,17 @@ async function ensureGlueSchemas(clients: AwsClients, config: Config): Promise<s
 
 /**
  * Creates, idempotently, every resource the pipeline uses on the local stack: buckets (with
- * the 7-day lifecycle), the table (TTL on `expiresAt`, both indexes), the Kafka topics, the SNS
- * topic with an SQS queue subscribed, the upload notification queue, the API-key secret, and the
- * image event schema versions in the Glue schema registry.
+ * the 7-day lifecycle; the analytics bucket too), the table (TTL on `expiresAt`, both indexes, its
+ * change stream), the Kafka topics, the SNS topic with an SQS queue subscribed, the upload
+ * notification queue, the API-key secret, and the image event schema versions in the Glue schema
+ * registry.
  */
 export async function bootstrapStack(config: Config, clients: AwsClients, paths: StackPaths): Promise<StackResources> {
   const dev = developmentKey(paths);
   await Promise.all([
     ensureBucket(clients, config.rawBucket, config.limits.retentionDays),
     ensureBucket(clients, config.processedBucket, config.limits.retentionDays),
+    ensureBucket(clients, config.analyticsBucket, config.limits.retentionDays),
     ensureTable(clients, config),
     ensureTopics(config),
   ]);

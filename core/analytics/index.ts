@@ -1,0 +1,3 @@
+export * from './change-record';
+export * from './dashboard';
+export * from './sql-dialect';
