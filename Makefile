@@ -11,7 +11,7 @@ endif
 export PATH := $(NODE_BIN):$(PATH)
 export ENSURE_NODE_QUIET := 1
 
-.PHONY: help install build start stop test test-unit test-integration synth bench capacity clean
+.PHONY: help install build start stop test test-unit test-integration synth bench bench-dashboard capacity clean
 
 help:
 	@echo "make start   install what is missing, start the local stack and run the pipeline (Ctrl-C stops)"
@@ -58,6 +58,10 @@ synth: build
 
 bench: build
 	node --expose-gc dist/bench/run.js
+
+# The dashboard phase of `make bench` alone: in-process, no servers.
+bench-dashboard: build
+	node dist/bench/dashboard.js
 
 # The capacity model (docs/capacity.md): arithmetic only, no servers.
 capacity: build

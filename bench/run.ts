@@ -27,6 +27,8 @@ import { measureMemory, type MemoryResult } from './phases/memory';
 import { measureRest, type RestResult } from './phases/rest';
 import { measureStream, type StreamResult } from './phases/stream';
 import { stopAllWorkers } from './protocol';
+import { dashboardFigures } from './dashboard';
+import { measureDashboardQuery, type DashboardBenchResult } from './phases/dashboard';
 import { jsonNumber, renderTable, verdict, type Figure } from './report';
 
 /** Longest any one phase may take before it is recorded as missed. */
@@ -183,6 +185,7 @@ async function main(): Promise<number> {
     stream?: Outcome<StreamResult>;
     rest?: Outcome<RestResult>;
     memory?: Outcome<MemoryResult>;
+    dashboard?: Outcome<DashboardBenchResult>;
   } = {};
   let corpus: CorpusImage[] = [];
   let failed = false;
@@ -203,6 +206,7 @@ async function main(): Promise<number> {
     if (on('breakdown')) outcomes.breakdown = await phase('4b. where our CPU per image goes: pipeline with ports in memory vs AWS adapters', log, () => measureBreakdown(ctx));
     if (on('avro')) outcomes.avro = await phase('6. Avro decode of reference events', log, () => Promise.resolve(measureAvroDecode()));
     if (on('framing')) outcomes.framing = await phase('7. decode per framing, writer schemas cached', log, () => measureFramingDecode(ctx));
+    if (on('dashboard')) outcomes.dashboard = await phase('8. dashboard page data over 100,000 change records', log, () => measureDashboardQuery());
     if (on('stream')) outcomes.stream = await phase('2. stream path end to end', log, () => measureStream(ctx));
     if (on('rest')) outcomes.rest = await phase('3. REST path end to end', log, () => measureRest(ctx, corpus, REST_CONCURRENCIES, REST_REQUESTS));
     if (on('memory')) {
@@ -262,6 +266,7 @@ async function main(): Promise<number> {
     { key: 'peakRssMiB', label: 'consumer peak RSS, 10 MiB JPEGs', value: memory?.peakRssMiB ?? nan, unit: 'MiB', kind: 'max', limit: 1024, note: memory && memory.setting },
     { key: 'avroDecodePerSec', label: 'Avro decode, reference events', value: value(outcomes.avro, (a) => a.decodePerSec) ?? nan, unit: 'ev/s', kind: 'min', limit: 100_000 },
     ...framingFigures(outcomes.framing),
+    ...dashboardFigures(value(outcomes.dashboard, (d) => d), noteOf(outcomes.dashboard)),
   ];
 
   const childInfo = stream ?? undefined;

@@ -22,6 +22,31 @@ export const DASHBOARD_WINDOWS = { '1h': 1, '24h': 24, '7d': 168 } as const;
 export type DashboardWindow = keyof typeof DASHBOARD_WINDOWS;
 
 /**
+ * Item fields of the latest change record per image, as `[field, alias]`. `max_by` (Athena and
+ * DuckDB alike) is one hash aggregation, where a ROW_NUMBER window would sort every record with
+ * all its fields. DuckDB's `max_by` skips NULL values and Athena's does not; it makes no
+ * difference here because a record only gains fields over its life (RECEIVED → PROCESSED | FAILED).
+ */
+const LATEST: readonly (readonly [string, string])[] = [
+  ['dynamodb.newimage.status.s', 'status'],
+  ['dynamodb.newimage.source.s', 'source'],
+  ['dynamodb.newimage.customerid.s', 'customer_id'],
+  ['dynamodb.newimage.format.s', 'format'],
+  ['CAST(dynamodb.newimage.width.n AS BIGINT)', 'width'],
+  ['CAST(dynamodb.newimage.height.n AS BIGINT)', 'height'],
+  ['CAST(dynamodb.newimage.bytes.n AS BIGINT)', 'bytes'],
+  ['dynamodb.newimage.error.m.code.s', 'error_code'],
+  ['dynamodb.newimage.createdat.s', 'created_at'],
+  ['dynamodb.newimage.updatedat.s', 'updated_at'],
+  // The index key's write shard (`STATUS#YYYY-MM-DD#N`) is no dashboard dimension: drop it.
+  ["regexp_replace(dynamodb.newimage.statusday.s, '#[0-9]+$', '')", 'status_day'],
+];
+
+function latest(expr: string, alias: string): string {
+  return `max_by(${expr}, dynamodb.approximatecreationdatetime) AS ${alias}`;
+}
+
+/**
  * The latest state of every image, one row each, from the change records: the QuickSight data
  * set and the `image_state` CTE of every visual. ISO-8601 timestamps of fixed width sort as
  * time, so window comparisons on `created_at` are plain string comparisons in both engines.
@@ -32,24 +57,13 @@ export const IMAGE_STATE_SQL = [
   "  CASE WHEN status <> 'RECEIVED' THEN date_diff('millisecond', from_iso8601_timestamp(created_at), from_iso8601_timestamp(updated_at)) END AS processing_ms",
   'FROM (',
   '  SELECT dynamodb.keys.imageid.s AS image_id,',
-  '    dynamodb.newimage.status.s AS status,',
-  '    dynamodb.newimage.source.s AS source,',
-  '    dynamodb.newimage.customerid.s AS customer_id,',
-  '    dynamodb.newimage.format.s AS format,',
-  '    CAST(dynamodb.newimage.width.n AS BIGINT) AS width,',
-  '    CAST(dynamodb.newimage.height.n AS BIGINT) AS height,',
-  '    CAST(dynamodb.newimage.bytes.n AS BIGINT) AS bytes,',
-  '    dynamodb.newimage.error.m.code.s AS error_code,',
-  '    dynamodb.newimage.createdat.s AS created_at,',
-  '    dynamodb.newimage.updatedat.s AS updated_at,',
-  // The index key's write shard (`STATUS#YYYY-MM-DD#N`) is no dashboard dimension: drop it.
-  "    regexp_replace(dynamodb.newimage.statusday.s, '#[0-9]+$', '') AS status_day,",
-  '    eventname AS last_event,',
-  '    ROW_NUMBER() OVER (PARTITION BY dynamodb.keys.imageid.s ORDER BY dynamodb.approximatecreationdatetime DESC) AS rn',
+  ...LATEST.map(([expr, alias]) => `    ${latest(expr, alias)},`),
+  '    max_by(eventname, dynamodb.approximatecreationdatetime) AS last_event',
   `  FROM ${CHANGES_TABLE_PLACEHOLDER}`,
   '  WHERE dt >= :since_day',
+  '  GROUP BY dynamodb.keys.imageid.s',
   ') AS latest',
-  "WHERE rn = 1 AND last_event <> 'REMOVE'",
+  "WHERE last_event <> 'REMOVE'",
 ].join('\n');
 
 /** Columns of {@link IMAGE_STATE_SQL} with their QuickSight types. */
@@ -112,14 +126,20 @@ export interface VisualDefinition {
   title: string;
   /** The visual's SQL in Athena's dialect, with {@link CHANGES_TABLE_PLACEHOLDER} and `:parameters`. */
   sql: string;
+  /**
+   * The part of {@link sql} after its `image_state` CTE ({@link IMAGE_STATE_SQL}): an engine that
+   * keeps `image_state` as a table (the local one, between deliveries) runs just this.
+   */
+  select: string;
   /** Result columns of {@link sql}, in order. */
   columns: readonly string[];
   local: LocalChart;
   quicksight: QuickSightVisual;
 }
 
-function visualSql(select: string): string {
-  return `WITH image_state AS (\n${IMAGE_STATE_SQL}\n)\n${select}`;
+/** A visual's SQL: the `image_state` CTE, then its own SELECT over it. */
+function visualSql(select: string): { sql: string; select: string } {
+  return { sql: `WITH image_state AS (\n${IMAGE_STATE_SQL}\n)\n${select}`, select };
 }
 
 /** Every visual, in page order. */
@@ -127,7 +147,7 @@ export const DASHBOARD_VISUALS: readonly VisualDefinition[] = [
   {
     id: 'totals',
     title: 'Images and failure rate',
-    sql: visualSql(
+    ...visualSql(
       [
         'SELECT COUNT(*) AS images,',
         "  SUM(CASE WHEN status = 'PROCESSED' THEN 1 ELSE 0 END) AS processed,",
@@ -151,7 +171,7 @@ export const DASHBOARD_VISUALS: readonly VisualDefinition[] = [
   {
     id: 'stuck_now',
     title: 'Stuck now (RECEIVED past the reconciler threshold; 0 is healthy)',
-    sql: visualSql(
+    ...visualSql(
       [
         'SELECT COUNT(*) AS stuck',
         "FROM image_state WHERE status = 'RECEIVED' AND created_at < :stuck_before AND (:customer_id = '' OR customer_id = :customer_id)",
@@ -164,7 +184,7 @@ export const DASHBOARD_VISUALS: readonly VisualDefinition[] = [
   {
     id: 'images_by_path',
     title: 'Images per hour by path',
-    sql: visualSql(`SELECT ${HOUR} AS hour, source, COUNT(*) AS images\nFROM image_state WHERE ${IN_WINDOW}\nGROUP BY 1, 2 ORDER BY 1, 2`),
+    ...visualSql(`SELECT ${HOUR} AS hour, source, COUNT(*) AS images\nFROM image_state WHERE ${IN_WINDOW}\nGROUP BY 1, 2 ORDER BY 1, 2`),
     columns: ['hour', 'source', 'images'],
     local: { kind: 'stacked-bar', x: 'hour', series: 'source', y: 'images' },
     quicksight: {
@@ -177,7 +197,7 @@ export const DASHBOARD_VISUALS: readonly VisualDefinition[] = [
   {
     id: 'images_by_status',
     title: 'Images per hour by final status',
-    sql: visualSql(`SELECT ${HOUR} AS hour, status, COUNT(*) AS images\nFROM image_state WHERE ${IN_WINDOW}\nGROUP BY 1, 2 ORDER BY 1, 2`),
+    ...visualSql(`SELECT ${HOUR} AS hour, status, COUNT(*) AS images\nFROM image_state WHERE ${IN_WINDOW}\nGROUP BY 1, 2 ORDER BY 1, 2`),
     columns: ['hour', 'status', 'images'],
     local: { kind: 'stacked-bar', x: 'hour', series: 'status', y: 'images' },
     quicksight: {
@@ -190,7 +210,7 @@ export const DASHBOARD_VISUALS: readonly VisualDefinition[] = [
   {
     id: 'failures_by_code',
     title: 'Failures by error code (top 10)',
-    sql: visualSql(
+    ...visualSql(
       `SELECT COALESCE(error_code, 'UNKNOWN') AS error_code, COUNT(*) AS failures\nFROM image_state WHERE status = 'FAILED' AND ${IN_WINDOW}\nGROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
     ),
     columns: ['error_code', 'failures'],
@@ -200,7 +220,7 @@ export const DASHBOARD_VISUALS: readonly VisualDefinition[] = [
   {
     id: 'processing_time',
     title: 'Processing time p50 / p95 by path (ms)',
-    sql: visualSql(
+    ...visualSql(
       [
         'SELECT source, approx_percentile(processing_ms, 0.5) AS p50_ms, approx_percentile(processing_ms, 0.95) AS p95_ms',
         `FROM image_state WHERE status <> 'RECEIVED' AND ${IN_WINDOW}`,
@@ -222,7 +242,7 @@ export const DASHBOARD_VISUALS: readonly VisualDefinition[] = [
   {
     id: 'bytes_per_hour',
     title: 'Input bytes per hour',
-    sql: visualSql(`SELECT ${HOUR} AS hour, SUM(bytes) AS input_bytes\nFROM image_state WHERE ${IN_WINDOW}\nGROUP BY 1 ORDER BY 1`),
+    ...visualSql(`SELECT ${HOUR} AS hour, SUM(bytes) AS input_bytes\nFROM image_state WHERE ${IN_WINDOW}\nGROUP BY 1 ORDER BY 1`),
     columns: ['hour', 'input_bytes'],
     local: { kind: 'bar', x: 'hour', y: ['input_bytes'] },
     quicksight: { kind: 'bar', category: { column: 'created_time', granularity: 'HOUR' }, values: [{ column: 'bytes', aggregation: 'SUM' }] },
@@ -230,7 +250,7 @@ export const DASHBOARD_VISUALS: readonly VisualDefinition[] = [
   {
     id: 'images_by_format',
     title: 'Images by detected format',
-    sql: visualSql(`SELECT COALESCE(format, 'unknown') AS format, COUNT(*) AS images\nFROM image_state WHERE ${IN_WINDOW}\nGROUP BY 1 ORDER BY 2 DESC, 1`),
+    ...visualSql(`SELECT COALESCE(format, 'unknown') AS format, COUNT(*) AS images\nFROM image_state WHERE ${IN_WINDOW}\nGROUP BY 1 ORDER BY 2 DESC, 1`),
     columns: ['format', 'images'],
     local: { kind: 'doughnut', label: 'format', value: 'images' },
     quicksight: { kind: 'pie', category: { column: 'format' }, values: [{ column: 'image_id', aggregation: 'COUNT' }] },
@@ -238,7 +258,7 @@ export const DASHBOARD_VISUALS: readonly VisualDefinition[] = [
   {
     id: 'top_customers',
     title: 'Top customers by images',
-    sql: visualSql(
+    ...visualSql(
       [
         "SELECT customer_id, COUNT(*) AS images, SUM(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END) AS failed",
         `FROM image_state WHERE ${IN_WINDOW}`,
