@@ -59,8 +59,8 @@ describe('`ingest start` (what `make start` runs)', () => {
   });
 
   it('serves the pipeline, takes a key made by `ingest keys create`, logs to console and file, and stops on Ctrl-C', async () => {
-    const [apiPort, pagePort] = await freePorts(2);
-    const env = { ...process.env, API_PORT: String(apiPort), UPLOAD_PAGE_PORT: String(pagePort), LOG_LEVEL: 'INFO', CONSUMER_GROUP_ID: `cli-start-${randomUUID()}` };
+    const [apiPort, pagePort, dashboardPort] = await freePorts(3);
+    const env = { ...process.env, API_PORT: String(apiPort), UPLOAD_PAGE_PORT: String(pagePort), DASHBOARD_PORT: String(dashboardPort), LOG_LEVEL: 'INFO', CONSUMER_GROUP_ID: `cli-start-${randomUUID()}` };
     child = spawn(process.execPath, [cli, 'start'], { env });
     const banner = await waitForOutput(child, /ready\. Ctrl-C to stop\./, 90_000);
     expect(banner).toContain(`REST API (API Gateway stand-in) on http://127.0.0.1:${apiPort}`);
@@ -68,6 +68,7 @@ describe('`ingest start` (what `make start` runs)', () => {
     expect(banner).toContain('stream-runner: consuming');
     expect(banner).toContain(`upload-page: open http://127.0.0.1:${pagePort}/ in a browser`);
     expect((await fetch(`http://127.0.0.1:${pagePort}/`)).headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(banner).toContain(`dashboard: operations dashboard on http://127.0.0.1:${dashboardPort}/`);
 
     const customerId = `cli-${randomUUID().slice(0, 8)}`;
     const created = await run(process.execPath, [cli, 'keys', 'create', customerId], { env });
