@@ -88,7 +88,7 @@ export function declaredColumnPaths(): Set<string> {
   return paths;
 }
 
-/** An attribute value in DynamoDB JSON. */
+/** An attribute value in DynamoDB JSON (`{ "S": "…" }`, `{ "N": "12" }`, `{ "M": { … } }` …). */
 export type AttributeValueJson = { S?: string; N?: string; BOOL?: boolean; NULL?: boolean; M?: Record<string, AttributeValueJson>; L?: AttributeValueJson[]; SS?: string[]; NS?: string[]; B?: string; BS?: string[] };
 
 /** One change record as Firehose writes it (one line of an object under {@link METADATA_PREFIX}). */

@@ -15,10 +15,12 @@ export const CHANGES_TABLE_PLACEHOLDER = '{{changes}}';
  * - `stuck_before`: ISO-8601 UTC instant; RECEIVED records created before it are stuck.
  */
 export const DASHBOARD_PARAMETERS = ['since_day', 'window_start', 'customer_id', 'stuck_before'] as const;
+/** One of {@link DASHBOARD_PARAMETERS}. */
 export type DashboardParameter = (typeof DASHBOARD_PARAMETERS)[number];
 
 /** The time-window control's choices (label → hours). */
 export const DASHBOARD_WINDOWS = { '1h': 1, '24h': 24, '7d': 168 } as const;
+/** A choice of the time-window control: `1h`, `24h` or `7d`. */
 export type DashboardWindow = keyof typeof DASHBOARD_WINDOWS;
 
 /**
@@ -83,6 +85,7 @@ export const IMAGE_STATE_COLUMNS = [
   { name: 'created_time', type: 'DATETIME' },
   { name: 'processing_ms', type: 'INTEGER' },
 ] as const;
+/** A column of the image-state data set. */
 export type ImageStateColumn = (typeof IMAGE_STATE_COLUMNS)[number]['name'];
 
 /** The filters every windowed visual applies: the time window and the customer filter. */
