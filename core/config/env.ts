@@ -45,6 +45,9 @@ export const ENV = {
   corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS',
   corsAllowCredentials: 'CORS_ALLOW_CREDENTIALS',
   logLevel: 'LOG_LEVEL',
+  reconcileReceivedAfterSeconds: 'RECONCILE_RECEIVED_AFTER_SECONDS',
+  reconcileMaxRecords: 'RECONCILE_MAX_RECORDS',
+  reconcileIntervalSeconds: 'RECONCILE_INTERVAL_SECONDS',
 
   // Local stack only (ignored in AWS).
   localDataDir: 'INGEST_LOCAL_DIR',

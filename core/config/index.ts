@@ -83,6 +83,17 @@ export function parseCorsOrigins(name: string, origins: readonly string[], allow
   });
 }
 
+/**
+ * Seconds a record may stay RECEIVED before the reconciler treats it as abandoned: a few minutes
+ * past the longest retry window of any path. The longest is the MSK event source mapping's: a
+ * failing batch is tried 1 + 10 times (`maximumRetryAttempts`, cdktf/props.ts) on a 300 s
+ * function timeout = 55 min; the S3 → upload-handler async invoke retries twice within about
+ * 3 min, API Gateway gives up after 29 s and the local runner's backoff tops out at 10 s.
+ * 55 min + 5 min margin. The CDKTF app sets the deployed value from the same props.
+ * @default 3600
+ */
+export const DEFAULT_RECONCILE_RECEIVED_AFTER_SECONDS = 3600;
+
 /** Service endpoint overrides; `undefined` means "the real AWS endpoint for the region". */
 export interface Endpoints {
   s3?: string;
@@ -172,6 +183,15 @@ export interface Config {
   presignExpirySeconds: number;
   /** Which browser origins may call the API and post to the upload bucket. */
   cors: CorsConfig;
+  /** The reconciler of records left RECEIVED or never announced. */
+  reconcile: {
+    /** Age (from createdAt) after which a RECEIVED record is finished or failed. @default 3600 ({@link DEFAULT_RECONCILE_RECEIVED_AFTER_SECONDS}) */
+    receivedAfterSeconds: number;
+    /** Most records one run reads per status and day (a bound on its time and read cost). @default 20000 */
+    maxRecords: number;
+    /** How often `ingest start` runs it locally. @default 300 */
+    intervalSeconds: number;
+  };
   logLevel: string;
   local: {
     dataDir: string;
@@ -347,6 +367,11 @@ export function loadConfig(env: Env = process.env): Config {
     fetch: readFetchSettings(env),
     presignExpirySeconds: readInt(env, ENV.presignExpirySeconds, 900, 1, 604_800),
     cors,
+    reconcile: {
+      receivedAfterSeconds: readInt(env, ENV.reconcileReceivedAfterSeconds, DEFAULT_RECONCILE_RECEIVED_AFTER_SECONDS, 60, 86_400),
+      maxRecords: readInt(env, ENV.reconcileMaxRecords, 20_000, 1, 1_000_000),
+      intervalSeconds: readInt(env, ENV.reconcileIntervalSeconds, 300, 5, 86_400),
+    },
     logLevel: readString(env, ENV.logLevel, 'INFO'),
     local: {
       dataDir: readString(env, ENV.localDataDir, '.local'),
