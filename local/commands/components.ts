@@ -5,6 +5,7 @@ import { startHttpAdapter } from '../http-adapter';
 import type { RuntimeComponent, RuntimeHealth } from '../runtime';
 import { startUploadPage } from '../upload-page/server';
 import { startUploadPoller } from '../upload-poller';
+import { reconcilerComponent } from './reconcile';
 
 /** Options of {@link runtimeComponents}. */
 export interface RuntimeComponentsOptions {
@@ -50,5 +51,6 @@ export function runtimeComponents(config: Config, options: RuntimeComponentsOpti
       },
     },
     createLocalStreamComponent(config, { onFatal: options.onFatal }),
+    reconcilerComponent(config),
   ];
 }

@@ -1,6 +1,7 @@
 import type { Command } from '../cli';
 import { keysCommands } from './keys';
 import { publishCommands } from './publish';
+import { reconcileCommand } from './reconcile';
 import { startCommand } from './start';
 import { uploadCommand } from './upload';
 
@@ -10,4 +11,5 @@ export const commands: Record<string, Command> = {
   ...keysCommands,
   upload: uploadCommand,
   ...publishCommands,
+  reconcile: reconcileCommand,
 };
