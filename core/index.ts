@@ -14,7 +14,7 @@ export * from './errors';
 export * from './ports';
 export { sha256Digest, sha256Hex } from './hashing';
 export { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline, imageIdForKey, type AnnounceOutcome, type IngestRequest, type IngestResult, type PipelineDependencies, type ResumeOutcome } from './pipeline';
-export { RECONCILE_METRICS, Reconciler, type ReconcileAction, type ReconcileEntry, type ReconcileReport, type ReconcilerDependencies, type ReconcilerOptions } from './reconciler';
+export { RECONCILE_METRICS, RECONCILER_SERVICE, Reconciler, type ReconcileAction, type ReconcileEntry, type ReconcileReport, type ReconcilerDependencies, type ReconcilerOptions } from './reconciler';
 export { createTelemetry, type ContextLogger, type Telemetry } from './observability';
 export { newImageId, isValidImageId, incomingKey, imageIdFromIncomingKey, rawKey, variantKey } from './keys';
 export { createAwsClients, destroyAwsClients, type AwsClients } from './adapters/aws-clients';

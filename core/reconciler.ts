@@ -12,6 +12,12 @@ export const RECONCILE_METRICS = {
   notifiedLate: 'ReconcileNotifiedLate',
 } as const;
 
+/**
+ * The reconciler's service name on its log lines and EMF metrics (their `service` dimension),
+ * shared by the Lambda entry point and the CDKTF alarm.
+ */
+export const RECONCILER_SERVICE = 'reconciler' as const;
+
 /** What one reconciliation did (or, in a dry run, would do) to one record. */
 export type ReconcileAction = 'recovered' | 'failed-abandoned' | 'notified-late' | 'would-recover' | 'would-fail-abandoned' | 'would-notify' | 'skipped-busy' | 'skipped-raced' | 'error';
 
