@@ -26,7 +26,8 @@ import {
 import { makeJpeg } from '../helpers/images';
 import { openNotificationInbox, type NotificationInbox } from '../helpers/notifications';
 
-jest.setTimeout(120_000);
+// Each pass queries every write shard of three statuses on two days; on a busy shared moto that takes a while.
+jest.setTimeout(300_000);
 
 const TWO_HOURS_MS = 2 * 3_600_000;
 let runtime: PipelineRuntime;
