@@ -4,6 +4,7 @@
  * calls and tell how much CPU the calls themselves cost. Also a counter of port calls (each
  * adapter call is one AWS request).
  */
+import { SourceNotFoundError } from '../core/errors';
 import type { BlobStore, CreateOutcome, FinalWrite, ImageRecord, ImageNotification, ImageStatus, MetadataStore, Notifier, ObjectLocation, PresignedPost, PutObjectOptions, RecordKey, RecordPage } from '../core';
 
 /** Wraps every method of `port` so each call adds one to `counter.calls`. */
@@ -31,7 +32,7 @@ export class InMemoryBlobStore implements BlobStore {
 
   get(location: ObjectLocation): Promise<Buffer> {
     const found = this.objects.get(`${location.bucket}/${location.key}`);
-    return found === undefined ? Promise.reject(new Error(`no object ${location.bucket}/${location.key}`)) : Promise.resolve(found.body);
+    return found === undefined ? Promise.reject(new SourceNotFoundError(`no object ${location.bucket}/${location.key}`)) : Promise.resolve(found.body);
   }
 
   delete(location: ObjectLocation): Promise<void> {
@@ -41,7 +42,7 @@ export class InMemoryBlobStore implements BlobStore {
 
   head(location: ObjectLocation): Promise<{ bytes: number; contentType?: string; metadata: Record<string, string> }> {
     const found = this.objects.get(`${location.bucket}/${location.key}`);
-    if (found === undefined) return Promise.reject(new Error(`no object ${location.bucket}/${location.key}`));
+    if (found === undefined) return Promise.reject(new SourceNotFoundError(`no object ${location.bucket}/${location.key}`));
     return Promise.resolve({ bytes: found.body.length, contentType: found.options.contentType, metadata: found.options.metadata ?? {} });
   }
 

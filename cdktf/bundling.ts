@@ -6,11 +6,12 @@ import { buildSync } from 'esbuild';
 import { ERROR_CODES, PipelineError } from '../core/errors';
 import type { LambdaArchitecture } from './props';
 
-/** The three Lambda entry points, relative to the repository root. Each exports `handler`. */
+/** The Lambda entry points, relative to the repository root. Each exports `handler`. */
 export const LAMBDA_ENTRIES = {
   ingestApi: 'ingest-api/handler.ts',
   uploadHandler: 'ingest-api/upload-handler.ts',
   streamConsumer: 'stream-consumer/handler.ts',
+  reconciler: 'reconciler/handler.ts',
 } as const;
 
 /** Which Lambda a bundle is for. */

@@ -111,6 +111,19 @@ export interface PipelineStackProps {
     ingestApi: FunctionSizing;
     uploadHandler: FunctionSizing;
     streamConsumer: FunctionSizing;
+    /** @default 1024 MB, 300 s, unreserved */
+    reconciler: FunctionSizing;
+  };
+  /** The scheduled reconciler (core/reconciler.ts). */
+  reconcile: {
+    /** EventBridge Scheduler expression. @default 'rate(15 minutes)' */
+    scheduleExpression: string;
+    /**
+     * Age after which a RECEIVED record is finished or failed. @default the stream path's retry
+     * window — (stream.maximumRetryAttempts + 1) × lambda.streamConsumer.timeoutSeconds — plus 300 s
+     * (see {@link reconcileReceivedAfterSeconds})
+     */
+    receivedAfterSeconds?: number;
   };
   stream: {
     /** @default 100 */
@@ -357,7 +370,9 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
       ingestApi: sizing(1024, 29, preset.reserved.ingestApi),
       uploadHandler: sizing(1024, 29, preset.reserved.uploadHandler),
       streamConsumer: sizing(preset.streamMemoryMb, 300, preset.reserved.streamConsumer),
+      reconciler: sizing(1024, 300),
     },
+    reconcile: { scheduleExpression: 'rate(15 minutes)' },
     stream: {
       batchSize: 100,
       batchingWindowSeconds: 1,
@@ -443,6 +458,11 @@ export function validateStackProps(p: PipelineStackProps): void {
   validateSizing('lambda.ingestApi', p.lambda.ingestApi, 29);
   validateSizing('lambda.uploadHandler', p.lambda.uploadHandler, 900);
   validateSizing('lambda.streamConsumer', p.lambda.streamConsumer, 900);
+  validateSizing('lambda.reconciler', p.lambda.reconciler, 900);
+  if (!/^(rate\(\d+ (minute|minutes|hour|hours)\)|cron\(.+\))$/.test(p.reconcile.scheduleExpression)) {
+    throw invalidParameterError('reconcile.scheduleExpression', 'an EventBridge Scheduler expression like "rate(15 minutes)"', p.reconcile.scheduleExpression);
+  }
+  requireIntInRange('reconcile.receivedAfterSeconds', reconcileReceivedAfterSeconds(p), 60, 86_400);
   if (!/^nodejs(\d+)\.x$/.test(p.lambda.runtime) || Number(/^nodejs(\d+)/.exec(p.lambda.runtime)?.[1]) < 22) {
     throw invalidParameterError('lambda.runtime', 'a Node.js 22+ Lambda runtime like "nodejs24.x"', p.lambda.runtime);
   }
@@ -562,4 +582,17 @@ export function overridesFromEnv(environment: string, env: Env): PipelineStackOv
     overrides.analytics = { quicksight: { principalArn, serviceRoleName: 'aws-quicksight-service-role-v0' } };
   }
   return overrides;
+}
+
+/**
+ * Seconds a record may stay RECEIVED before the deployed reconciler finishes or fails it: the
+ * explicit `reconcile.receivedAfterSeconds`, else a few minutes past the longest retry window —
+ * the MSK event source mapping tries a failing batch `maximumRetryAttempts + 1` times, each up
+ * to the consumer's timeout (the upload handler's async retries and API Gateway's 29 s are shorter).
+ *
+ * @example
+ * reconcileReceivedAfterSeconds(resolveStackProps('dev')); // (10 + 1) × 300 + 300 = 3600
+ */
+export function reconcileReceivedAfterSeconds(p: Pick<PipelineStackProps, 'reconcile' | 'stream' | 'lambda'>): number {
+  return p.reconcile.receivedAfterSeconds ?? (p.stream.maximumRetryAttempts + 1) * p.lambda.streamConsumer.timeoutSeconds + 300;
 }

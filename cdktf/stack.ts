@@ -15,6 +15,7 @@ import { Data } from './constructs/data';
 import { Network } from './constructs/network';
 import { Notifications } from './constructs/notifications';
 import { Observability } from './constructs/observability';
+import { Reconciliation } from './constructs/reconciliation';
 import { Security } from './constructs/security';
 import { Storage } from './constructs/storage';
 import { Streaming, kafkaAdminCommands } from './constructs/streaming';
@@ -39,6 +40,7 @@ export class ImagePipelineStack extends TerraformStack {
   readonly compute: Compute;
   readonly api: Api;
   readonly observability: Observability;
+  readonly reconciliation: Reconciliation;
   readonly analytics?: Analytics;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
@@ -81,7 +83,7 @@ export class ImagePipelineStack extends TerraformStack {
     this.api = new Api(this, 'api', ctx, this.compute.ingestApi.fn);
     this.observability = new Observability(this, 'observability', ctx, {
       alarmTopic: this.notifications.alarmTopic,
-      functions: { 'ingest-api': this.compute.ingestApi, 'upload-handler': this.compute.uploadHandler, 'stream-consumer': this.compute.streamConsumer },
+      functions: { 'ingest-api': this.compute.ingestApi, 'upload-handler': this.compute.uploadHandler, 'stream-consumer': this.compute.streamConsumer, reconciler: this.compute.reconciler },
       streamConsumer: this.compute.streamConsumer,
       cluster: this.streaming.cluster,
       failedBatches: this.storage.failedBatches,
@@ -90,6 +92,7 @@ export class ImagePipelineStack extends TerraformStack {
       apiAccessLogs: this.api.accessLogs,
       table: this.data.table,
     });
+    this.reconciliation = new Reconciliation(this, 'reconciliation', ctx, { reconciler: this.compute.reconciler, alarmTopic: this.notifications.alarmTopic });
     if (props.analytics.enabled) {
       this.analytics = new Analytics(this, 'analytics', ctx, { key, imagesTable: this.data.table });
     }

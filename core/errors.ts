@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   unauthorized: 'UNAUTHORIZED',
   notFound: 'NOT_FOUND',
   dependency: 'DEPENDENCY_UNAVAILABLE',
+  abandoned: 'ABANDONED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -171,6 +172,16 @@ export class DependencyError extends PipelineError {
   constructor(dependency: string, message: string, options: Omit<PipelineErrorOptions, 'retriable'> = {}) {
     super(ERROR_CODES.dependency, message, { ...options, retriable: true });
     this.dependency = dependency;
+  }
+}
+
+/**
+ * A record stayed RECEIVED past every retry window and its raw bytes never arrived: the
+ * reconciler ends it FAILED with this error so it is announced instead of sitting unfinished.
+ */
+export class AbandonedImageError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.abandoned, message, options);
   }
 }
 

@@ -5,14 +5,16 @@ import { S3BlobStore } from './adapters/s3/blob-store';
 import { SecretsManagerStore } from './adapters/secrets/secret-store';
 import { SnsNotifier } from './adapters/sns/notifier';
 import { createTelemetry, type Telemetry } from './observability';
-import { ImagePipeline } from './pipeline';
+import { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline } from './pipeline';
+import { Reconciler, type ReconcilerOptions } from './reconciler';
 import type { BlobStore, MetadataStore, Notifier, SecretStore } from './ports';
 
 export * from './config';
 export * from './errors';
 export * from './ports';
 export { sha256Digest, sha256Hex } from './hashing';
-export { ImagePipeline, imageIdForKey, type IngestRequest, type IngestResult, type PipelineDependencies } from './pipeline';
+export { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline, imageIdForKey, type AnnounceOutcome, type IngestRequest, type IngestResult, type PipelineDependencies, type ResumeOutcome } from './pipeline';
+export { RECONCILE_METRICS, RECONCILER_SERVICE, Reconciler, type ReconcileAction, type ReconcileEntry, type ReconcileReport, type ReconcilerDependencies, type ReconcilerOptions } from './reconciler';
 export { createTelemetry, type ContextLogger, type Telemetry } from './observability';
 export { newImageId, isValidImageId, incomingKey, imageIdFromIncomingKey, rawKey, variantKey } from './keys';
 export { createAwsClients, destroyAwsClients, type AwsClients } from './adapters/aws-clients';
@@ -46,4 +48,27 @@ export function createPipelineRuntime(config: Config, serviceName: string, clien
   const secrets = new SecretsManagerStore(clients.secrets);
   const pipeline = new ImagePipeline({ config, blobs, metadata, notifier, telemetry });
   return { config, clients, pipeline, blobs, metadata, notifier, secrets, telemetry };
+}
+
+/**
+ * The reconciler on a runtime's ports and pipeline, with its settings from config
+ * (`RECONCILE_RECEIVED_AFTER_SECONDS`, `RECONCILE_MAX_RECORDS`); `overrides` for tests and tools.
+ *
+ * @example
+ * const report = await createReconciler(createPipelineRuntime(loadConfig(), 'reconciler')).run();
+ */
+export function createReconciler(runtime: PipelineRuntime, overrides: Partial<ReconcilerOptions> = {}): Reconciler {
+  const { config, pipeline, metadata, blobs, telemetry } = runtime;
+  return new Reconciler({
+    pipeline,
+    metadata,
+    blobs,
+    telemetry,
+    options: {
+      receivedAfterMs: config.reconcile.receivedAfterSeconds * 1000,
+      notificationLeaseMs: DEFAULT_NOTIFICATION_LEASE_MS,
+      maxRecords: config.reconcile.maxRecords,
+      ...overrides,
+    },
+  });
 }

@@ -20,6 +20,8 @@ export interface Telemetry extends ContextLogger {
   time<T>(stage: string, work: () => Promise<T>): Promise<T>;
   /** Counts an image as processed or failed, with its input bytes and total milliseconds. */
   recordOutcome(outcome: 'processed' | 'failed', bytes: number, totalMs: number): void;
+  /** Adds `value` to the count metric `name` (e.g. the reconciler's `ReconcileRecovered`). */
+  count(name: string, value: number): void;
   /** Writes the metrics collected so far (CloudWatch embedded metric format) and clears them. */
   flush(): void;
 }
@@ -68,6 +70,9 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       metrics.addMetric(outcome === 'processed' ? 'ImagesProcessed' : 'ImagesFailed', MetricUnit.Count, 1);
       metrics.addMetric('InputBytes', MetricUnit.Bytes, bytes);
       metrics.addMetric('ProcessingMs', MetricUnit.Milliseconds, totalMs);
+    },
+    count(name, value) {
+      metrics.addMetric(name, MetricUnit.Count, value);
     },
     flush() {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();

@@ -1,11 +1,13 @@
 import type { Config } from './config';
 import {
+  AbandonedImageError,
   DependencyError,
   IdempotencyConflictError,
   IMAGE_REJECTION_CODES,
   ImageTooLargeError,
   PipelineError,
   invalidParameterError,
+  SourceNotFoundError,
   type ErrorCode,
 } from './errors';
 import { sha256Digest, sha256Hex } from './hashing';
@@ -34,6 +36,22 @@ export interface IngestResult {
   record: ImageRecord;
   duplicate: boolean;
 }
+
+/**
+ * How long a notification claim holds by default before another worker may take it over.
+ * @default 30000
+ */
+export const DEFAULT_NOTIFICATION_LEASE_MS = 30_000;
+
+/**
+ * What {@link ImagePipeline.resumeReceived} did: finished the record from its raw object,
+ * failed it as abandoned (no raw object), or found that another worker's conditional write
+ * made it final first (that worker holds its notification).
+ */
+export type ResumeOutcome = 'recovered' | 'failed-abandoned' | 'raced';
+
+/** What {@link ImagePipeline.announceFinal} did: published now, found it already published, or found another worker's claim unexpired. */
+export type AnnounceOutcome = 'notified' | 'done' | 'busy';
 
 /** The final transition's fields, and whether this worker made it (and so holds the notification claim). */
 interface FinalOutcome {
@@ -91,7 +109,7 @@ export class ImagePipeline {
 
   constructor(private readonly deps: PipelineDependencies) {
     this.clock = deps.clock ?? (() => new Date());
-    this.leaseMs = deps.notificationLeaseMs ?? 30_000;
+    this.leaseMs = deps.notificationLeaseMs ?? DEFAULT_NOTIFICATION_LEASE_MS;
   }
 
   /**
@@ -277,6 +295,68 @@ export class ImagePipeline {
     await this.notifyOnce(outcome.record, outcome.created, log);
     this.deps.telemetry.recordOutcome('failed', 0, 0);
     return { record: outcome.record, duplicate: false };
+  }
+
+  /**
+   * Finishes a record a worker left RECEIVED (the reconciler's first case), through the same
+   * steps and conditional transitions as {@link ingest}: from its raw object when that exists,
+   * else FAILED with an `ABANDONED` error; then the notification, once.
+   *
+   * @throws DependencyError (retriable) when S3, DynamoDB or SNS fail; a retry is safe.
+   */
+  async resumeReceived(record: ImageRecord): Promise<{ outcome: ResumeOutcome; record: ImageRecord }> {
+    const { config, blobs, telemetry } = this.deps;
+    const log = telemetry.child({ imageId: record.imageId, source: record.source, reconciled: true });
+    const started = performance.now();
+    let bytes: Buffer | undefined;
+    try {
+      // The record's own size bounds the read: an oversize raw object was kept for inspection.
+      bytes = await blobs.get(record.raw, Math.max(record.bytes, config.limits.maxImageBytes));
+    } catch (error) {
+      if (!(error instanceof SourceNotFoundError)) throw error;
+    }
+    const current: ImageRecord = { ...record };
+    let final: FinalOutcome;
+    let outcome: ResumeOutcome;
+    const sha256 = bytes === undefined ? undefined : sha256Hex(bytes);
+    if (bytes !== undefined && sha256 === record.sha256) {
+      final = await this.finish(current, bytes, sha256, bytes.length > config.limits.maxImageBytes, log);
+      outcome = 'recovered';
+    } else {
+      const why = bytes === undefined ? 'its raw object never arrived' : 'its raw object does not match the recorded sha256';
+      const error = new AbandonedImageError(`the image was abandoned unfinished: ${why}`, { context: { imageId: record.imageId } });
+      final = await this.recordFailure(current, error.code, error.message, log);
+      outcome = 'failed-abandoned';
+    }
+    if (!final.claimed) return { outcome: 'raced', record: current };
+    Object.assign(current, final.fields);
+    await this.notifyOnce(current, true, log);
+    telemetry.recordOutcome(current.status === 'PROCESSED' ? 'processed' : 'failed', bytes?.length ?? 0, performance.now() - started);
+    log.info('unfinished image reconciled', { outcome, status: current.status, errorCode: current.error?.code });
+    return { outcome, record: current };
+  }
+
+  /**
+   * Publishes the notification of a final record that was never announced (the reconciler's
+   * second case): takes the notification claim only when no worker holds it, then publishes
+   * the record as stored, once.
+   *
+   * @throws DependencyError (retriable) when DynamoDB or SNS fail; the claim is given back.
+   */
+  async announceFinal(imageId: string): Promise<AnnounceOutcome> {
+    const { metadata, telemetry } = this.deps;
+    const claim = await metadata.claimNotification(imageId, this.clock(), this.leaseMs);
+    if (claim !== 'claimed') return claim;
+    const record = await metadata.get(imageId, this.clock());
+    if (record === undefined || record.status === 'RECEIVED') {
+      // Not final (or gone): not ours to announce.
+      await metadata.releaseNotification(imageId);
+      return record === undefined ? 'done' : 'busy';
+    }
+    const log = telemetry.child({ imageId, source: record.source, reconciled: true });
+    await this.notifyOnce(record, true, log);
+    log.info('final image announced late', { status: record.status });
+    return 'notified';
   }
 
   /**

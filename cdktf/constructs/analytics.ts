@@ -23,7 +23,7 @@ import {
   toAthena,
   toQuickSightDataSet,
 } from '../../core/analytics';
-import { DEFAULT_STUCK_AFTER_SECONDS } from '../../core/config';
+import { reconcileReceivedAfterSeconds } from '../props';
 import { assumeRolePolicy, policyDocument } from '../iam';
 import { quickSightDefinition } from './dashboard-definition';
 import type { StackContext } from './context';
@@ -268,7 +268,8 @@ export class Analytics extends Construct {
       tags: props.tags,
     });
     // Direct query, no SPICE: "stuck now" must be current, and the data is small (docs/aws-deployment.md).
-    const definition = quickSightDefinition(this.dataSet.arn, DEFAULT_STUCK_AFTER_SECONDS);
+    // "Stuck" is exactly what the reconciler will repair: RECEIVED past its threshold.
+    const definition = quickSightDefinition(this.dataSet.arn, reconcileReceivedAfterSeconds(props));
     this.analysis = new QuicksightAnalysis(this, 'quicksight-analysis', {
       analysisId: `image-pipeline-${envName}-operations`,
       name: `Image pipeline operations (${envName})`,

@@ -14,6 +14,7 @@ import type { SnsTopic } from '@cdktn/provider-aws/lib/sns-topic';
 import type { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
 import type { MskCluster } from '@cdktn/provider-aws/lib/msk-cluster';
 import { ENV } from '../../core/config/env';
+import { reconcileReceivedAfterSeconds } from '../props';
 import { bundleLambda, findProjectRoot, placeholderBundle, type LambdaName } from '../bundling';
 import { assumeRolePolicy, policyDocument, type AllowStatement } from '../iam';
 import type { FunctionSizing } from '../props';
@@ -67,7 +68,7 @@ export interface PipelineFunction {
 export const ALLOCATOR_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
 /**
- * The three Lambdas (ingest-api, upload handler, stream-consumer), each with its own
+ * The four Lambdas (ingest-api, upload handler, stream-consumer, reconciler), each with its own
  * least-privilege role and log group; the raw bucket's `incoming/` notification to the upload
  * handler; and the MSK event source mapping with finite failure handling.
  */
@@ -75,6 +76,8 @@ export class Compute extends Construct {
   readonly ingestApi: PipelineFunction;
   readonly uploadHandler: PipelineFunction;
   readonly streamConsumer: PipelineFunction;
+  /** Invoked by EventBridge Scheduler (constructs/reconciliation.ts); needs no VPC: it talks to AWS APIs only. */
+  readonly reconciler: PipelineFunction;
   readonly eventSourceMapping: LambdaEventSourceMapping;
   private readonly keyArn: string;
 
@@ -136,6 +139,20 @@ export class Compute extends Construct {
         { sid: 'WriteRaw', actions: ['s3:PutObject', 's3:GetObject'], resources: [`${rawArn}/${KEY_PREFIXES.raw}*`] },
         { sid: 'WriteProcessed', actions: ['s3:PutObject'], resources: [`${processedArn}/${KEY_PREFIXES.processed}*`] },
         tableWrites,
+        publish,
+        kms,
+      ],
+    });
+
+    // Reads the index and the raw objects, writes variants and conditional transitions; never
+    // creates a record (no PutItem) and never touches incoming/ or another index.
+    this.reconciler = this.createFunction('reconciler', 'reconciler', props.lambda.reconciler, {
+      environment: { ...common, [ENV.reconcileReceivedAfterSeconds]: String(reconcileReceivedAfterSeconds(props)) },
+      statements: [
+        { sid: 'ReadRaw', actions: ['s3:GetObject'], resources: [`${rawArn}/${KEY_PREFIXES.raw}*`] },
+        { sid: 'WriteProcessed', actions: ['s3:PutObject'], resources: [`${processedArn}/${KEY_PREFIXES.processed}*`] },
+        { sid: 'TransitionImageMetadata', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.arn] },
+        { sid: 'ReadStatusIndex', actions: ['dynamodb:Query'], resources: [`${table.arn}/index/${TABLE_SCHEMA.statusIndex.name}`] },
         publish,
         kms,
       ],

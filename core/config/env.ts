@@ -22,7 +22,6 @@ export const ENV = {
   apiKeySecretId: 'API_KEYS_SECRET_ID',
   kafkaSecretId: 'KAFKA_SECRET_ID',
   analyticsBucket: 'ANALYTICS_BUCKET',
-  reconcilerStuckAfterSeconds: 'RECONCILER_STUCK_AFTER_SECONDS',
 
   kafkaBrokers: 'KAFKA_BROKERS',
   kafkaSsl: 'KAFKA_SSL',
@@ -48,6 +47,9 @@ export const ENV = {
   corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS',
   corsAllowCredentials: 'CORS_ALLOW_CREDENTIALS',
   logLevel: 'LOG_LEVEL',
+  reconcileReceivedAfterSeconds: 'RECONCILE_RECEIVED_AFTER_SECONDS',
+  reconcileMaxRecords: 'RECONCILE_MAX_RECORDS',
+  reconcileIntervalSeconds: 'RECONCILE_INTERVAL_SECONDS',
 
   // Local stack only (ignored in AWS).
   localDataDir: 'INGEST_LOCAL_DIR',
@@ -101,9 +103,6 @@ export const DEFAULT_PORTS = {
   uploadPage: 3001,
   dashboard: 3002,
 } as const;
-
-/** A record still RECEIVED this long after createdAt is stuck (the reconciler's threshold). */
-export const DEFAULT_STUCK_AFTER_SECONDS = 900 as const;
 
 /** The account id moto uses; local SNS ARNs are built from it. */
 export const LOCAL_ACCOUNT_ID = '123456789012';

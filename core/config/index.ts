@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors';
-import { DEFAULT_NAMES, DEFAULT_PORTS, DEFAULT_STUCK_AFTER_SECONDS, ENV, LOCAL_ACCOUNT_ID } from './env';
+import { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
 import { MAX_STATUS_SHARDS } from '../adapters/dynamodb/status-key';
 
 /**
@@ -10,7 +10,7 @@ import { MAX_STATUS_SHARDS } from '../adapters/dynamodb/status-key';
  */
 export const DEFAULT_STATUS_SHARDS = 32;
 
-export { DEFAULT_NAMES, DEFAULT_PORTS, DEFAULT_STUCK_AFTER_SECONDS, ENV, LOCAL_ACCOUNT_ID } from './env';
+export { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
 export type { EnvName } from './env';
 
 /** How one processed copy is made. */
@@ -82,6 +82,17 @@ export function parseCorsOrigins(name: string, origins: readonly string[], allow
     return url.origin;
   });
 }
+
+/**
+ * Seconds a record may stay RECEIVED before the reconciler treats it as abandoned: a few minutes
+ * past the longest retry window of any path. The longest is the MSK event source mapping's: a
+ * failing batch is tried 1 + 10 times (`maximumRetryAttempts`, cdktf/props.ts) on a 300 s
+ * function timeout = 55 min; the S3 → upload-handler async invoke retries twice within about
+ * 3 min, API Gateway gives up after 29 s and the local runner's backoff tops out at 10 s.
+ * 55 min + 5 min margin. The CDKTF app sets the deployed value from the same props.
+ * @default 3600
+ */
+export const DEFAULT_RECONCILE_RECEIVED_AFTER_SECONDS = 3600;
 
 /** Service endpoint overrides; `undefined` means "the real AWS endpoint for the region". */
 export interface Endpoints {
@@ -175,9 +186,14 @@ export interface Config {
   presignExpirySeconds: number;
   /** Which browser origins may call the API and post to the upload bucket. */
   cors: CorsConfig;
-  reconciler: {
-    /** A record still RECEIVED this long after createdAt counts as stuck. @default 900 */
-    stuckAfterSeconds: number;
+  /** The reconciler of records left RECEIVED or never announced. */
+  reconcile: {
+    /** Age (from createdAt) after which a RECEIVED record is finished or failed. @default 3600 ({@link DEFAULT_RECONCILE_RECEIVED_AFTER_SECONDS}) */
+    receivedAfterSeconds: number;
+    /** Most records one run reads per status and day (a bound on its time and read cost). @default 20000 */
+    maxRecords: number;
+    /** How often `ingest start` runs it locally. @default 300 */
+    intervalSeconds: number;
   };
   logLevel: string;
   local: {
@@ -359,7 +375,11 @@ export function loadConfig(env: Env = process.env): Config {
     fetch: readFetchSettings(env),
     presignExpirySeconds: readInt(env, ENV.presignExpirySeconds, 900, 1, 604_800),
     cors,
-    reconciler: { stuckAfterSeconds: readInt(env, ENV.reconcilerStuckAfterSeconds, DEFAULT_STUCK_AFTER_SECONDS, 1, 86_400) },
+    reconcile: {
+      receivedAfterSeconds: readInt(env, ENV.reconcileReceivedAfterSeconds, DEFAULT_RECONCILE_RECEIVED_AFTER_SECONDS, 60, 86_400),
+      maxRecords: readInt(env, ENV.reconcileMaxRecords, 20_000, 1, 1_000_000),
+      intervalSeconds: readInt(env, ENV.reconcileIntervalSeconds, 300, 5, 86_400),
+    },
     logLevel: readString(env, ENV.logLevel, 'INFO'),
     local: {
       dataDir: readString(env, ENV.localDataDir, '.local'),

@@ -6,6 +6,7 @@ import { createDashboardComponent } from '../dashboard';
 import type { RuntimeComponent, RuntimeHealth } from '../runtime';
 import { startUploadPage } from '../upload-page/server';
 import { startUploadPoller } from '../upload-poller';
+import { reconcilerComponent } from './reconcile';
 
 /** Options of {@link runtimeComponents}. */
 export interface RuntimeComponentsOptions {
@@ -52,5 +53,6 @@ export function runtimeComponents(config: Config, options: RuntimeComponentsOpti
     },
     createLocalStreamComponent(config, { onFatal: options.onFatal }),
     createDashboardComponent(config),
+    reconcilerComponent(config),
   ];
 }

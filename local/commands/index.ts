@@ -2,6 +2,7 @@ import type { Command } from '../cli';
 import { dashboardCommand } from './dashboard';
 import { keysCommands } from './keys';
 import { publishCommands } from './publish';
+import { reconcileCommand } from './reconcile';
 import { startCommand } from './start';
 import { uploadCommand } from './upload';
 
@@ -12,4 +13,5 @@ export const commands: Record<string, Command> = {
   upload: uploadCommand,
   ...publishCommands,
   dashboard: dashboardCommand,
+  reconcile: reconcileCommand,
 };

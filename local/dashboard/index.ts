@@ -24,7 +24,7 @@ export function changeArchive(config: Config, clients: AwsClients): S3ChangeArch
  * @throws DependencyError when S3 fails.
  */
 export async function loadDashboard(config: Config, clients: AwsClients): Promise<{ engine: DashboardEngine; loader: ArchiveLoader }> {
-  const engine = await DashboardEngine.create({ stuckAfterSeconds: config.reconciler.stuckAfterSeconds, retentionDays: config.limits.retentionDays });
+  const engine = await DashboardEngine.create({ stuckAfterSeconds: config.reconcile.receivedAfterSeconds, retentionDays: config.limits.retentionDays });
   const loader = new ArchiveLoader(changeArchive(config, clients), engine, config.limits.retentionDays);
   await loader.refresh();
   return { engine, loader };

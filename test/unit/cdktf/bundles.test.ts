@@ -50,6 +50,7 @@ describe('the synthesised Lambda packages (default arm64)', () => {
       ingestApi: zipOf(stack.compute.ingestApi),
       uploadHandler: zipOf(stack.compute.uploadHandler),
       streamConsumer: zipOf(stack.compute.streamConsumer),
+      reconciler: zipOf(stack.compute.reconciler),
     };
   });
 

@@ -91,7 +91,9 @@ describe.each([
     expect(throttled?.log_group_name).toBe(refOf(stack.api.accessLogs, 'name'));
     const metricName = (throttled?.metric_transformation as { name: string }).name;
     expect(alarms.some((a) => a.namespace === DERIVED_METRICS_NAMESPACE && a.metric_name === metricName)).toBe(true);
-    expect(alarms.filter((a) => a.namespace === 'AWS/Lambda' && a.metric_name === 'Throttles')).toHaveLength(3);
+    // One per function (ingest-api, upload handler, stream consumer, reconciler).
+    expect(alarms.filter((a) => a.namespace === 'AWS/Lambda' && a.metric_name === 'Throttles')).toHaveLength(resourcesOf(json, 'aws_lambda_function').length);
+    expect(resourcesOf(json, 'aws_lambda_function')).toHaveLength(4);
     expect(alarms.find((a) => a.metric_name === 'OffsetLag')?.threshold).toBe(props.alarms.offsetLagThreshold);
     expect(alarms.find((a) => a.namespace === 'AWS/Kafka' && a.metric_name === 'MaxOffsetLag')?.dimensions).toEqual({
       'Cluster Name': refOf(stack.streaming.cluster, 'cluster_name'),

@@ -1,6 +1,6 @@
 import { DASHBOARD_VISUALS, IMAGE_STATE_COLUMNS, quickSightCalculatedFields } from '../../../core/analytics';
-import { DEFAULT_STUCK_AFTER_SECONDS } from '../../../core/config';
 import { fieldWellColumns } from '../../../cdktf/constructs/dashboard-definition';
+import { reconcileReceivedAfterSeconds, resolveStackProps } from '../../../cdktf/props';
 import { resourcesOf, synthStack, type TerraformJson } from './synth-helpers';
 
 const PRINCIPAL = 'arn:aws:quicksight:us-east-1:123456789012:user/default/ops';
@@ -114,7 +114,7 @@ describe('the operations dashboard on AWS', () => {
       const definition = resource.definition as Definition;
       expect(definition.data_set_identifiers_declarations).toHaveLength(1);
       const calculated = new Set(definition.calculated_fields.map((f) => f.name));
-      expect([...calculated].sort()).toEqual(quickSightCalculatedFields(DEFAULT_STUCK_AFTER_SECONDS).map((f) => f.name).sort());
+      expect([...calculated].sort()).toEqual(quickSightCalculatedFields(reconcileReceivedAfterSeconds(resolveStackProps('dev'))).map((f) => f.name).sort());
       const known = new Set([...dataSetColumns, ...calculated]);
       const [sheet] = definition.sheets;
       const visuals = sheet?.visuals ?? [];

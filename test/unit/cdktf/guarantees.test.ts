@@ -250,7 +250,7 @@ describe.each([
   test('every function has its own log group with retention, wired as its logging destination', () => {
     const { stack, json } = get();
     const functions = resourcesOf(json, 'aws_lambda_function');
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     const groups = new Map(resourcesOf(json, 'aws_cloudwatch_log_group'));
     for (const [, fn] of functions) {
       const groupRef = (fn.logging_config as { log_group: string }).log_group;
@@ -268,7 +268,7 @@ describe.each([
     for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([refOf(stack.notifications.alarmTopic, 'arn')]);
     const metrics = alarms.map((a) => `${String(a.namespace ?? 'math')}/${String(a.metric_name ?? 'expression')}`);
     for (const metric of ['AWS/Lambda/Errors', 'AWS/Lambda/Throttles', 'AWS/Lambda/Duration']) {
-      expect(metrics.filter((m) => m === metric)).toHaveLength(3);
+      expect(metrics.filter((m) => m === metric)).toHaveLength(4);
     }
     expect(alarms.filter((a) => a.metric_name === 'Duration').every((a) => a.extended_statistic === 'p99')).toBe(true);
     expect(metrics).toContain('AWS/Lambda/OffsetLag');

@@ -1,0 +1,81 @@
+import { createPipelineRuntime, createReconciler, destroyAwsClients, type Config, type ReconcileReport } from '../../core';
+import type { Command } from '../cli';
+import type { RuntimeComponent } from '../runtime';
+import { useLocalStack } from '../stack';
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/**
+ * A reconciler report as lines for a person: the totals, then one line per record touched.
+ *
+ * @example
+ * formatReconcileReport(report).forEach((line) => console.log(line));
+ */
+export function formatReconcileReport(report: ReconcileReport): string[] {
+  const { counts } = report;
+  const lines = [
+    `reconcile${report.dryRun ? ' (dry run: nothing changed)' : ''}: days ${report.days.join(', ')}; ${report.scanned} records read` +
+      `; recovered ${counts.recovered}, failed-abandoned ${counts.failedAbandoned}, notified-late ${counts.notifiedLate}, skipped ${counts.skipped}, errors ${counts.errors}` +
+      (report.truncated ? '; read limit reached (RECONCILE_MAX_RECORDS), the next run continues' : ''),
+  ];
+  for (const entry of report.entries) lines.push(`  ${entry.imageId}  ${entry.status.padEnd(9)} ${entry.action}${entry.detail ? `  (${entry.detail})` : ''}`);
+  return lines;
+}
+
+/** `ingest reconcile [--dry-run]`: one reconciler pass over the local stack, printing what it did. */
+export const reconcileCommand: Command = {
+  usage: 'ingest reconcile [--dry-run]',
+  summary: 'finish or fail records left RECEIVED and announce final records never notified',
+  help:
+    'Reads the byStatusDay index for today and yesterday (UTC). A record RECEIVED for longer than RECONCILE_RECEIVED_AFTER_SECONDS (default 3600) is finished from its raw object, or marked FAILED (ABANDONED) when the raw object never arrived, and notified; a PROCESSED/FAILED record whose notification was never published is announced once, after its claim lease. Safe beside the running pipeline and beside another run. --dry-run prints what it would do and changes nothing. Exits 1 when a record could not be repaired.',
+  options: { 'dry-run': { type: 'boolean' } },
+  async run({ values }) {
+    const config = useLocalStack();
+    // The report is the output: the pipeline's own log lines only when something goes wrong.
+    const runtime = createPipelineRuntime({ ...config, logLevel: 'WARN' }, 'reconciler');
+    try {
+      const report = await createReconciler(runtime).run({ dryRun: values['dry-run'] === true });
+      for (const line of formatReconcileReport(report)) out(line);
+      return report.counts.errors > 0 ? 1 : 0;
+    } finally {
+      destroyAwsClients(runtime.clients);
+    }
+  },
+};
+
+/**
+ * The reconciler as a part of `ingest start`: a pass every `config.reconcile.intervalSeconds`
+ * (the stand-in for the EventBridge schedule), logging a line when it repaired something.
+ */
+export function reconcilerComponent(config: Config, log: (line: string) => void = out): RuntimeComponent {
+  return {
+    name: 'reconciler',
+    async start() {
+      const runtime = createPipelineRuntime(config, 'reconciler');
+      const reconciler = createReconciler(runtime);
+      let running: Promise<void> | undefined;
+      const pass = (): void => {
+        // One pass at a time: a tick during a slow pass is skipped, not queued.
+        if (running !== undefined) return;
+        running = reconciler.run().then(
+          (report) => {
+            const { counts } = report;
+            if (counts.recovered + counts.failedAbandoned + counts.notifiedLate + counts.errors > 0) for (const line of formatReconcileReport(report)) log(line);
+          },
+          (error: unknown) => log(`reconciler: pass failed, the next one retries: ${(error as Error).message}`),
+        ).finally(() => {
+          running = undefined;
+        });
+      };
+      const timer = setInterval(pass, config.reconcile.intervalSeconds * 1000);
+      return {
+        description: `a pass every ${config.reconcile.intervalSeconds}s (RECONCILE_INTERVAL_SECONDS); records RECEIVED over ${config.reconcile.receivedAfterSeconds}s are finished or failed`,
+        async stop() {
+          clearInterval(timer);
+          await running;
+          destroyAwsClients(runtime.clients);
+        },
+      };
+    },
+  };
+}

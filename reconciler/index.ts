@@ -1,0 +1,1 @@
+export { handler, type ReconcileSummary } from './handler';
