@@ -19,6 +19,7 @@ export { createAwsClients, destroyAwsClients, type AwsClients } from './adapters
 export { findCustomerForKey, generateApiKey, hashApiKey, parseApiKeySecret, assertCustomerId } from './auth/api-keys';
 export { notificationBody } from './adapters/sns/notifier';
 export { statusDayKey, statusDayKeys, statusShardOf, MAX_STATUS_SHARDS } from './adapters/dynamodb/status-key';
+export { INPUT_BOUNDS, assertAttributesBounds, assertCustomerIdBounds, assertFileNameBounds, assertMaxBytes, assertRequestBounds, type BoundedFields } from './input-bounds';
 
 /** Everything a handler needs, wired from config once per process (cold start). */
 export interface PipelineRuntime {

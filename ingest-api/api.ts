@@ -4,6 +4,7 @@ import {
   IMAGE_STATUSES,
   ImageTooLargeError,
   NotFoundError,
+  PipelineError,
   UnauthorizedError,
   findCustomerForKey,
   imageIdForKey,
@@ -16,7 +17,7 @@ import {
   type ImageStatus,
   type PipelineRuntime,
 } from '../core';
-import { HttpError, jsonResponse, problemResponse } from './problem';
+import { HttpError, INTERNAL_DETAIL_CODES, genericDetail, jsonResponse, problemResponse } from './problem';
 import { matchRoute, type RouteName } from './routes';
 
 /** Headers with lower-case names; API Gateway REST passes them as the client sent them. */
@@ -133,7 +134,7 @@ export class IngestApi {
       }
     } catch (error) {
       const { response, internal } = problemResponse(error, requestId);
-      if (internal) log.error('request failed', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+      if (internal) log.error('request failed', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack, cause: (error.cause as Error | undefined)?.name } : String(error) });
       else log.info('request refused', { status: response.statusCode, code: (error as { code?: string }).code });
       return response;
     } finally {
@@ -170,7 +171,8 @@ export class IngestApi {
     const key = ctx.headers['idempotency-key'];
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw invalidParameterError('Idempotency-Key', '1-255 printable ASCII characters', key);
     const imageId = key === undefined ? newImageId() : imageIdForKey(ctx.customerId, key);
-    const fileName = upload.fileName?.slice(0, 255);
+    // Bounds (length, control characters) are checked by the pipeline, the same as on the stream.
+    const fileName = upload.fileName === '' ? undefined : upload.fileName;
     const { record, duplicate } = await this.runtime.pipeline.ingest(
       { imageId, source: 'api', customerId: ctx.customerId, bytes: upload.bytes, requestKey: key, fileName, correlation: { requestId: ctx.requestId } },
       { rejectOversize: true },
@@ -185,6 +187,10 @@ export class IngestApi {
   /** A FAILED record answers 415/422 with the record's error and id (the raw bytes are kept). */
   private rejectedImage(record: ImageRecord, requestId: string): APIGatewayProxyResult {
     const code = record.error?.code;
+    if (code !== undefined && INTERNAL_DETAIL_CODES.has(code)) {
+      // The record keeps the reason for operators; the caller gets a generic 500 naming the image.
+      return problemResponse(new PipelineError(code, genericDetail(code, requestId), { context: { imageId: record.imageId } }), requestId).response;
+    }
     const status = code === 'UNSUPPORTED_IMAGE' ? 415 : code === 'IMAGE_TOO_LARGE' ? 413 : 422;
     const title = status === 415 ? 'Unsupported Media Type' : status === 413 ? 'Payload Too Large' : 'Unprocessable Content';
     return {

@@ -277,4 +277,38 @@ describe('deadLetterMessage', () => {
     });
     expect(String(message.headers?.[DEAD_LETTER_HEADERS.errorMessage]).length).toBe(501);
   });
+
+  it('refuses events over a bound at the edge (issue 12, fault 2): dead-lettered with the reason, nothing stored, the partition goes on', async () => {
+    const { processor, pipeline, deadLetters } = processorWith();
+    const over: ImageEvent[] = [
+      event(inline('big-attributes'), { attributes: { blob: 'x'.repeat(420 * 1024) } }),
+      event(inline('many-attributes'), { attributes: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }),
+      event(inline('bad-customer'), { customerId: 'acme/../other' }),
+      event(inline('long-name'), { fileName: 'n'.repeat(300) }),
+      event(inline('control-name'), { fileName: 'a\u0007b.jpg' }),
+      event({ kind: 'url', url: `https://example.org/${'p'.repeat(3000)}` }),
+    ];
+    const records = over.map((e, i) => record(0, i, encodeImageEvent(e)));
+    records.push(record(0, over.length, Buffer.alloc(config.kafka.maxMessageBytes + 1, 0xc3)));
+    records.push(record(0, over.length + 1, encodeImageEvent(event(inline('ok-after')))));
+
+    const results = await processor.process(records);
+
+    expect(results.map((r) => r.outcome.kind)).toEqual([...over.map(() => 'dead-lettered'), 'dead-lettered', 'ingested']);
+    expect(deadLetters.letters.map((l) => l.reason)).toEqual([...over.map(() => 'out-of-bounds'), 'message-too-large']);
+    expect(deadLetters.letters.every((l) => l.code === 'INVALID_PARAMETER')).toBe(true);
+    expect(pipeline.started).toEqual(['ok-after']);
+    expect(pipeline.unavailable).toEqual([]);
+  });
+
+  it('a bug after decoding leaves the image FAILED and notified through the pipeline before the dead letter (issue 12, fault 5)', async () => {
+    const { processor, pipeline, deadLetters } = processorWith();
+    const bug = event(inline('bug'));
+
+    const results = await processor.process([record(0, 1, encodeImageEvent(bug))]);
+
+    expect(results[0]?.outcome).toMatchObject({ kind: 'dead-lettered', reason: 'processing-error' });
+    expect(pipeline.unavailable).toEqual([{ imageId: bug.eventId, code: 'INTERNAL_ERROR' }]);
+    expect(deadLetters.letters).toHaveLength(1);
+  });
 });
