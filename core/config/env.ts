@@ -35,6 +35,7 @@ export const ENV = {
 
   maxImageBytes: 'MAX_IMAGE_BYTES',
   maxPixels: 'MAX_PIXELS',
+  maxDecodeBytes: 'MAX_DECODE_BYTES',
   retentionDays: 'RETENTION_DAYS',
   recordConcurrency: 'RECORD_CONCURRENCY',
   fetchAllowLoopback: 'FETCH_ALLOW_LOOPBACK',

@@ -147,6 +147,12 @@ export interface Config {
     maxImageBytes: number;
     /** @default 100 megapixels */
     maxPixels: number;
+    /**
+     * Decode memory of one process, in bytes: an image needing more is refused before decoding,
+     * and concurrent decodes wait for their share.
+     * @default 256 MiB
+     */
+    maxDecodeBytes: number;
     /** @default 7 */
     retentionDays: number;
   };
@@ -335,6 +341,7 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       maxImageBytes: readInt(env, ENV.maxImageBytes, 10 * 1024 * 1024),
       maxPixels: readInt(env, ENV.maxPixels, 100_000_000),
+      maxDecodeBytes: readInt(env, ENV.maxDecodeBytes, 256 * 1024 * 1024, 32 * 1024 * 1024),
       retentionDays: readInt(env, ENV.retentionDays, 7, 1, 3650),
     },
     variants: DEFAULT_VARIANTS,
