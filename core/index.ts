@@ -14,7 +14,7 @@ export * from './ports';
 export { sha256Digest, sha256Hex } from './hashing';
 export { ImagePipeline, imageIdForKey, type IngestRequest, type IngestResult, type PipelineDependencies } from './pipeline';
 export { createTelemetry, type ContextLogger, type Telemetry } from './observability';
-export { newImageId, isValidImageId, incomingKey, imageIdFromIncomingKey, rawKey, variantKey } from './keys';
+export { newImageId, isValidImageId, incomingKey, imageIdFromIncomingKey, rawKey, variantKey, CLAIM_CHECK_PREFIX, claimCheckKey } from './keys';
 export { createAwsClients, destroyAwsClients, type AwsClients } from './adapters/aws-clients';
 export { findCustomerForKey, generateApiKey, hashApiKey, parseApiKeySecret, assertCustomerId } from './auth/api-keys';
 export { notificationBody } from './adapters/sns/notifier';

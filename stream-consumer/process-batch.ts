@@ -8,7 +8,6 @@ import type { PipelineRuntime } from '../core';
 import {
   DependencyError,
   ERROR_CODES,
-  ForbiddenSourceError,
   IdempotencyConflictError,
   IMAGE_REJECTION_CODES,
   PipelineError,
@@ -20,6 +19,7 @@ import { assertMaxBytes, assertRequestBounds, INPUT_BOUNDS } from '../core/input
 import type { IngestRequest } from '../core/pipeline';
 import { ImageEventDecoder, type ImageEvent } from '../schemas';
 import { fetchImage } from './fetch';
+import { assertAllowedS3Source } from './source-policy';
 import type { RecordOutcome, RecordResult } from './batch-failures';
 import type { DeadLetterSink } from './dead-letter';
 import { topicPartitionKey, type DeliveredRecord } from './msk-event';
@@ -219,11 +219,8 @@ export class StreamBatchProcessor {
         case 'inline':
           return { bytes: image.data };
         case 's3':
-          if (!config.allowedSourceBuckets.includes(image.bucket)) {
-            return {
-              unavailable: new ForbiddenSourceError(`s3://${image.bucket} is not an allowed source bucket (allowed: ${config.allowedSourceBuckets.join(', ')})`, { context }),
-            };
-          }
+          // Confined to this customer's claim-check prefix: throws ForbiddenSourceError, recorded below.
+          assertAllowedS3Source(config, event.customerId, image, context);
           return { bytes: await blobs.get({ bucket: image.bucket, key: image.key, versionId: image.versionId }, config.limits.maxImageBytes) };
         case 'url': {
           const fetched = await this.fetch(image.url, {

@@ -14,6 +14,7 @@ import type { SnsTopic } from '@cdktn/provider-aws/lib/sns-topic';
 import type { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
 import type { MskCluster } from '@cdktn/provider-aws/lib/msk-cluster';
 import { ENV } from '../../core/config/env';
+import { CLAIM_CHECK_PREFIX } from '../../core/keys';
 import { bundleLambda, findProjectRoot, placeholderBundle, type LambdaName } from '../bundling';
 import { assumeRolePolicy, policyDocument, type AllowStatement } from '../iam';
 import type { FunctionSizing } from '../props';
@@ -23,7 +24,7 @@ import type { Network } from './network';
 import type { SecureBucket } from './storage';
 
 /** S3 key prefixes of the data contract (DESIGN.md): permissions are scoped to exactly these. */
-export const KEY_PREFIXES = { raw: 'raw/', incoming: 'incoming/', processed: 'processed/' } as const;
+export const KEY_PREFIXES = { raw: 'raw/', incoming: 'incoming/', processed: 'processed/', claims: CLAIM_CHECK_PREFIX } as const;
 
 /** The ENI actions Lambda needs for VPC placement and MSK polling; AWS offers no resource-level scoping for them. */
 export const ENI_ACTIONS = [
@@ -157,11 +158,12 @@ export class Compute extends Construct {
       statements: [
         { sid: 'WriteRaw', actions: ['s3:PutObject', 's3:GetObject'], resources: [`${rawArn}/${KEY_PREFIXES.raw}*`] },
         { sid: 'WriteProcessed', actions: ['s3:PutObject'], resources: [`${processedArn}/${KEY_PREFIXES.processed}*`] },
-        // S3-reference events may point anywhere in the allowed source buckets.
+        // S3-reference events may read only claim checks (the consumer narrows further to the
+        // event's customer, stream-consumer/source-policy.ts) and the source buckets named in config.
         {
-          sid: 'ReadAllowedSources',
+          sid: 'ReadClaimChecks',
           actions: ['s3:GetObject'],
-          resources: [`${rawArn}/*`, ...extraSources.map((b) => `arn:${ctx.partition}:s3:::${b}/*`)],
+          resources: [`${rawArn}/${KEY_PREFIXES.claims}*`, ...extraSources.map((b) => `arn:${ctx.partition}:s3:::${b}/*`)],
         },
         tableWrites,
         publish,

@@ -237,6 +237,15 @@ describe.each([
     const uploadPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(s.compute.uploadHandler.role, 'id'));
     const deletes = statementsOf(uploadPolicy?.[1].policy).filter((st) => asList(st.Action).includes('s3:DeleteObject'));
     expect(deletes.flatMap((st) => asList(st.Resource))).toEqual([`${refOf(s.storage.raw.bucket, 'arn')}/incoming/*`]);
+    // S3 references are claim checks: the stream consumer reads the raw bucket only under raw/
+    // (its own copies) and claims/, never incoming/, processed/ or the whole bucket (issue 12, fault 4).
+    const streamPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(s.compute.streamConsumer.role, 'id'));
+    const rawArn = refOf(s.storage.raw.bucket, 'arn');
+    const streamReads = statementsOf(streamPolicy?.[1].policy)
+      .filter((st) => asList(st.Action).includes('s3:GetObject'))
+      .flatMap((st) => asList(st.Resource))
+      .filter((resource) => resource.startsWith(rawArn));
+    expect(streamReads.sort()).toEqual([`${rawArn}/claims/*`, `${rawArn}/raw/*`]);
     // Index access is by exact index ARN, only for the function that queries (ingest-api).
     const ingestPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(s.compute.ingestApi.role, 'id'));
     const query = statementsOf(ingestPolicy?.[1].policy).find((st) => asList(st.Action).includes('dynamodb:Query'));

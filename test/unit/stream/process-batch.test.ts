@@ -184,7 +184,7 @@ describe('StreamBatchProcessor', () => {
       },
     });
     const forbidden = event({ kind: 's3', bucket: 'someone-elses-bucket', key: 'a.jpg' });
-    const missing = event({ kind: 's3', bucket: config.rawBucket, key: 'missing.jpg' });
+    const missing = event({ kind: 's3', bucket: config.rawBucket, key: 'claims/c-unit/missing.jpg' });
 
     await processor.process([record(0, 1, encodeImageEvent(forbidden)), record(0, 2, encodeImageEvent(missing))]);
 
@@ -192,7 +192,7 @@ describe('StreamBatchProcessor', () => {
       { imageId: forbidden.eventId, code: new ForbiddenSourceError('x').code },
       { imageId: missing.eventId, code: 'SOURCE_NOT_FOUND' },
     ]);
-    expect(gets).toEqual([`${config.rawBucket}/missing.jpg`]);
+    expect(gets).toEqual([`${config.rawBucket}/claims/c-unit/missing.jpg`]);
   });
 
   it('answers an event whose image is already final from its record: no download, no S3 read, no ingest', async () => {
@@ -244,7 +244,7 @@ describe('StreamBatchProcessor', () => {
   it('hands an S3 dependency failure back for redelivery instead of recording a failure', async () => {
     const { processor, pipeline } = processorWith({ get: async () => Promise.reject(new DependencyError('S3', 'GetObject failed: SlowDown')) });
 
-    const results = await processor.process([record(0, 1, encodeImageEvent(event({ kind: 's3', bucket: config.rawBucket, key: 'k' })))]);
+    const results = await processor.process([record(0, 1, encodeImageEvent(event({ kind: 's3', bucket: config.rawBucket, key: 'claims/c-unit/k' })))]);
 
     expect(results[0]?.outcome.kind).toBe('retry');
     expect(pipeline.unavailable).toEqual([]);
