@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import busboy from 'busboy';
 import {
   IMAGE_STATUSES,
   ImageTooLargeError,
@@ -9,6 +8,7 @@ import {
   findCustomerForKey,
   imageIdForKey,
   incomingKey,
+  assertFileNameBounds,
   invalidParameterError,
   isValidImageId,
   newImageId,
@@ -18,6 +18,7 @@ import {
   type PipelineRuntime,
 } from '../core';
 import { HttpError, INTERNAL_DETAIL_CODES, genericDetail, jsonResponse, problemResponse } from './problem';
+import { bodyBytes, decodeFileNameHeader, readMultipartFile, readUploadRequest, type UploadedFile } from './request-body';
 import { matchRoute, type RouteName } from './routes';
 
 /** Headers with lower-case names; API Gateway REST passes them as the client sent them. */
@@ -27,54 +28,7 @@ function lowerCaseHeaders(event: APIGatewayProxyEvent): Record<string, string> {
   return headers;
 }
 
-function bodyBytes(event: APIGatewayProxyEvent): Buffer {
-  if (event.body === null || event.body === undefined) return Buffer.alloc(0);
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-}
-
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-/** One file from a `multipart/form-data` body. */
-interface UploadedFile {
-  bytes: Buffer;
-  fileName?: string;
-}
-
-/**
- * Reads the first file field of a multipart body, refusing more than `maxBytes` of file
- * content as soon as it is passed.
- */
-function readMultipartFile(body: Buffer, contentType: string, maxBytes: number): Promise<UploadedFile> {
-  return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fileSize: maxBytes, fields: 20, parts: 25 } });
-    } catch {
-      reject(new HttpError(400, 'Bad Request', 'the multipart body has no usable boundary'));
-      return;
-    }
-    let file: Promise<UploadedFile> | undefined;
-    parser.on('file', (_field, stream, info) => {
-      if (file !== undefined) {
-        stream.resume();
-        return;
-      }
-      file = new Promise((done, fail) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('limit', () => fail(new ImageTooLargeError(maxBytes, `the uploaded file is larger than ${maxBytes} bytes`)));
-        stream.on('end', () => done({ bytes: Buffer.concat(chunks), fileName: info.filename }));
-      });
-      file.catch(() => undefined);
-    });
-    parser.on('error', () => reject(new HttpError(400, 'Bad Request', 'the multipart body is malformed')));
-    parser.on('close', () => {
-      if (file === undefined) reject(new HttpError(400, 'Bad Request', 'the multipart body has no file field'));
-      else file.then(resolve, reject);
-    });
-    parser.end(body);
-  });
-}
 
 /** The public view of a record, with fresh presigned GET URLs for the variants. */
 async function presentRecord(runtime: PipelineRuntime, record: ImageRecord): Promise<Record<string, unknown>> {
@@ -116,6 +70,7 @@ export class IngestApi {
     try {
       const matched = matchRoute(event.httpMethod, event.path);
       if (matched === undefined) throw new HttpError(404, 'Not Found', `no route for ${event.httpMethod} ${event.path}`);
+      if ('malformedPath' in matched) throw new HttpError(400, 'Bad Request', 'the path is not valid percent-encoded UTF-8');
       if ('methodNotAllowed' in matched) throw new HttpError(405, 'Method Not Allowed', `${event.httpMethod} is not allowed on ${event.path}`);
       const headers = lowerCaseHeaders(event);
       const name: RouteName = matched.route.name;
@@ -162,7 +117,7 @@ export class IngestApi {
       upload = await readMultipartFile(body, contentType, maxImageBytes);
     } else if (/^image\//i.test(contentType)) {
       if (body.length > maxImageBytes) throw new ImageTooLargeError(maxImageBytes, `the body is ${body.length} bytes; the limit is ${maxImageBytes}`);
-      upload = { bytes: body, fileName: ctx.headers['x-file-name'] };
+      upload = { bytes: body, fileName: decodeFileNameHeader(ctx.headers['x-file-name']) };
     } else {
       throw new HttpError(415, 'Unsupported Media Type', `Content-Type must be image/* or multipart/form-data, got "${contentType.slice(0, 80)}"`);
     }
@@ -224,19 +179,8 @@ export class IngestApi {
   }
 
   private async createUpload(ctx: RequestContext): Promise<APIGatewayProxyResult> {
-    let request: { fileName?: unknown } = {};
-    const body = bodyBytes(ctx.event);
-    if (body.length > 0) {
-      try {
-        request = JSON.parse(body.toString('utf8')) as { fileName?: unknown };
-      } catch {
-        throw new HttpError(400, 'Bad Request', 'the body must be JSON, e.g. {"fileName":"cat.jpg"}');
-      }
-      if (typeof request !== 'object' || request === null) throw new HttpError(400, 'Bad Request', 'the body must be a JSON object');
-    }
-    if (request.fileName !== undefined && (typeof request.fileName !== 'string' || request.fileName.length > 255)) {
-      throw invalidParameterError('fileName', 'string of at most 255 characters', request.fileName);
-    }
+    const request = readUploadRequest(bodyBytes(ctx.event));
+    if (request.fileName !== undefined) assertFileNameBounds(request.fileName);
     const imageId = newImageId();
     const { config } = this.runtime;
     const metadata: Record<string, string> = { 'customer-id': ctx.customerId };

@@ -7,6 +7,8 @@ import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import { LambdaEventSourceMapping } from '@cdktn/provider-aws/lib/lambda-event-source-mapping';
 import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
+import { LambdaFunctionEventInvokeConfig } from '@cdktn/provider-aws/lib/lambda-function-event-invoke-config';
+import { SqsQueue } from '@cdktn/provider-aws/lib/sqs-queue';
 import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
 import { S3BucketNotification } from '@cdktn/provider-aws/lib/s3-bucket-notification';
 import type { SecretsmanagerSecret } from '@cdktn/provider-aws/lib/secretsmanager-secret';
@@ -77,6 +79,8 @@ export class Compute extends Construct {
   readonly uploadHandler: PipelineFunction;
   readonly streamConsumer: PipelineFunction;
   readonly eventSourceMapping: LambdaEventSourceMapping;
+  /** Where S3 events the upload handler failed on, after Lambda's async retries, are kept (its on-failure destination). */
+  readonly uploadFailures: SqsQueue;
   private readonly keyArn: string;
 
   constructor(scope: Construct, id: string, private readonly ctx: StackContext, deps: ComputeDependencies) {
@@ -130,6 +134,12 @@ export class Compute extends Construct {
       ],
     });
 
+    this.uploadFailures = new SqsQueue(this, 'upload-failures', {
+      name: `${props.names.functionPrefix}-upload-failures`,
+      kmsMasterKeyId: key.arn,
+      messageRetentionSeconds: 14 * 86_400,
+      tags: props.tags,
+    });
     this.uploadHandler = this.createFunction('uploadHandler', 'upload-handler', props.lambda.uploadHandler, {
       environment: common,
       statements: [
@@ -139,7 +149,17 @@ export class Compute extends Construct {
         tableWrites,
         publish,
         kms,
+        // The on-failure destination is written with the function's own role.
+        { sid: 'KeepFailedUploadEvents', actions: ['sqs:SendMessage'], resources: [this.uploadFailures.arn] },
       ],
+    });
+    // S3 invokes asynchronously: after Lambda's retries an event that still fails (only
+    // retriable dependency failures throw) is kept with its error instead of being dropped.
+    new LambdaFunctionEventInvokeConfig(this, 'upload-handler-on-failure', {
+      functionName: this.uploadHandler.fn.functionName,
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 6 * 3600,
+      destinationConfig: { onFailure: { destination: this.uploadFailures.arn } },
     });
 
     const extraSources = props.storage.extraSourceBuckets;

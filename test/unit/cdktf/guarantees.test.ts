@@ -256,6 +256,19 @@ describe.each([
     ]);
   });
 
+  test('the upload handler keeps events it still fails on after retries: an on-failure destination to an encrypted queue it may write (issue 12, fault 6)', () => {
+    const { stack, json } = get();
+    const configs = resourcesOf(json, 'aws_lambda_function_event_invoke_config').map(([, c]) => c);
+    const forUploads = configs.filter((c) => c.function_name === refOf(stack.compute.uploadHandler.fn, 'function_name'));
+    expect(forUploads).toHaveLength(1);
+    const queueArn = refOf(stack.compute.uploadFailures, 'arn');
+    expect(forUploads[0]?.destination_config).toEqual({ on_failure: { destination: queueArn } });
+    expect(bodyOf(json, stack.compute.uploadFailures).kms_master_key_id).toBe(refOf(stack.security.key, 'arn'));
+    const uploadPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(stack.compute.uploadHandler.role, 'id'));
+    const sends = statementsOf(uploadPolicy?.[1].policy).filter((st) => asList(st.Action).includes('sqs:SendMessage'));
+    expect(sends.flatMap((st) => asList(st.Resource))).toEqual([queueArn]);
+  });
+
   test('every function has its own log group with retention, wired as its logging destination', () => {
     const { stack, json } = get();
     const functions = resourcesOf(json, 'aws_lambda_function');
