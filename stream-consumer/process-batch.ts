@@ -225,6 +225,7 @@ export class StreamBatchProcessor {
         case 'url': {
           const fetched = await this.fetch(image.url, {
             allowLoopback: config.fetch.allowLoopback,
+            allowedPorts: config.fetch.allowedPorts,
             timeoutMs: config.fetch.timeoutMs,
             deadlineMs: config.fetch.deadlineMs,
             maxBytes: config.limits.maxImageBytes,

@@ -39,6 +39,7 @@ export const ENV = {
   retentionDays: 'RETENTION_DAYS',
   recordConcurrency: 'RECORD_CONCURRENCY',
   fetchAllowLoopback: 'FETCH_ALLOW_LOOPBACK',
+  fetchAllowedPorts: 'FETCH_ALLOWED_PORTS',
   fetchTimeoutMs: 'FETCH_TIMEOUT_MS',
   fetchDeadlineMs: 'FETCH_DEADLINE_MS',
   presignExpirySeconds: 'PRESIGN_EXPIRY_SECONDS',

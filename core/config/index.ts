@@ -174,6 +174,11 @@ export interface Config {
      * @default 30_000
      */
     deadlineMs: number;
+    /**
+     * Ports fetched besides 443 (and 80 for loopback plain HTTP); every other port is refused.
+     * @default []
+     */
+    allowedPorts: number[];
   };
   presignExpirySeconds: number;
   /** Which browser origins may call the API and post to the upload bucket. */
@@ -250,7 +255,17 @@ function readFetchSettings(env: Env): Config['fetch'] {
   if (timeoutMs > deadlineMs) {
     throw new ConfigError(`${ENV.fetchTimeoutMs} (${timeoutMs}) must not be longer than ${ENV.fetchDeadlineMs} (${deadlineMs}): one attempt cannot outlast the whole fetch`);
   }
-  return { allowLoopback: readBool(env, ENV.fetchAllowLoopback, false), timeoutMs, deadlineMs };
+  return { allowLoopback: readBool(env, ENV.fetchAllowLoopback, false), timeoutMs, deadlineMs, allowedPorts: readPorts(env, ENV.fetchAllowedPorts) };
+}
+
+function readPorts(env: Env, name: string): number[] {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return [];
+  const items = raw.split(',').map((s) => s.trim());
+  if (!items.every((item) => /^\d{1,5}$/.test(item) && Number(item) >= 1 && Number(item) <= 65535)) {
+    throw new ConfigError(`${name} must be a comma-separated list of ports between 1 and 65535, got "${raw}"`);
+  }
+  return items.map(Number);
 }
 
 /**
