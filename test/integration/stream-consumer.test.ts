@@ -142,7 +142,7 @@ describe('the MSK handler', () => {
 
   beforeAll(async () => {
     dlqTopic = await createTopic('stream-test-dlq');
-    config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'WARN' });
+    config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(server.port), DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'WARN' });
     runtime = createPipelineRuntime(config, 'stream-test');
     // A v1 consumer that also knows the v2 writer schema, as a registry would after v2 is registered.
     consumer = createStreamConsumer(runtime, { codec: new ImageEventCodec({ registry: createImageEventRegistry({ writers: [V2_AVSC] }) }), kafka: quietKafka });
@@ -413,7 +413,7 @@ describe('the local runner, end to end through Kafka', () => {
     const dlqTopic = await createTopic('stream-test-runner-dlq');
     const groupId = `stream-test-group-${randomUUID()}`;
     // A small message limit so the larger image goes through the claim check.
-    const config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', DEAD_LETTER_TOPIC: dlqTopic, KAFKA_MAX_MESSAGE_BYTES: '40000', BATCH_SIZE: '4', LOG_LEVEL: 'WARN' });
+    const config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(server.port), DEAD_LETTER_TOPIC: dlqTopic, KAFKA_MAX_MESSAGE_BYTES: '40000', BATCH_SIZE: '4', LOG_LEVEL: 'WARN' });
     const inbox = await openNotificationInbox(clients, config, 'stream-runner');
     cleanups.push(() => inbox.close());
     const publisherRuntime = createPipelineRuntime(config, 'stream-test-publisher');
