@@ -20,7 +20,7 @@ describe('loadConfig', () => {
     expect(config.rawBucket).toBe(DEFAULT_NAMES.rawBucket);
     expect(config.table.name).toBe(DEFAULT_NAMES.imagesTable);
     expect(config.kafka.imageTopic).toBe(DEFAULT_NAMES.imageTopic);
-    expect(config.fetch).toEqual({ allowLoopback: false, timeoutMs: 10_000, deadlineMs: 30_000 });
+    expect(config.fetch).toEqual({ allowLoopback: false, timeoutMs: 10_000, deadlineMs: 30_000, allowedPorts: [] });
     expect(config.stream.restartAttempts).toBe(5);
     expect(config.allowedSourceBuckets).toEqual([DEFAULT_NAMES.rawBucket]);
     expect(config.variants.map((v) => v.name)).toEqual(['thumbnail', 'medium', 'large', 'large-webp']);
@@ -41,6 +41,7 @@ describe('loadConfig', () => {
     [ENV.maxDecodeBytes, '1000', /MAX_DECODE_BYTES must be an integer between 33554432 and/],
     [ENV.kafkaPort, '70000', /KAFKA_PORT must be an integer between 1 and 65535, got 70000/],
     [ENV.fetchAllowLoopback, 'maybe', /FETCH_ALLOW_LOOPBACK must be true or false, got "maybe"/],
+    [ENV.fetchAllowedPorts, '443,70000', /FETCH_ALLOWED_PORTS must be a comma-separated list of ports between 1 and 65535/],
     [ENV.endpointS3, 'not a url', /AWS_ENDPOINT_URL_S3 must be an http\(s\) URL, got "not a url"/],
     [ENV.endpointDynamoDb, 'ftp://x', /AWS_ENDPOINT_URL_DYNAMODB must be an http\(s\) URL/],
     [ENV.region, 'mars', /AWS_REGION must look like "eu-west-1", got "mars"/],

@@ -233,11 +233,11 @@ describe('StreamBatchProcessor', () => {
     );
 
     await processor.process([
-      record(0, 1, encodeImageEvent(event({ kind: 's3', bucket: config.rawBucket, key: 'k.jpg', versionId: 'v-3HL4kqtJlcpXroDTDmJ' }))),
+      record(0, 1, encodeImageEvent(event({ kind: 's3', bucket: config.rawBucket, key: 'claims/c-unit/k.jpg', versionId: 'v-3HL4kqtJlcpXroDTDmJ' }))),
       record(0, 2, encodeImageEvent(event({ kind: 'url', url: 'https://images.example.com/a.jpg' }))),
     ]);
 
-    expect(locations).toEqual([{ bucket: config.rawBucket, key: 'k.jpg', versionId: 'v-3HL4kqtJlcpXroDTDmJ' }]);
+    expect(locations).toEqual([{ bucket: config.rawBucket, key: 'claims/c-unit/k.jpg', versionId: 'v-3HL4kqtJlcpXroDTDmJ' }]);
     expect(deadlines).toEqual([config.fetch.deadlineMs]);
   });
 
