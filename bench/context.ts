@@ -24,7 +24,7 @@ export interface BenchOptions {
 }
 
 /** The phases of one run, in the order they run. */
-export const PHASES = ['ceiling', 'breakdown', 'avro', 'framing', 'stream', 'rest', 'memory', 'dashboard'] as const;
+export const PHASES = ['ceiling', 'breakdown', 'avro', 'framing', 'stream', 'rest', 'memory', 'hostile', 'dashboard'] as const;
 /** One phase of the benchmark. */
 export type PhaseName = (typeof PHASES)[number];
 

@@ -18,6 +18,8 @@ export interface Arrival {
   raw?: { bucket: string; key: string };
   processed: { key: string }[];
   processedBucket?: string;
+  /** The error code of an `image.failed` notification. */
+  errorCode?: string;
 }
 
 /** A queue receiving one customer's notifications, with receivers running in the background. */
@@ -65,6 +67,7 @@ export async function openInbox(clients: AwsClients, config: Config, customerId:
           raw?: { bucket: string; key: string };
           processed?: Record<string, { key: string }>;
           processedBucket?: string;
+          error?: { code?: string };
         };
         if (!arrivals.has(body.imageId)) {
           arrivals.set(body.imageId, {
@@ -75,6 +78,7 @@ export async function openInbox(clients: AwsClients, config: Config, customerId:
             raw: body.raw,
             processed: Object.values(body.processed ?? {}),
             processedBucket: body.processedBucket,
+            errorCode: body.error?.code,
           });
         }
       }

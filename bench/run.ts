@@ -6,7 +6,7 @@
  * Benchmarks report, they do not gate: the exit code is 0 when targets are missed, and non-zero
  * only when the benchmark itself failed.
  *
- * Usage: `node --expose-gc dist/bench/run.js [--phases=ceiling,breakdown,avro,framing,stream,rest,memory]
+ * Usage: `node --expose-gc dist/bench/run.js [--phases=ceiling,breakdown,avro,framing,stream,rest,memory,hostile,dashboard]
  *   [--stream-events=200] [--profile]`
  */
 import { randomUUID } from 'node:crypto';
@@ -23,6 +23,7 @@ import { measureAvroDecode, type AvroResult } from './phases/avro';
 import { measureBreakdown, type BreakdownResult } from './phases/breakdown';
 import { measureCeiling, type CeilingResult } from './phases/ceiling';
 import { measureFramingDecode, type FramingResult } from './phases/framing';
+import { HOSTILE_PEAK_RSS_LIMIT_MIB, measureHostileMix, type HostileResult } from './phases/hostile';
 import { measureMemory, type MemoryResult } from './phases/memory';
 import { measureRest, type RestResult } from './phases/rest';
 import { measureStream, type StreamResult } from './phases/stream';
@@ -150,7 +151,7 @@ async function main(): Promise<number> {
   const root = projectRoot();
   const outDir = join(root, 'bench', 'out');
   mkdirSync(outDir, { recursive: true });
-  for (const old of ['ceiling-worker.log', 'stream-worker.log', 'rest-worker.log', 'memory-default-worker.log', 'memory-advice-worker.log']) rmSync(join(outDir, old), { force: true });
+  for (const old of ['ceiling-worker.log', 'stream-worker.log', 'rest-worker.log', 'memory-default-worker.log', 'memory-advice-worker.log', 'hostile-worker.log']) rmSync(join(outDir, old), { force: true });
 
   const config = useLocalStack();
   log('starting or reusing the local stack …');
@@ -186,6 +187,7 @@ async function main(): Promise<number> {
     rest?: Outcome<RestResult>;
     memory?: Outcome<MemoryResult>;
     dashboard?: Outcome<DashboardBenchResult>;
+    hostile?: Outcome<HostileResult>;
   } = {};
   let corpus: CorpusImage[] = [];
   let failed = false;
@@ -220,6 +222,7 @@ async function main(): Promise<number> {
         return measureMemory(ctx, files);
       });
     }
+    if (on('hostile')) outcomes.hostile = await phase('9. consumer memory under a hostile mix (decompression bombs, over-budget headers, normal images)', log, () => measureHostileMix(ctx, corpus));
     failed = Object.values(outcomes).some((o) => o !== undefined && !o.ok && !o.timedOut);
   } finally {
     await stopAllWorkers();
@@ -234,6 +237,7 @@ async function main(): Promise<number> {
   const stream = value(outcomes.stream, (s) => s);
   const rest = value(outcomes.rest, (r) => r.best);
   const memory = value(outcomes.memory, (m) => m.best);
+  const hostile = value(outcomes.hostile, (h) => h);
   const breakdown = value(outcomes.breakdown, (b) => b);
   const nan = Number.NaN;
   const ceilingRate = ceiling?.imagesPerSec ?? nan;
@@ -264,6 +268,15 @@ async function main(): Promise<number> {
     { key: 'awsCallsPerImage', label: 'AWS calls per image', value: breakdown?.aws.portCallsPerImage ?? nan, unit: '', note: 'S3 puts, DynamoDB writes, SNS publish' },
     { key: 'cpuMsPerAwsCall', label: 'our CPU per AWS call', value: breakdown?.cpuMsPerAwsCall ?? nan, unit: 'CPU-ms', note: '(AWS adapters − ports in memory) ÷ calls' },
     { key: 'peakRssMiB', label: 'consumer peak RSS, 10 MiB JPEGs', value: memory?.peakRssMiB ?? nan, unit: 'MiB', kind: 'max', limit: 1024, note: memory && memory.setting },
+    {
+      key: 'hostilePeakRssMiB',
+      label: 'consumer peak RSS, hostile mix',
+      value: hostile?.peakRssMiB ?? nan,
+      unit: 'MiB',
+      kind: 'max',
+      limit: HOSTILE_PEAK_RSS_LIMIT_MIB,
+      note: noteOf(outcomes.hostile) ?? (hostile && `${hostile.images} events, ${hostile.setting}`),
+    },
     { key: 'avroDecodePerSec', label: 'Avro decode, reference events', value: value(outcomes.avro, (a) => a.decodePerSec) ?? nan, unit: 'ev/s', kind: 'min', limit: 100_000 },
     ...framingFigures(outcomes.framing),
     ...dashboardFigures(value(outcomes.dashboard, (d) => d), noteOf(outcomes.dashboard)),

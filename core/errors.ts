@@ -35,6 +35,9 @@ export const ERROR_CODES = {
   notFound: 'NOT_FOUND',
   dependency: 'DEPENDENCY_UNAVAILABLE',
   abandoned: 'ABANDONED',
+  dependencyRejected: 'DEPENDENCY_REJECTED',
+  decodeBudget: 'DECODE_MEMORY_EXCEEDED',
+  internal: 'INTERNAL_ERROR',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -185,12 +188,36 @@ export class AbandonedImageError extends PipelineError {
   }
 }
 
+/**
+ * A dependency answered that the request itself is wrong or not allowed (validation, access
+ * denied, missing resource): trying again cannot help, so it is never retried. The image ends
+ * FAILED (or the event is dead-lettered) with this error.
+ */
+export class DependencyRejectedError extends PipelineError {
+  readonly dependency: string;
+  constructor(dependency: string, message: string, options: Omit<PipelineErrorOptions, 'retriable'> = {}) {
+    super(ERROR_CODES.dependencyRejected, message, { ...options, retriable: false });
+    this.dependency = dependency;
+  }
+}
+
+/** Decoding the image would need more memory than the decode budget allows; refused before decoding. */
+export class DecodeBudgetError extends PipelineError {
+  /** Bytes the decode was estimated to need. */
+  readonly estimatedBytes: number;
+  constructor(estimatedBytes: number, message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.decodeBudget, message, options);
+    this.estimatedBytes = estimatedBytes;
+  }
+}
+
 /** Codes that describe the image itself: recorded as FAILED, never retried. */
 export const IMAGE_REJECTION_CODES: ReadonlySet<ErrorCode> = new Set([
   ERROR_CODES.unsupportedImage,
   ERROR_CODES.undecodableImage,
   ERROR_CODES.imageTooLarge,
   ERROR_CODES.tooManyPixels,
+  ERROR_CODES.decodeBudget,
   ERROR_CODES.forbiddenSource,
   ERROR_CODES.sourceFetch,
   ERROR_CODES.sourceNotFound,

@@ -16,11 +16,12 @@ export { sha256Digest, sha256Hex } from './hashing';
 export { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline, imageIdForKey, type AnnounceOutcome, type IngestRequest, type IngestResult, type PipelineDependencies, type ResumeOutcome } from './pipeline';
 export { RECONCILE_METRICS, RECONCILER_SERVICE, Reconciler, type ReconcileAction, type ReconcileEntry, type ReconcileReport, type ReconcilerDependencies, type ReconcilerOptions } from './reconciler';
 export { createTelemetry, type ContextLogger, type Telemetry } from './observability';
-export { newImageId, isValidImageId, incomingKey, imageIdFromIncomingKey, rawKey, variantKey } from './keys';
+export { newImageId, isValidImageId, incomingKey, imageIdFromIncomingKey, rawKey, variantKey, CLAIM_CHECK_PREFIX, claimCheckKey } from './keys';
 export { createAwsClients, destroyAwsClients, type AwsClients } from './adapters/aws-clients';
 export { findCustomerForKey, generateApiKey, hashApiKey, parseApiKeySecret, assertCustomerId } from './auth/api-keys';
 export { notificationBody } from './adapters/sns/notifier';
 export { statusDayKey, statusDayKeys, statusShardOf, MAX_STATUS_SHARDS } from './adapters/dynamodb/status-key';
+export { INPUT_BOUNDS, assertAttributesBounds, assertCustomerIdBounds, assertFileNameBounds, assertMaxBytes, assertRequestBounds, type BoundedFields } from './input-bounds';
 
 /** Everything a handler needs, wired from config once per process (cold start). */
 export interface PipelineRuntime {

@@ -48,3 +48,11 @@ export function imageIdFromIncomingKey(key: string): string | undefined {
 export function expiresAtSeconds(createdAt: Date, config: Pick<Config, 'limits'>): number {
   return Math.floor(createdAt.getTime() / 1000) + config.limits.retentionDays * 86_400;
 }
+
+/** Key prefix of claim-check objects in the raw bucket: `claims/<customerId>/<eventId>`. */
+export const CLAIM_CHECK_PREFIX = 'claims/' as const;
+
+/** Where a producer stores the bytes of an event too large for Kafka: under its customer's claim-check prefix. */
+export function claimCheckKey(customerId: string, eventId: string): string {
+  return `${CLAIM_CHECK_PREFIX}${customerId}/${eventId}`;
+}

@@ -2,14 +2,17 @@ import type { Config } from './config';
 import {
   AbandonedImageError,
   DependencyError,
+  ERROR_CODES,
   IdempotencyConflictError,
   IMAGE_REJECTION_CODES,
   ImageTooLargeError,
   PipelineError,
   invalidParameterError,
   SourceNotFoundError,
+  isRetriable,
   type ErrorCode,
 } from './errors';
+import { assertRequestBounds } from './input-bounds';
 import { sha256Digest, sha256Hex } from './hashing';
 import { detectImageFormat, FORMAT_DETAILS, processImage, type ImageInfo } from './image';
 import { expiresAtSeconds, isValidImageId, rawKey, variantKey } from './keys';
@@ -82,6 +85,13 @@ class NotificationInProgressError extends DependencyError {
   }
 }
 
+/** What a FAILED record says of an error that made the pipeline give up on an image. */
+function failureSummary(error: unknown): { code: ErrorCode; message: string } {
+  if (error instanceof PipelineError) return error.toSummary();
+  // A bug: the record says so without internals; the log has the stack.
+  return { code: ERROR_CODES.internal, message: 'an internal error stopped processing this image' };
+}
+
 /**
  * A deterministic image id for a caller-given idempotency key: the same customer and key give
  * the same id; two customers using the same key do not collide.
@@ -124,6 +134,8 @@ export class ImagePipeline {
   async ingest(request: IngestRequest, options: { rejectOversize?: boolean } = {}): Promise<IngestResult> {
     const { telemetry } = this.deps;
     if (!isValidImageId(request.imageId)) throw invalidParameterError('imageId', 'a UUID or key-safe id', request.imageId);
+    // The same bounds on every path, before anything is stored.
+    assertRequestBounds(request);
     const log = telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation });
     const oversize = request.bytes.length > this.deps.config.limits.maxImageBytes;
     if (oversize && options.rejectOversize) {
@@ -169,11 +181,21 @@ export class ImagePipeline {
 
     let claimed = false;
     if (record.status === 'RECEIVED') {
-      // Raw bytes first, so a FAILED record always points at what arrived.
-      await telemetry.time('storeRaw', () =>
-        this.deps.blobs.put(record.raw, request.bytes, { contentType: record.contentType ?? 'application/octet-stream', metadata: { 'image-id': record.imageId, sha256 }, sha256: digest }),
-      );
-      const final = await this.finish(record, request.bytes, sha256, oversize, log);
+      let final: FinalOutcome;
+      try {
+        // Raw bytes first, so a FAILED record always points at what arrived.
+        await telemetry.time('storeRaw', () =>
+          this.deps.blobs.put(record.raw, request.bytes, { contentType: record.contentType ?? 'application/octet-stream', metadata: { 'image-id': record.imageId, sha256 }, sha256: digest }),
+        );
+        final = await this.finish(record, request.bytes, sha256, oversize, log);
+      } catch (error) {
+        // Retriable: the record stays RECEIVED and a redelivery (or the reconciler) finishes it.
+        if (isRetriable(error)) throw error;
+        // Anything else gives up on this image: it ends FAILED, with the reason, and is announced.
+        const failure = failureSummary(error);
+        if (failure.code === ERROR_CODES.internal) log.error('unexpected error while processing an image', { error: (error as Error)?.stack ?? String(error) });
+        final = await this.recordFailure(record, failure.code, failure.message, log);
+      }
       Object.assign(record, final.fields);
       claimed = final.claimed;
     }
@@ -271,6 +293,8 @@ export class ImagePipeline {
    * source): the record is created FAILED directly, then notified once.
    */
   async recordUnavailable(request: Omit<IngestRequest, 'bytes'>, error: PipelineError): Promise<IngestResult> {
+    if (!isValidImageId(request.imageId)) throw invalidParameterError('imageId', 'a UUID or key-safe id', request.imageId);
+    assertRequestBounds(request);
     const now = this.clock();
     const draft: ImageRecord = {
       imageId: request.imageId,
@@ -292,7 +316,15 @@ export class ImagePipeline {
     const outcome = await this.deps.metadata.create(draft, this.finalWrite());
     if (!outcome.created && outcome.record.notifiedAt !== undefined) return { record: outcome.record, duplicate: true };
     log.warn('image source unavailable', { errorCode: error.code, error: error.message });
-    await this.notifyOnce(outcome.record, outcome.created, log);
+    let claimed = outcome.created;
+    if (outcome.record.status === 'RECEIVED') {
+      // An earlier delivery got as far as RECEIVED (e.g. its S3 write failed); giving up now must
+      // still leave the record final and announced.
+      const final = await this.recordFailure(outcome.record, error.code, error.message, log);
+      Object.assign(outcome.record, final.fields);
+      claimed = final.claimed;
+    }
+    await this.notifyOnce(outcome.record, claimed, log);
     this.deps.telemetry.recordOutcome('failed', 0, 0);
     return { record: outcome.record, duplicate: false };
   }

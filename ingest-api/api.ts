@@ -1,13 +1,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import busboy from 'busboy';
 import {
   IMAGE_STATUSES,
   ImageTooLargeError,
   NotFoundError,
+  PipelineError,
   UnauthorizedError,
   findCustomerForKey,
   imageIdForKey,
   incomingKey,
+  assertFileNameBounds,
   invalidParameterError,
   isValidImageId,
   newImageId,
@@ -16,7 +17,8 @@ import {
   type ImageStatus,
   type PipelineRuntime,
 } from '../core';
-import { HttpError, jsonResponse, problemResponse } from './problem';
+import { HttpError, INTERNAL_DETAIL_CODES, genericDetail, jsonResponse, problemResponse } from './problem';
+import { bodyBytes, decodeFileNameHeader, readMultipartFile, readUploadRequest, type UploadedFile } from './request-body';
 import { matchRoute, type RouteName } from './routes';
 
 /** Headers with lower-case names; API Gateway REST passes them as the client sent them. */
@@ -26,54 +28,7 @@ function lowerCaseHeaders(event: APIGatewayProxyEvent): Record<string, string> {
   return headers;
 }
 
-function bodyBytes(event: APIGatewayProxyEvent): Buffer {
-  if (event.body === null || event.body === undefined) return Buffer.alloc(0);
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-}
-
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-/** One file from a `multipart/form-data` body. */
-interface UploadedFile {
-  bytes: Buffer;
-  fileName?: string;
-}
-
-/**
- * Reads the first file field of a multipart body, refusing more than `maxBytes` of file
- * content as soon as it is passed.
- */
-function readMultipartFile(body: Buffer, contentType: string, maxBytes: number): Promise<UploadedFile> {
-  return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fileSize: maxBytes, fields: 20, parts: 25 } });
-    } catch {
-      reject(new HttpError(400, 'Bad Request', 'the multipart body has no usable boundary'));
-      return;
-    }
-    let file: Promise<UploadedFile> | undefined;
-    parser.on('file', (_field, stream, info) => {
-      if (file !== undefined) {
-        stream.resume();
-        return;
-      }
-      file = new Promise((done, fail) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('limit', () => fail(new ImageTooLargeError(maxBytes, `the uploaded file is larger than ${maxBytes} bytes`)));
-        stream.on('end', () => done({ bytes: Buffer.concat(chunks), fileName: info.filename }));
-      });
-      file.catch(() => undefined);
-    });
-    parser.on('error', () => reject(new HttpError(400, 'Bad Request', 'the multipart body is malformed')));
-    parser.on('close', () => {
-      if (file === undefined) reject(new HttpError(400, 'Bad Request', 'the multipart body has no file field'));
-      else file.then(resolve, reject);
-    });
-    parser.end(body);
-  });
-}
 
 /** The public view of a record, with fresh presigned GET URLs for the variants. */
 async function presentRecord(runtime: PipelineRuntime, record: ImageRecord): Promise<Record<string, unknown>> {
@@ -115,6 +70,7 @@ export class IngestApi {
     try {
       const matched = matchRoute(event.httpMethod, event.path);
       if (matched === undefined) throw new HttpError(404, 'Not Found', `no route for ${event.httpMethod} ${event.path}`);
+      if ('malformedPath' in matched) throw new HttpError(400, 'Bad Request', 'the path is not valid percent-encoded UTF-8');
       if ('methodNotAllowed' in matched) throw new HttpError(405, 'Method Not Allowed', `${event.httpMethod} is not allowed on ${event.path}`);
       const headers = lowerCaseHeaders(event);
       const name: RouteName = matched.route.name;
@@ -133,7 +89,7 @@ export class IngestApi {
       }
     } catch (error) {
       const { response, internal } = problemResponse(error, requestId);
-      if (internal) log.error('request failed', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+      if (internal) log.error('request failed', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack, cause: (error.cause as Error | undefined)?.name } : String(error) });
       else log.info('request refused', { status: response.statusCode, code: (error as { code?: string }).code });
       return response;
     } finally {
@@ -161,7 +117,7 @@ export class IngestApi {
       upload = await readMultipartFile(body, contentType, maxImageBytes);
     } else if (/^image\//i.test(contentType)) {
       if (body.length > maxImageBytes) throw new ImageTooLargeError(maxImageBytes, `the body is ${body.length} bytes; the limit is ${maxImageBytes}`);
-      upload = { bytes: body, fileName: ctx.headers['x-file-name'] };
+      upload = { bytes: body, fileName: decodeFileNameHeader(ctx.headers['x-file-name']) };
     } else {
       throw new HttpError(415, 'Unsupported Media Type', `Content-Type must be image/* or multipart/form-data, got "${contentType.slice(0, 80)}"`);
     }
@@ -170,7 +126,8 @@ export class IngestApi {
     const key = ctx.headers['idempotency-key'];
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw invalidParameterError('Idempotency-Key', '1-255 printable ASCII characters', key);
     const imageId = key === undefined ? newImageId() : imageIdForKey(ctx.customerId, key);
-    const fileName = upload.fileName?.slice(0, 255);
+    // Bounds (length, control characters) are checked by the pipeline, the same as on the stream.
+    const fileName = upload.fileName === '' ? undefined : upload.fileName;
     const { record, duplicate } = await this.runtime.pipeline.ingest(
       { imageId, source: 'api', customerId: ctx.customerId, bytes: upload.bytes, requestKey: key, fileName, correlation: { requestId: ctx.requestId } },
       { rejectOversize: true },
@@ -185,6 +142,10 @@ export class IngestApi {
   /** A FAILED record answers 415/422 with the record's error and id (the raw bytes are kept). */
   private rejectedImage(record: ImageRecord, requestId: string): APIGatewayProxyResult {
     const code = record.error?.code;
+    if (code !== undefined && INTERNAL_DETAIL_CODES.has(code)) {
+      // The record keeps the reason for operators; the caller gets a generic 500 naming the image.
+      return problemResponse(new PipelineError(code, genericDetail(code, requestId), { context: { imageId: record.imageId } }), requestId).response;
+    }
     const status = code === 'UNSUPPORTED_IMAGE' ? 415 : code === 'IMAGE_TOO_LARGE' ? 413 : 422;
     const title = status === 415 ? 'Unsupported Media Type' : status === 413 ? 'Payload Too Large' : 'Unprocessable Content';
     return {
@@ -218,19 +179,8 @@ export class IngestApi {
   }
 
   private async createUpload(ctx: RequestContext): Promise<APIGatewayProxyResult> {
-    let request: { fileName?: unknown } = {};
-    const body = bodyBytes(ctx.event);
-    if (body.length > 0) {
-      try {
-        request = JSON.parse(body.toString('utf8')) as { fileName?: unknown };
-      } catch {
-        throw new HttpError(400, 'Bad Request', 'the body must be JSON, e.g. {"fileName":"cat.jpg"}');
-      }
-      if (typeof request !== 'object' || request === null) throw new HttpError(400, 'Bad Request', 'the body must be a JSON object');
-    }
-    if (request.fileName !== undefined && (typeof request.fileName !== 'string' || request.fileName.length > 255)) {
-      throw invalidParameterError('fileName', 'string of at most 255 characters', request.fileName);
-    }
+    const request = readUploadRequest(bodyBytes(ctx.event));
+    if (request.fileName !== undefined) assertFileNameBounds(request.fileName);
     const imageId = newImageId();
     const { config } = this.runtime;
     const metadata: Record<string, string> = { 'customer-id': ctx.customerId };

@@ -23,8 +23,24 @@ const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, { status: number; title
   [ERROR_CODES.unsupportedImage]: { status: 415, title: 'Unsupported Media Type' },
   [ERROR_CODES.undecodableImage]: { status: 422, title: 'Unprocessable Content' },
   [ERROR_CODES.tooManyPixels]: { status: 422, title: 'Unprocessable Content' },
+  [ERROR_CODES.decodeBudget]: { status: 422, title: 'Unprocessable Content' },
   [ERROR_CODES.dependency]: { status: 503, title: 'Service Unavailable' },
+  [ERROR_CODES.dependencyRejected]: { status: 500, title: 'Internal Server Error' },
+  [ERROR_CODES.internal]: { status: 500, title: 'Internal Server Error' },
 };
+
+/**
+ * Codes whose messages describe our infrastructure (service, operation, secret, SDK error
+ * name): callers get a generic detail, the log keeps the specifics.
+ */
+export const INTERNAL_DETAIL_CODES: ReadonlySet<ErrorCode> = new Set([ERROR_CODES.dependency, ERROR_CODES.dependencyRejected, ERROR_CODES.internal]);
+
+/** The detail a caller sees for an error of an {@link INTERNAL_DETAIL_CODES} code. */
+export function genericDetail(code: ErrorCode, requestId: string): string {
+  return code === ERROR_CODES.dependency
+    ? `a service the API depends on is unavailable; retry later (request id ${requestId})`
+    : `an internal error occurred; quote request id ${requestId}`;
+}
 
 /** The JSON body of an `application/problem+json` response (RFC 9457). */
 export interface Problem {
@@ -38,8 +54,9 @@ export interface Problem {
 
 /**
  * The one place errors become HTTP: status + `application/problem+json`. Messages of our own
- * errors are written for callers; anything else is a bug and becomes a plain 500 with no detail
- * from the error (the log has it).
+ * errors are written for callers, except those naming our infrastructure (a dependency's
+ * failure) which get a generic detail; anything else is a bug and becomes a plain 500 with no
+ * detail from the error. `internal` says the log must keep the specifics.
  */
 export function problemResponse(error: unknown, requestId: string): { response: APIGatewayProxyResult; internal: boolean } {
   let problem: Problem;
@@ -50,7 +67,9 @@ export function problemResponse(error: unknown, requestId: string): { response: 
     headers = error.headers;
   } else if (error instanceof PipelineError && STATUS_BY_CODE[error.code]) {
     const { status, title } = STATUS_BY_CODE[error.code] as { status: number; title: string };
-    problem = { type: `urn:image-pipeline:error:${error.code.toLowerCase()}`, title, status, detail: error.message, code: error.code, imageId: error.context.imageId };
+    internal = INTERNAL_DETAIL_CODES.has(error.code);
+    const detail = internal ? genericDetail(error.code, requestId) : error.message;
+    problem = { type: `urn:image-pipeline:error:${error.code.toLowerCase()}`, title, status, detail, code: error.code, imageId: error.context.imageId };
     if (status === 503) headers = { 'Retry-After': '5' };
   } else {
     internal = true;

@@ -16,8 +16,14 @@ export type RouteName = (typeof ROUTES)[number]['name'];
 /** Media types API Gateway must pass as binary (base64 to the Lambda). */
 export const BINARY_MEDIA_TYPES = ['image/*', 'multipart/form-data', 'application/octet-stream'] as const;
 
-/** The route and path parameters for a method and path, or undefined. */
-export function matchRoute(method: string, path: string): { route: (typeof ROUTES)[number]; pathParameters: Record<string, string> } | { methodNotAllowed: true } | undefined {
+/**
+ * The route and path parameters for a method and path, or undefined. A path parameter that is
+ * not valid percent-encoded UTF-8 (e.g. `/v1/images/%E0%A4%A`) gives `{ malformedPath: true }`.
+ */
+export function matchRoute(
+  method: string,
+  path: string,
+): { route: (typeof ROUTES)[number]; pathParameters: Record<string, string> } | { methodNotAllowed: true } | { malformedPath: true } | undefined {
   let pathMatched = false;
   for (const route of ROUTES) {
     const names: string[] = [];
@@ -26,7 +32,11 @@ export function matchRoute(method: string, path: string): { route: (typeof ROUTE
     if (!match) continue;
     pathMatched = true;
     if (route.method !== method) continue;
-    return { route, pathParameters: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? '')])) };
+    try {
+      return { route, pathParameters: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? '')])) };
+    } catch {
+      return { malformedPath: true };
+    }
   }
   return pathMatched ? { methodNotAllowed: true } : undefined;
 }

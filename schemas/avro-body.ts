@@ -6,12 +6,15 @@
  */
 import type { Type } from 'avsc';
 import { SchemaDecodeError } from '../core/errors';
+import { assertBodyBounds } from './body-bounds';
 
 /** avsc's resolver from a writer type into a reader type. */
 export type AvroResolver = ReturnType<Type['createResolver']>;
 
 /** The writer side of a decode: how to resolve it, and how to name it in error messages. */
 export interface AvroWriter {
+  /** The writer's own type: the bounds pre-pass reads the body with it. */
+  readonly type: Type;
   /**
    * Resolver into the reader's type; `undefined` when the writer is the reader's own schema
    * (decoding without a resolver is faster).
@@ -26,12 +29,18 @@ export interface AvroWriter {
  * `writer`, into a value of `readerType` (fields the writer lacks take the reader's defaults;
  * fields the reader lacks are skipped).
  *
- * @throws SchemaDecodeError with reason `truncated` (the body ends before the value does) or
- *   `invalid-body` (undecodable, or bytes left over after the value).
+ * Every length and block count is first checked against the bytes left (`body-bounds.ts`), so
+ * the work is bounded by the body's size.
+ *
+ * @throws SchemaDecodeError with reason `truncated` (the body ends before the value does, or a
+ *   length or count needs more bytes than are left) or `invalid-body` (undecodable, an index out
+ *   of range, or bytes left over after the value).
  * @example
- * const value = decodeAvroBody(readerType, message, 10, { resolver, label: fingerprintHex });
+ * const value = decodeAvroBody(readerType, message, 10, { type: writerType, resolver, label: fingerprintHex });
  */
 export function decodeAvroBody(readerType: Type, bytes: Buffer, offset: number, writer: AvroWriter): unknown {
+  // Lengths and counts are checked against the bytes left before avsc loops over them.
+  assertBodyBounds(writer.type, bytes, offset);
   let result: { value: unknown; offset: number };
   try {
     result = readerType.decode(bytes, offset, writer.resolver);

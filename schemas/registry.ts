@@ -188,7 +188,7 @@ export class SchemaRegistry {
   decode(message: Buffer): unknown {
     if (!Buffer.isBuffer(message)) throw invalidParameterError('message', 'Buffer', message);
     const entry = this.writerEntryOf(message);
-    return decodeAvroBody(this.readerType, message, SINGLE_OBJECT_HEADER_LENGTH, { resolver: entry.resolver, label: entry.registered.fingerprintHex });
+    return decodeAvroBody(this.readerType, message, SINGLE_OBJECT_HEADER_LENGTH, { type: entry.registered.type, resolver: entry.resolver, label: entry.registered.fingerprintHex });
   }
 
   /**
@@ -205,7 +205,7 @@ export class SchemaRegistry {
    */
   decodeBody(writer: RegisteredSchema, bytes: Buffer, offset: number, label: string = writer.fingerprintHex): unknown {
     const entry = this.entryForWriter(writer);
-    return decodeAvroBody(this.readerType, bytes, offset, { resolver: entry.resolver, label });
+    return decodeAvroBody(this.readerType, bytes, offset, { type: entry.registered.type, resolver: entry.resolver, label });
   }
 
   /**

@@ -8,22 +8,46 @@ import type { PipelineRuntime } from '../core';
 import {
   DependencyError,
   ERROR_CODES,
-  ForbiddenSourceError,
   IdempotencyConflictError,
   IMAGE_REJECTION_CODES,
   PipelineError,
   SchemaDecodeError,
   invalidParameterError,
+  isRetriable,
 } from '../core/errors';
+import { assertMaxBytes, assertRequestBounds, INPUT_BOUNDS } from '../core/input-bounds';
 import type { IngestRequest } from '../core/pipeline';
 import { ImageEventDecoder, type ImageEvent } from '../schemas';
 import { fetchImage } from './fetch';
+import { assertAllowedS3Source } from './source-policy';
 import type { RecordOutcome, RecordResult } from './batch-failures';
 import type { DeadLetterSink } from './dead-letter';
 import { topicPartitionKey, type DeliveredRecord } from './msk-event';
 
 /** Dead-letter reason and code for an error we did not expect: a bug, never retried. */
 export const UNEXPECTED_ERROR = { reason: 'processing-error', code: 'INTERNAL_ERROR' } as const;
+
+/** Dead-letter reasons for events refused at the edge, before anything is stored. */
+export const EDGE_REASONS = { outOfBounds: 'out-of-bounds', tooLarge: 'message-too-large' } as const;
+
+/**
+ * Checks an event's fields against the bounds both paths share (customer id, file name,
+ * attributes) and the event-only ones (content type, S3 reference, URL).
+ *
+ * @throws InvalidParameterError naming the first field over its bound.
+ */
+export function assertEventBounds(event: ImageEvent): void {
+  assertRequestBounds(event);
+  if (event.contentType !== undefined) assertMaxBytes(event.contentType, INPUT_BOUNDS.contentTypeMaxBytes, 'contentType');
+  const image = event.image;
+  if (image.kind === 's3') {
+    assertMaxBytes(image.bucket, INPUT_BOUNDS.bucketMaxBytes, 'image.bucket');
+    assertMaxBytes(image.key, INPUT_BOUNDS.objectKeyMaxBytes, 'image.key');
+    if (image.versionId !== undefined) assertMaxBytes(image.versionId, INPUT_BOUNDS.versionIdMaxBytes, 'image.versionId');
+  } else if (image.kind === 'url') {
+    assertMaxBytes(image.url, INPUT_BOUNDS.urlMaxBytes, 'image.url');
+  }
+}
 
 /** What {@link StreamBatchProcessor} needs. */
 export interface StreamBatchProcessorDependencies {
@@ -96,17 +120,27 @@ export class StreamBatchProcessor {
   async processRecord(record: DeliveredRecord): Promise<RecordOutcome> {
     const where = { topic: record.topic, partition: record.partition, offset: String(record.offset) };
     const log = this.deps.runtime.telemetry.child(where);
+    /** Set once the event passed decoding and its bounds: from then on giving up must leave its image final. */
+    let decoded: ImageEvent | undefined;
     try {
       if (record.value === null) {
         return await this.deadLetter(record, 'empty-value', ERROR_CODES.schemaDecode, 'the record has no value');
       }
+      const { maxMessageBytes } = this.deps.runtime.config.kafka;
+      if (record.value.length > maxMessageBytes) {
+        return await this.deadLetter(record, EDGE_REASONS.tooLarge, ERROR_CODES.invalidParameter, `the record value is ${record.value.length} bytes; the limit is ${maxMessageBytes}`);
+      }
       let event: ImageEvent;
       try {
         event = record.valueSchemaMetadata === undefined ? await this.decoder.decode(record.value) : await this.decoder.decodeJson(record.value, record.valueSchemaMetadata);
+        assertEventBounds(event);
       } catch (error) {
         if (error instanceof SchemaDecodeError) return await this.deadLetter(record, error.reason, error.code, error.message);
+        // Over a bound: refused before anything is stored.
+        if (error instanceof PipelineError && error.code === ERROR_CODES.invalidParameter) return await this.deadLetter(record, EDGE_REASONS.outOfBounds, error.code, error.message);
         throw error;
       }
+      decoded = event;
       return await this.ingest(record, event);
     } catch (error) {
       if (error instanceof PipelineError && error.retriable) {
@@ -115,9 +149,11 @@ export class StreamBatchProcessor {
       }
       try {
         if (error instanceof IdempotencyConflictError) return await this.deadLetter(record, 'idempotency-conflict', error.code, error.message);
+        if (!(error instanceof PipelineError)) log.error('unexpected error while processing a record', { error: (error as Error)?.stack ?? String(error) });
+        // Giving up on this image: it ends FAILED with the reason and is announced, then the letter keeps the event for a replay.
+        if (decoded !== undefined) await this.recordGivenUp(record, decoded, error);
         if (error instanceof PipelineError) return await this.deadLetter(record, 'rejected', error.code, error.message);
-        // A bug: retrying cannot help and would block the partition; the letter keeps the event for a replay.
-        log.error('unexpected error while processing a record', { error: (error as Error)?.stack ?? String(error) });
+        // A bug: retrying cannot help and would block the partition.
         return await this.deadLetter(record, UNEXPECTED_ERROR.reason, UNEXPECTED_ERROR.code, (error as Error)?.message ?? String(error));
       } catch (deadLetterError) {
         log.warn('dead-lettering failed; record will be delivered again', { error: (deadLetterError as Error).message });
@@ -132,9 +168,22 @@ export class StreamBatchProcessor {
     return { kind: 'dead-lettered', reason, code };
   }
 
-  private async ingest(record: DeliveredRecord, event: ImageEvent): Promise<RecordOutcome> {
-    const { pipeline } = this.deps.runtime;
-    const request: Omit<IngestRequest, 'bytes'> = {
+  /** Leaves the event's image FAILED (created or moved from RECEIVED) and notified, with the reason. */
+  private async recordGivenUp(record: DeliveredRecord, event: ImageEvent, error: unknown): Promise<void> {
+    const reason =
+      error instanceof PipelineError ? error : new PipelineError(ERROR_CODES.internal, 'an internal error stopped processing this image', { cause: error });
+    try {
+      await this.deps.runtime.pipeline.recordUnavailable(this.requestFor(record, event), reason);
+    } catch (recordError) {
+      // A dependency that is down: deliver again. One that refuses the FAILED record too (the
+      // same permanent error): the dead letter is then the only trace, and the partition moves on.
+      if (isRetriable(recordError)) throw recordError;
+      this.deps.runtime.telemetry.warn('could not record the image as FAILED', { eventId: event.eventId, error: (recordError as Error)?.message ?? String(recordError) });
+    }
+  }
+
+  private requestFor(record: DeliveredRecord, event: ImageEvent): Omit<IngestRequest, 'bytes'> {
+    return {
       imageId: event.eventId,
       source: 'kafka',
       customerId: event.customerId,
@@ -143,6 +192,11 @@ export class StreamBatchProcessor {
       attributes: event.attributes,
       correlation: { eventId: event.eventId, topic: record.topic, partition: record.partition, offset: String(record.offset) },
     };
+  }
+
+  private async ingest(record: DeliveredRecord, event: ImageEvent): Promise<RecordOutcome> {
+    const { pipeline } = this.deps.runtime;
+    const request = this.requestFor(record, event);
     // A redelivered reference whose image is already final is answered from its record, before
     // any download or S3 read: the source may be slow, gone or changed since. (Inline bytes cost
     // nothing to re-read; the pipeline's own conditional create recognises those.)
@@ -168,15 +222,13 @@ export class StreamBatchProcessor {
         case 'inline':
           return { bytes: image.data };
         case 's3':
-          if (!config.allowedSourceBuckets.includes(image.bucket)) {
-            return {
-              unavailable: new ForbiddenSourceError(`s3://${image.bucket} is not an allowed source bucket (allowed: ${config.allowedSourceBuckets.join(', ')})`, { context }),
-            };
-          }
+          // Confined to this customer's claim-check prefix: throws ForbiddenSourceError, recorded below.
+          assertAllowedS3Source(config, event.customerId, image, context);
           return { bytes: await blobs.get({ bucket: image.bucket, key: image.key, versionId: image.versionId }, config.limits.maxImageBytes) };
         case 'url': {
           const fetched = await this.fetch(image.url, {
             allowLoopback: config.fetch.allowLoopback,
+            allowedPorts: config.fetch.allowedPorts,
             timeoutMs: config.fetch.timeoutMs,
             deadlineMs: config.fetch.deadlineMs,
             maxBytes: config.limits.maxImageBytes,

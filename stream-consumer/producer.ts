@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../core/config';
 import { ConfigError, invalidParameterError } from '../core/errors';
+import { claimCheckKey } from '../core/keys';
 import type { BlobStore, ObjectLocation, SecretStore } from '../core/ports';
 import { ImageEventCodec, frameGlue, type GlueCompression, type ImageEvent, type ImageSource } from '../schemas';
 import { SINGLE_OBJECT_HEADER_LENGTH } from '../schemas/framing/single-object';
 import { createKafkaClient, type KafkaClientOptions } from './kafka-client';
 
-/** Key prefix of claim-check objects in the raw bucket. */
-export const CLAIM_CHECK_PREFIX = 'claims/';
+export { CLAIM_CHECK_PREFIX } from '../core/keys';
 
 /** Bytes kept free below `config.kafka.maxMessageBytes` for the record and batch framing. */
 export const DEFAULT_MESSAGE_OVERHEAD_BYTES = 1024;
@@ -135,7 +135,7 @@ export class ImageEventPublisher {
 
   /**
    * Publishes one event, waiting for every in-sync replica (`acks=all`). Bytes whose encoded
-   * event would not fit are stored under `claims/<eventId>` in the raw bucket first.
+   * event would not fit are stored under `claims/<customerId>/<eventId>` in the raw bucket first.
    *
    * @throws InvalidParameterError naming the first invalid property.
    * @throws DependencyError when the claim-check upload fails; KafkaJSError when the send fails.
@@ -157,7 +157,8 @@ export class ImageEventPublisher {
       if (!Buffer.isBuffer(input.image.data)) throw invalidParameterError('image.data', 'Buffer', input.image.data);
       value = this.encode({ ...base, image: { kind: 'inline', data: input.image.data } });
       if (value.length > this.maxInlineMessageBytes) {
-        claimCheck = { bucket: this.options.config.rawBucket, key: `${CLAIM_CHECK_PREFIX}${eventId}` };
+        // Under the customer's own prefix: consumers read claim checks only from there.
+        claimCheck = { bucket: this.options.config.rawBucket, key: claimCheckKey(input.customerId, eventId) };
         await this.options.blobs.put(claimCheck, input.image.data, { contentType: input.contentType ?? 'application/octet-stream', metadata: { 'event-id': eventId } });
         value = this.encode({ ...base, image: { kind: 's3', bucket: claimCheck.bucket, key: claimCheck.key } });
       }

@@ -7,6 +7,8 @@ import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import { LambdaEventSourceMapping } from '@cdktn/provider-aws/lib/lambda-event-source-mapping';
 import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
+import { LambdaFunctionEventInvokeConfig } from '@cdktn/provider-aws/lib/lambda-function-event-invoke-config';
+import { SqsQueue } from '@cdktn/provider-aws/lib/sqs-queue';
 import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
 import { S3BucketNotification } from '@cdktn/provider-aws/lib/s3-bucket-notification';
 import type { SecretsmanagerSecret } from '@cdktn/provider-aws/lib/secretsmanager-secret';
@@ -15,6 +17,7 @@ import type { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
 import type { MskCluster } from '@cdktn/provider-aws/lib/msk-cluster';
 import { ENV } from '../../core/config/env';
 import { reconcileReceivedAfterSeconds } from '../props';
+import { CLAIM_CHECK_PREFIX } from '../../core/keys';
 import { bundleLambda, findProjectRoot, placeholderBundle, type LambdaName } from '../bundling';
 import { assumeRolePolicy, policyDocument, type AllowStatement } from '../iam';
 import type { FunctionSizing } from '../props';
@@ -24,7 +27,7 @@ import type { Network } from './network';
 import type { SecureBucket } from './storage';
 
 /** S3 key prefixes of the data contract (DESIGN.md): permissions are scoped to exactly these. */
-export const KEY_PREFIXES = { raw: 'raw/', incoming: 'incoming/', processed: 'processed/' } as const;
+export const KEY_PREFIXES = { raw: 'raw/', incoming: 'incoming/', processed: 'processed/', claims: CLAIM_CHECK_PREFIX } as const;
 
 /** The ENI actions Lambda needs for VPC placement and MSK polling; AWS offers no resource-level scoping for them. */
 export const ENI_ACTIONS = [
@@ -79,6 +82,8 @@ export class Compute extends Construct {
   /** Invoked by EventBridge Scheduler (constructs/reconciliation.ts); needs no VPC: it talks to AWS APIs only. */
   readonly reconciler: PipelineFunction;
   readonly eventSourceMapping: LambdaEventSourceMapping;
+  /** Where S3 events the upload handler failed on, after Lambda's async retries, are kept (its on-failure destination). */
+  readonly uploadFailures: SqsQueue;
   private readonly keyArn: string;
 
   constructor(scope: Construct, id: string, private readonly ctx: StackContext, deps: ComputeDependencies) {
@@ -132,6 +137,12 @@ export class Compute extends Construct {
       ],
     });
 
+    this.uploadFailures = new SqsQueue(this, 'upload-failures', {
+      name: `${props.names.functionPrefix}-upload-failures`,
+      kmsMasterKeyId: key.arn,
+      messageRetentionSeconds: 14 * 86_400,
+      tags: props.tags,
+    });
     this.uploadHandler = this.createFunction('uploadHandler', 'upload-handler', props.lambda.uploadHandler, {
       environment: common,
       statements: [
@@ -141,7 +152,17 @@ export class Compute extends Construct {
         tableWrites,
         publish,
         kms,
+        // The on-failure destination is written with the function's own role.
+        { sid: 'KeepFailedUploadEvents', actions: ['sqs:SendMessage'], resources: [this.uploadFailures.arn] },
       ],
+    });
+    // S3 invokes asynchronously: after Lambda's retries an event that still fails (only
+    // retriable dependency failures throw) is kept with its error instead of being dropped.
+    new LambdaFunctionEventInvokeConfig(this, 'upload-handler-on-failure', {
+      functionName: this.uploadHandler.fn.functionName,
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 6 * 3600,
+      destinationConfig: { onFailure: { destination: this.uploadFailures.arn } },
     });
 
     // Reads the index and the raw objects, writes variants and conditional transitions; never
@@ -174,11 +195,12 @@ export class Compute extends Construct {
       statements: [
         { sid: 'WriteRaw', actions: ['s3:PutObject', 's3:GetObject'], resources: [`${rawArn}/${KEY_PREFIXES.raw}*`] },
         { sid: 'WriteProcessed', actions: ['s3:PutObject'], resources: [`${processedArn}/${KEY_PREFIXES.processed}*`] },
-        // S3-reference events may point anywhere in the allowed source buckets.
+        // S3-reference events may read only claim checks (the consumer narrows further to the
+        // event's customer, stream-consumer/source-policy.ts) and the source buckets named in config.
         {
-          sid: 'ReadAllowedSources',
+          sid: 'ReadClaimChecks',
           actions: ['s3:GetObject'],
-          resources: [`${rawArn}/*`, ...extraSources.map((b) => `arn:${ctx.partition}:s3:::${b}/*`)],
+          resources: [`${rawArn}/${KEY_PREFIXES.claims}*`, ...extraSources.map((b) => `arn:${ctx.partition}:s3:::${b}/*`)],
         },
         tableWrites,
         publish,

@@ -1,11 +1,39 @@
-import { DependencyError, PipelineError } from '../errors';
+import { isClockSkewCorrectedError, isRetryableByTrait, isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { DependencyError, DependencyRejectedError, PipelineError } from '../errors';
+
+type SdkError = Parameters<typeof isThrottlingError>[0];
 
 /**
- * Wraps an SDK failure as a retriable {@link DependencyError} naming the service and the
- * operation. Our own errors pass through unchanged; a TypeError (a bug) is rethrown as is.
+ * Whether trying an SDK call again can succeed, by what the SDK says of the error (the same
+ * classification its own retry strategy uses, `@smithy/core/retry`): the `$retryable` trait,
+ * throttling codes, transient network errors, 5xx and clock skew are retriable. Any other error
+ * the service answered (`$fault: 'client'`: validation, access denied, missing resource, an
+ * item over 400 KB…) is permanent. An error without a service answer (connection refused,
+ * timeout) is retriable.
+ *
+ * @example
+ * isRetriableSdkError(error) // false for a DynamoDB ValidationException
+ */
+export function isRetriableSdkError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return true;
+  const sdkError = error as SdkError;
+  if (isRetryableByTrait(sdkError) || isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError) || isClockSkewCorrectedError(sdkError) === true) return true;
+  const fault = (error as { $fault?: unknown }).$fault;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return !(fault === 'client' || (status !== undefined && status >= 400 && status < 500));
+}
+
+/**
+ * Wraps an SDK failure naming the service and the operation: a retriable
+ * {@link DependencyError} when the SDK says trying again can help, otherwise a
+ * {@link DependencyRejectedError} that is not retried. Our own errors pass through unchanged;
+ * a TypeError (a bug) is rethrown as is.
  */
 export function asDependencyError(service: string, operation: string, error: unknown): Error {
   if (error instanceof PipelineError || error instanceof TypeError || error instanceof RangeError) return error as Error;
   const name = (error as { name?: string }).name ?? 'Error';
+  if (!isRetriableSdkError(error)) {
+    return new DependencyRejectedError(service, `${service} refused ${operation.split(' ')[0]} (${name}); not retried`, { cause: error });
+  }
   return new DependencyError(service, `${service} ${operation} failed: ${name}`, { cause: error });
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { invalidParameterError } from '../errors';
+import { assertCustomerIdBounds } from '../input-bounds';
 
 /** One API key as stored in the secret: only its hash, and the customer it belongs to. */
 export interface ApiKeyEntry {
@@ -14,7 +15,6 @@ export interface ApiKeySecret {
   keys: ApiKeyEntry[];
 }
 
-const CUSTOMER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** Hex SHA-256 of an API key. */
 export function hashApiKey(key: string): string {
@@ -27,9 +27,8 @@ export function hashApiKey(key: string): string {
  * @throws InvalidParameterError
  */
 export function assertCustomerId(customerId: unknown): asserts customerId is string {
-  if (typeof customerId !== 'string' || !CUSTOMER_ID.test(customerId)) {
-    throw invalidParameterError('customerId', '1-64 letters, digits, "_", "." or "-"', customerId);
-  }
+  // One rule for keys and events: the one in input-bounds.
+  assertCustomerIdBounds(customerId);
 }
 
 /**

@@ -37,9 +37,11 @@ export const ENV = {
 
   maxImageBytes: 'MAX_IMAGE_BYTES',
   maxPixels: 'MAX_PIXELS',
+  maxDecodeBytes: 'MAX_DECODE_BYTES',
   retentionDays: 'RETENTION_DAYS',
   recordConcurrency: 'RECORD_CONCURRENCY',
   fetchAllowLoopback: 'FETCH_ALLOW_LOOPBACK',
+  fetchAllowedPorts: 'FETCH_ALLOWED_PORTS',
   fetchTimeoutMs: 'FETCH_TIMEOUT_MS',
   fetchDeadlineMs: 'FETCH_DEADLINE_MS',
   presignExpirySeconds: 'PRESIGN_EXPIRY_SECONDS',

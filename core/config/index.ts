@@ -161,6 +161,12 @@ export interface Config {
     maxImageBytes: number;
     /** @default 100 megapixels */
     maxPixels: number;
+    /**
+     * Decode memory of one process, in bytes: an image needing more is refused before decoding,
+     * and concurrent decodes wait for their share.
+     * @default 256 MiB
+     */
+    maxDecodeBytes: number;
     /** @default 7 */
     retentionDays: number;
   };
@@ -182,6 +188,11 @@ export interface Config {
      * @default 30_000
      */
     deadlineMs: number;
+    /**
+     * Ports fetched besides 443 (and 80 for loopback plain HTTP); every other port is refused.
+     * @default []
+     */
+    allowedPorts: number[];
   };
   presignExpirySeconds: number;
   /** Which browser origins may call the API and post to the upload bucket. */
@@ -267,7 +278,17 @@ function readFetchSettings(env: Env): Config['fetch'] {
   if (timeoutMs > deadlineMs) {
     throw new ConfigError(`${ENV.fetchTimeoutMs} (${timeoutMs}) must not be longer than ${ENV.fetchDeadlineMs} (${deadlineMs}): one attempt cannot outlast the whole fetch`);
   }
-  return { allowLoopback: readBool(env, ENV.fetchAllowLoopback, false), timeoutMs, deadlineMs };
+  return { allowLoopback: readBool(env, ENV.fetchAllowLoopback, false), timeoutMs, deadlineMs, allowedPorts: readPorts(env, ENV.fetchAllowedPorts) };
+}
+
+function readPorts(env: Env, name: string): number[] {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return [];
+  const items = raw.split(',').map((s) => s.trim());
+  if (!items.every((item) => /^\d{1,5}$/.test(item) && Number(item) >= 1 && Number(item) <= 65535)) {
+    throw new ConfigError(`${name} must be a comma-separated list of ports between 1 and 65535, got "${raw}"`);
+  }
+  return items.map(Number);
 }
 
 /**
@@ -363,6 +384,7 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       maxImageBytes: readInt(env, ENV.maxImageBytes, 10 * 1024 * 1024),
       maxPixels: readInt(env, ENV.maxPixels, 100_000_000),
+      maxDecodeBytes: readInt(env, ENV.maxDecodeBytes, 256 * 1024 * 1024, 32 * 1024 * 1024),
       retentionDays: readInt(env, ENV.retentionDays, 7, 1, 3650),
     },
     variants: DEFAULT_VARIANTS,

@@ -16,4 +16,6 @@ export type { CaptureDetails } from './exif';
 export { DEFAULT_IMAGE_LIMITS, inspectImage } from './inspect';
 export type { ImageInfo, ImageLimits } from './inspect';
 export { processImage, renderVariants } from './render';
+export { DECODER_OVERHEAD_BYTES, DEFAULT_DECODE_BUDGET_BYTES, DecodeBudget, estimateDecodeBytes, processDecodeBudget } from './decode-budget';
+export type { DecodeShape } from './decode-budget';
 export type { ProcessImageOptions, RenderedVariant } from './render';

@@ -8,6 +8,7 @@ import {
   invalidParameterError,
 } from '../errors';
 import { decodeBmp, readBmpHeader } from './bmp';
+import { DEFAULT_DECODE_BUDGET_BYTES, assertDecodeBudget, processDecodeBudget, type DecodeShape } from './decode-budget';
 import { FAIL_ON, SHARP_FORMAT, decodeFailure, openPipeline, type DecodeSource } from './decode';
 import { readCaptureDetails, type CaptureDetails } from './exif';
 import { EXPECTED_FORMATS_TEXT, FORMAT_DETAILS, identifyImage, type ImageFormat } from './formats';
@@ -24,12 +25,19 @@ export interface ImageLimits {
    * @default 100000000 (100 megapixels)
    */
   maxPixels?: number;
+  /**
+   * Memory the decodes of this process may need at once, in bytes: an image whose decode alone
+   * would need more is refused before decoding, and decodes wait while running ones hold it.
+   * @default 268435456 (256 MiB)
+   */
+  maxDecodeBytes?: number;
 }
 
 /** The defaults of {@link ImageLimits}, the same as `loadConfig()`'s. */
 export const DEFAULT_IMAGE_LIMITS: Readonly<Required<ImageLimits>> = {
   maxImageBytes: 10 * 1024 * 1024,
   maxPixels: 100_000_000,
+  maxDecodeBytes: DEFAULT_DECODE_BUDGET_BYTES,
 } as const;
 
 /** What inspection learned about an accepted image. Safe to store and to log. */
@@ -75,6 +83,7 @@ export function resolveLimits(limits: ImageLimits | undefined): Required<ImageLi
   return {
     maxImageBytes: positiveInteger('maxImageBytes', limits?.maxImageBytes, DEFAULT_IMAGE_LIMITS.maxImageBytes),
     maxPixels: positiveInteger('maxPixels', limits?.maxPixels, DEFAULT_IMAGE_LIMITS.maxPixels),
+    maxDecodeBytes: positiveInteger('maxDecodeBytes', limits?.maxDecodeBytes, DEFAULT_IMAGE_LIMITS.maxDecodeBytes),
   };
 }
 
@@ -103,6 +112,8 @@ function validOrientation(value: number | undefined): number {
 interface Inspection {
   info: ImageInfo;
   source: DecodeSource;
+  /** Gives back the decode memory reserved for this image; call it once decoding is over. */
+  release: () => void;
 }
 
 async function readSharpMetadata(format: Exclude<ImageFormat, 'bmp'>, bytes: Buffer): Promise<Metadata> {
@@ -121,7 +132,13 @@ async function readSharpMetadata(format: Exclude<ImageFormat, 'bmp'>, bytes: Buf
  * rendering decodes every pixel with the same strictness. `knownSha256` (hex) saves hashing the
  * input again when the caller has already done so.
  */
-export async function inspect(input: Uint8Array, limitsInput: ImageLimits | undefined, verifyPixels: boolean, knownSha256?: string): Promise<Inspection> {
+export async function inspect(
+  input: Uint8Array,
+  limitsInput: ImageLimits | undefined,
+  verifyPixels: boolean,
+  knownSha256?: string,
+  intermediatePixels?: (width: number, height: number) => number,
+): Promise<Inspection> {
   const bytes = asBuffer(input);
   const limits = resolveLimits(limitsInput);
 
@@ -147,47 +164,60 @@ export async function inspect(input: Uint8Array, limitsInput: ImageLimits | unde
   let hasAlpha: boolean;
   let colorSpace = 'srgb';
   let exif: Buffer | undefined;
+  /** Checks the decode memory before any pixel is decoded, then waits for it in the process budget. */
+  let release: () => void = () => undefined;
+  const reserveDecode = async (shape: DecodeShape): Promise<void> => {
+    const estimate = assertDecodeBudget({ ...shape, intermediatePixels: intermediatePixels?.(shape.width, shape.height) }, limits.maxDecodeBytes);
+    release = await processDecodeBudget(limits.maxDecodeBytes).reserve(estimate);
+  };
 
-  if (format === 'bmp') {
-    const header = readBmpHeader(bytes);
-    assertPixelBudget(format, header.width, header.height, limits.maxPixels);
-    // Decoded even without verifyPixels: whether the alpha channel is real needs the pixels,
-    // and processImage renders from this decode instead of running bmp-ts twice.
-    const decoded = decodeBmp(bytes, header);
-    source = { format, bytes, header, decoded };
-    width = header.width;
-    height = header.height;
-    hasAlpha = decoded.hasAlpha;
-  } else {
-    const metadata = await readSharpMetadata(format, bytes);
-    if (metadata.format !== SHARP_FORMAT[format]) {
-      throw new UndecodableImageError(
-        `Could not decode the ${FORMAT_DETAILS[format].label} image: the decoder read it as ${String(metadata.format)}`,
-      );
+  try {
+    if (format === 'bmp') {
+      const header = readBmpHeader(bytes);
+      assertPixelBudget(format, header.width, header.height, limits.maxPixels);
+      await reserveDecode({ format, width: header.width, height: header.height, channels: 4 });
+      // Decoded even without verifyPixels: whether the alpha channel is real needs the pixels,
+      // and processImage renders from this decode instead of running bmp-ts twice.
+      const decoded = decodeBmp(bytes, header);
+      source = { format, bytes, header, decoded };
+      width = header.width;
+      height = header.height;
+      hasAlpha = decoded.hasAlpha;
+    } else {
+      const metadata = await readSharpMetadata(format, bytes);
+      if (metadata.format !== SHARP_FORMAT[format]) {
+        throw new UndecodableImageError(
+          `Could not decode the ${FORMAT_DETAILS[format].label} image: the decoder read it as ${String(metadata.format)}`,
+        );
+      }
+      // No check of metadata.compression for AVIF: libvips derives it from the major brand, so a
+      // valid AVIF branded `mif1` reads as "hevc". A HEIF whose brands claim AVIF but whose data is
+      // HEVC fails the decode instead (the bundled libheif has no HEVC decoder).
+      if (!(metadata.width > 0 && metadata.height > 0)) {
+        throw new UndecodableImageError(`Could not decode the ${FORMAT_DETAILS[format].label} image: the header declares no dimensions`);
+      }
+      // metadata() describes the first frame/page only, which is all the pipeline uses.
+      assertPixelBudget(format, metadata.width, metadata.height, limits.maxPixels);
+      await reserveDecode({ format, width: metadata.width, height: metadata.height, channels: metadata.channels, depth: metadata.depth });
+      source = { format, bytes, maxPixels: limits.maxPixels };
+      orientation = validOrientation(metadata.orientation);
+      width = metadata.autoOrient?.width ?? metadata.width;
+      height = metadata.autoOrient?.height ?? metadata.height;
+      hasAlpha = metadata.hasAlpha;
+      colorSpace = metadata.space;
+      exif = metadata.exif;
+      if (format === 'gif') {
+        // libvips decodes every GIF as RGBA, so metadata always says "alpha"; and writers (cgif
+        // included) flag a transparent index on frames that use none. Only the pixels can tell.
+        // Decoding them all also verifies the GIF, so there is no separate check.
+        hasAlpha = !(await gifIsOpaque(source));
+      } else if (verifyPixels) {
+        await verifyDecodes(source, metadata.width);
+      }
     }
-    // No check of metadata.compression for AVIF: libvips derives it from the major brand, so a
-    // valid AVIF branded `mif1` reads as "hevc". A HEIF whose brands claim AVIF but whose data is
-    // HEVC fails the decode instead (the bundled libheif has no HEVC decoder).
-    if (!(metadata.width > 0 && metadata.height > 0)) {
-      throw new UndecodableImageError(`Could not decode the ${FORMAT_DETAILS[format].label} image: the header declares no dimensions`);
-    }
-    // metadata() describes the first frame/page only, which is all the pipeline uses.
-    assertPixelBudget(format, metadata.width, metadata.height, limits.maxPixels);
-    source = { format, bytes, maxPixels: limits.maxPixels };
-    orientation = validOrientation(metadata.orientation);
-    width = metadata.autoOrient?.width ?? metadata.width;
-    height = metadata.autoOrient?.height ?? metadata.height;
-    hasAlpha = metadata.hasAlpha;
-    colorSpace = metadata.space;
-    exif = metadata.exif;
-    if (format === 'gif') {
-      // libvips decodes every GIF as RGBA, so metadata always says "alpha"; and writers (cgif
-      // included) flag a transparent index on frames that use none. Only the pixels can tell.
-      // Decoding them all also verifies the GIF, so there is no separate check.
-      hasAlpha = !(await gifIsOpaque(source));
-    } else if (verifyPixels) {
-      await verifyDecodes(source, metadata.width);
-    }
+  } catch (error) {
+    release();
+    throw error;
   }
 
   const details = FORMAT_DETAILS[format];
@@ -204,7 +234,7 @@ export async function inspect(input: Uint8Array, limitsInput: ImageLimits | unde
     colorSpace,
     ...readCaptureDetails(exif),
   };
-  return { info, source };
+  return { info, source, release };
 }
 
 async function gifIsOpaque(source: DecodeSource): Promise<boolean> {
@@ -246,6 +276,7 @@ async function verifyDecodes(source: DecodeSource & { format: Exclude<ImageForma
  * @throws UnsupportedImageError when the content is not JPEG, PNG, GIF, WebP, TIFF, AVIF or BMP
  *   (empty input included); the message says what was detected.
  * @throws TooManyPixelsError when the header declares more than `maxPixels` pixels.
+ * @throws DecodeBudgetError when decoding would need more than `maxDecodeBytes` of memory.
  * @throws UndecodableImageError when the bytes claim a supported format but are truncated or corrupt.
  * @throws InvalidParameterError when `bytes` or `limits` have the wrong type.
  * @example
@@ -253,5 +284,7 @@ async function verifyDecodes(source: DecodeSource & { format: Exclude<ImageForma
  * // { format: 'jpeg', width: 4000, height: 3000, orientation: 6, sha256: '9f86…', cameraMake: 'Canon', … }
  */
 export async function inspectImage(bytes: Uint8Array, limits?: ImageLimits): Promise<ImageInfo> {
-  return (await inspect(bytes, limits, true)).info;
+  const { info, release } = await inspect(bytes, limits, true);
+  release();
+  return info;
 }

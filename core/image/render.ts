@@ -4,7 +4,8 @@ import { invalidParameterError } from '../errors';
 import { readBmpHeader } from './bmp';
 import { decodeFailure, openPipeline, type DecodeSource } from './decode';
 import { IMAGE_FORMATS, type ImageFormat } from './formats';
-import { asBuffer, inspect, type ImageInfo, type ImageLimits } from './inspect';
+import { DEFAULT_IMAGE_LIMITS, asBuffer, inspect, type ImageInfo, type ImageLimits } from './inspect';
+import { estimateDecodeBytes, processDecodeBudget } from './decode-budget';
 
 /** One processed copy, ready to store under `processed/<imageId>/<name>.<extension>`. */
 export interface RenderedVariant {
@@ -193,6 +194,7 @@ function validateInfo(bytes: Buffer, info: ImageInfo): void {
  * @param bytes The same bytes that were inspected.
  * @param info The result of `inspectImage(bytes)`.
  * @param specs What to make; names must be unique.
+ * @param limits `maxDecodeBytes`: the process decode memory this render waits for (default 256 MiB).
  * @default specs DEFAULT_VARIANTS (thumbnail 200×200 cover, medium 800×600, large 1600×1600,
  *   JPEG q85, plus large-webp)
  * @throws UndecodableImageError when the pixel data turns out to be damaged.
@@ -206,16 +208,25 @@ export async function renderVariants(
   bytes: Uint8Array,
   info: ImageInfo,
   specs: readonly VariantSpec[] = DEFAULT_VARIANTS,
+  limits?: Pick<ImageLimits, 'maxDecodeBytes'>,
 ): Promise<RenderedVariant[]> {
   const buffer = asBuffer(bytes);
   validateInfo(buffer, info);
   const checkedSpecs = validateSpecs(specs);
+  // Rendering alone decodes too: it waits for its share of the process's decode memory.
+  const size = intermediateSize(info.width, info.height, checkedSpecs);
+  const estimate = estimateDecodeBytes({ format: info.format, width: info.width, height: info.height, channels: 4, intermediatePixels: size.width * size.height });
+  const release = await processDecodeBudget(limits?.maxDecodeBytes ?? DEFAULT_IMAGE_LIMITS.maxDecodeBytes).reserve(estimate);
   const source: DecodeSource =
     info.format === 'bmp'
       ? { format: 'bmp', bytes: buffer, header: readBmpHeader(buffer) }
       : // The inspected pixel count is an exact bound for the same bytes; libvips enforces it again.
         { format: info.format as Exclude<ImageFormat, 'bmp'>, bytes: buffer, maxPixels: info.width * info.height };
-  return renderFrom(source, info, checkedSpecs);
+  try {
+    return await renderFrom(source, info, checkedSpecs);
+  } finally {
+    release();
+  }
 }
 
 /** Options of {@link processImage}. */
@@ -231,8 +242,8 @@ export interface ProcessImageOptions extends ImageLimits {
  * check that inspection does on its own is left to the rendering decode, which is just as
  * strict. Use it when nothing has to be recorded between inspecting and rendering.
  *
- * @throws ImageTooLargeError, UnsupportedImageError, TooManyPixelsError, UndecodableImageError
- *   as {@link inspectImage} does.
+ * @throws ImageTooLargeError, UnsupportedImageError, TooManyPixelsError, DecodeBudgetError,
+ *   UndecodableImageError as {@link inspectImage} does.
  * @example
  * const { info, variants } = await processImage(body, { ...config.limits, variants: config.variants });
  */
@@ -241,7 +252,15 @@ export async function processImage(
   options: ProcessImageOptions = {},
 ): Promise<{ info: ImageInfo; variants: RenderedVariant[] }> {
   const specs = validateSpecs(options.variants ?? DEFAULT_VARIANTS);
-  const { info, source } = await inspect(bytes, options, false, options.sha256);
-  return { info, variants: await renderFrom(source, info, specs) };
+  const intermediatePixels = (width: number, height: number): number => {
+    const size = intermediateSize(width, height, specs);
+    return size.width * size.height;
+  };
+  const { info, source, release } = await inspect(bytes, options, false, options.sha256, intermediatePixels);
+  try {
+    return { info, variants: await renderFrom(source, info, specs) };
+  } finally {
+    release();
+  }
 }
 

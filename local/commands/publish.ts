@@ -24,7 +24,7 @@ export const publishCommands: Record<string, Command> = {
     help: [
       'Publishes one Avro image event keyed by a new eventId and prints the eventId.',
       '<file>: the bytes go inline when the message fits under KAFKA_MAX_MESSAGE_BYTES, otherwise to',
-      's3://<raw bucket>/claims/<eventId> and the event carries that reference (claim check).',
+      's3://<raw bucket>/claims/<customerId>/<eventId> and the event carries that reference (claim check).',
       '--url: the event carries the URL; the consumer downloads it (https, public addresses only).',
       '--framing: single-object (default, C3 01 + fingerprint), glue (AWS Glue Schema Registry framing,',
       'version id from the local Glue registry) or glue-zlib (the same, body zlib-compressed).',

@@ -23,7 +23,7 @@ export const uploadCommand: Command = {
     const headers = { 'x-api-key': key };
     let response: Response;
     if (!values.presigned) {
-      response = await fetch(`${api}/v1/images`, { method: 'POST', body: bytes, headers: { ...headers, 'Content-Type': 'image/*', 'X-File-Name': basename(file) } });
+      response = await fetch(`${api}/v1/images`, { method: 'POST', body: bytes, headers: { ...headers, 'Content-Type': 'image/*', 'X-File-Name': encodeURIComponent(basename(file)) } });
     } else {
       const created = await fetch(`${api}/v1/uploads`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: basename(file) }) });
       if (created.status !== 201) {

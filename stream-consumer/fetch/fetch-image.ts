@@ -56,6 +56,13 @@ export interface FetchImageOptions {
    */
   allowLoopback?: boolean;
   /**
+   * Ports fetched besides the scheme's own (443 for `https:`, and 80 for `http:` where plain
+   * HTTP is allowed at all, i.e. loopback with {@link allowLoopback}). Every hop is checked, so a
+   * redirect cannot reach another port either. From `FETCH_ALLOWED_PORTS`.
+   * @default []
+   */
+  allowedPorts?: readonly number[];
+  /**
    * First retry's backoff step, doubled per retry and jittered (see `backoffDelayMs`).
    * @default 200
    */
@@ -101,6 +108,7 @@ interface Settings {
   maxAttempts: number;
   maxRedirects: number;
   allowLoopback: boolean;
+  allowedPorts: readonly number[];
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
   resolve: ResolveHostname;
@@ -203,6 +211,7 @@ function readSettings(options: FetchImageOptions): Settings {
     maxAttempts: options.maxAttempts ?? 3,
     maxRedirects: options.maxRedirects ?? 3,
     allowLoopback: options.allowLoopback ?? false,
+    allowedPorts: options.allowedPorts ?? [],
     retryBaseDelayMs: options.retryBaseDelayMs ?? 200,
     retryMaxDelayMs: options.retryMaxDelayMs ?? 2_000,
     resolve: options.lookup ?? systemResolve,
@@ -216,6 +225,9 @@ function readSettings(options: FetchImageOptions): Settings {
     if (!isNonNegativeInteger(settings[name])) throw invalidParameterError(name, 'non-negative integer', settings[name]);
   }
   if (typeof settings.allowLoopback !== 'boolean') throw invalidParameterError('allowLoopback', 'boolean', settings.allowLoopback);
+  if (!Array.isArray(settings.allowedPorts) || !settings.allowedPorts.every((port) => Number.isInteger(port) && port >= 1 && port <= 65535)) {
+    throw invalidParameterError('allowedPorts', 'array of ports between 1 and 65535', settings.allowedPorts);
+  }
   if (typeof settings.resolve !== 'function') throw invalidParameterError('lookup', 'function', settings.resolve);
   if (typeof settings.sleep !== 'function') throw invalidParameterError('sleep', 'function', settings.sleep);
   return settings;
@@ -247,6 +259,12 @@ function admitTarget(url: URL, settings: Settings): { policy: TargetPolicy } | {
     policy = { allowLoopback: true, loopbackOnly: true };
   } else {
     return { refusal: `scheme ${JSON.stringify(url.protocol)} is not allowed (https only)` };
+  }
+  // The WHATWG URL parser drops a scheme's default port, so an empty port is 443 or 80.
+  const defaultPort = url.protocol === 'https:' ? 443 : 80;
+  const port = url.port === '' ? defaultPort : Number(url.port);
+  if (port !== defaultPort && !settings.allowedPorts.includes(port)) {
+    return { refusal: `port ${port} is not allowed (${defaultPort}${settings.allowedPorts.length > 0 ? ` and ${settings.allowedPorts.join(', ')}` : ''} only)` };
   }
   const host = stripBrackets(url.hostname);
   if (isIP(host) !== 0) {

@@ -472,3 +472,41 @@ export async function samplePixel(image: Buffer, x: number, y: number): Promise<
 export function colourDistance(a: Rgba, b: Rgba): number {
   return Math.max(Math.abs(a.r - b.r), Math.abs(a.g - b.g), Math.abs(a.b - b.b));
 }
+
+/**
+ * A GIF of a few dozen bytes whose screen and only frame declare `width`×`height`: libvips
+ * decodes every GIF frame as RGBA, so 10000×10000 asks for 400 MB (the decompression bomb of
+ * issue 12, fault 3).
+ */
+export function makeGifBomb({ width = 10_000, height = 10_000 }: Dimensions = {}): Buffer {
+  const size = Buffer.alloc(4);
+  size.writeUInt16LE(width, 0);
+  size.writeUInt16LE(height, 2);
+  return Buffer.concat([
+    Buffer.from('GIF89a', 'latin1'),
+    size,
+    Buffer.from([0x80, 0x00, 0x00]), // global colour table of 2 entries
+    Buffer.from([0, 0, 0, 0xff, 0xff, 0xff]),
+    Buffer.from([0x2c, 0, 0, 0, 0]), // image descriptor at 0,0
+    size,
+    Buffer.from([0x00, 0x02, 0x02, 0x4c, 0x01, 0x00, 0x3b]), // LZW min code 2, one tiny sub-block, trailer
+  ]);
+}
+
+/**
+ * A PNG header declaring `width`×`height` 16-bit RGBA (8 bytes per pixel decoded), followed by
+ * one empty IDAT: well under any pixel limit for 9000×9000, yet 648 MB decoded.
+ */
+export function makeDeepPngHeader({ width = 9000, height = 9000 }: Dimensions = {}): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 16; // bit depth
+  ihdr[9] = 6; // RGBA
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(Buffer.alloc(16))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}

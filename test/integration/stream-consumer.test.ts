@@ -5,7 +5,7 @@
  * consumer group.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import sharp from 'sharp';
 import { Type } from 'avsc';
@@ -26,6 +26,8 @@ import {
 } from '../../stream-consumer';
 import { handler as lambdaHandler } from '../../stream-consumer/handler';
 import { makeJpeg, makeTruncatedJpeg } from '../helpers/images';
+import { startSwitchableProxy } from '../helpers/switchable-proxy';
+import { claimCheckKey } from '../../core/keys';
 import { startLoopbackServer, type LoopbackServer } from '../unit/fetch/loopback-server';
 import { V2_AVSC } from '../unit/schemas/fixtures/image-events';
 import { mskEventOf, type RecordSpec } from '../helpers/msk-events';
@@ -140,7 +142,7 @@ describe('the MSK handler', () => {
 
   beforeAll(async () => {
     dlqTopic = await createTopic('stream-test-dlq');
-    config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'WARN' });
+    config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(server.port), DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'WARN' });
     runtime = createPipelineRuntime(config, 'stream-test');
     // A v1 consumer that also knows the v2 writer schema, as a registry would after v2 is registered.
     consumer = createStreamConsumer(runtime, { codec: new ImageEventCodec({ registry: createImageEventRegistry({ writers: [V2_AVSC] }) }), kafka: quietKafka });
@@ -156,7 +158,7 @@ describe('the MSK handler', () => {
     const inbox = await openNotificationInbox(clients, config, 'stream-handler');
     cleanups.push(() => inbox.close());
     const jpeg = await makeJpeg({ width: 640, height: 480 });
-    const key = `stream-test/${randomUUID()}.jpg`;
+    const key = claimCheckKey(inbox.customerId, `stream-test-${randomUUID()}.jpg`);
     await clients.s3.send(new PutObjectCommand({ Bucket: config.rawBucket, Key: key, Body: jpeg }));
     cleanups.push(() => clients.s3.send(new DeleteObjectCommand({ Bucket: config.rawBucket, Key: key })));
     const path = server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
@@ -266,7 +268,7 @@ describe('the MSK handler', () => {
     ])('an S3 reference %s', async (_name, bucket, code) => {
       const inbox = await openNotificationInbox(clients, config, 'stream-s3ref');
       cleanups.push(() => inbox.close());
-      const event = newEvent(inbox.customerId, { kind: 's3', bucket: bucket ?? config.rawBucket, key: `stream-test/missing-${randomUUID()}.jpg` });
+      const event = newEvent(inbox.customerId, { kind: 's3', bucket: bucket ?? config.rawBucket, key: claimCheckKey(inbox.customerId, `missing-${randomUUID()}.jpg`) });
 
       const response = await deliver([encodeImageEvent(event)]);
 
@@ -329,29 +331,27 @@ describe('the MSK handler', () => {
   });
 
   it('reports a dependency failure as the partition resume point, and keeps other partitions going', async () => {
-    const missingBucket = `stream-test-absent-${randomUUID()}`;
-    const failingConfig = loadConfig({ ...process.env, ALLOWED_SOURCE_BUCKETS: `${config.rawBucket},${missingBucket}`, DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'ERROR' });
+    // S3 on a closed port: connection refused, a retriable outage (a missing bucket would be a permanent error).
+    const failingConfig = loadConfig({ ...process.env, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'ERROR' });
     const failingRuntime = createPipelineRuntime(failingConfig, 'stream-test-dependency');
     const failingConsumer = createStreamConsumer(failingRuntime, { kafka: quietKafka });
     try {
       const customerId = `stream-dep-${randomUUID()}`;
-      const ok = newEvent(customerId, { kind: 'inline', data: await makeJpeg({ width: 64, height: 64 }) });
-      const unreachable = newEvent(customerId, { kind: 's3', bucket: missingBucket, key: 'a.jpg' });
+      const unreachable = newEvent(customerId, { kind: 's3', bucket: config.rawBucket, key: claimCheckKey(customerId, 'a.jpg') });
       const behind = newEvent(customerId, { kind: 'inline', data: await makeJpeg({ width: 65, height: 65 }) });
-      const otherPartition = newEvent(customerId, { kind: 'inline', data: await makeJpeg({ width: 66, height: 66 }) });
       const event = mskEventOf([
-        { topic: 'images-under-test', partition: 0, offset: 100, value: encodeImageEvent(ok) },
+        { topic: 'images-under-test', partition: 0, offset: 100, value: Buffer.from('poison before the outage') },
         { topic: 'images-under-test', partition: 0, offset: 101, value: encodeImageEvent(unreachable) },
         { topic: 'images-under-test', partition: 0, offset: 102, value: encodeImageEvent(behind) },
-        { topic: 'images-under-test', partition: 1, offset: 7, value: encodeImageEvent(otherPartition) },
+        { topic: 'images-under-test', partition: 1, offset: 7, value: Buffer.from('poison on another partition') },
       ]);
 
       const response = await createMskHandler(failingConsumer)(event);
 
       expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'images-under-test-0', offset: 101 } }] });
-      expect((await failingRuntime.metadata.get(ok.eventId, new Date()))?.status).toBe('PROCESSED');
-      expect((await failingRuntime.metadata.get(otherPartition.eventId, new Date()))?.status).toBe('PROCESSED');
       expect(await failingRuntime.metadata.get(unreachable.eventId, new Date())).toBeUndefined();
+      // The record behind may have started concurrently; it cannot have finished without S3.
+      expect([undefined, 'RECEIVED']).toContain((await failingRuntime.metadata.get(behind.eventId, new Date()))?.status);
     } finally {
       await failingConsumer.close();
       destroyAwsClients(failingRuntime.clients);
@@ -413,7 +413,7 @@ describe('the local runner, end to end through Kafka', () => {
     const dlqTopic = await createTopic('stream-test-runner-dlq');
     const groupId = `stream-test-group-${randomUUID()}`;
     // A small message limit so the larger image goes through the claim check.
-    const config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', DEAD_LETTER_TOPIC: dlqTopic, KAFKA_MAX_MESSAGE_BYTES: '40000', BATCH_SIZE: '4', LOG_LEVEL: 'WARN' });
+    const config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(server.port), DEAD_LETTER_TOPIC: dlqTopic, KAFKA_MAX_MESSAGE_BYTES: '40000', BATCH_SIZE: '4', LOG_LEVEL: 'WARN' });
     const inbox = await openNotificationInbox(clients, config, 'stream-runner');
     cleanups.push(() => inbox.close());
     const publisherRuntime = createPipelineRuntime(config, 'stream-test-publisher');
@@ -456,7 +456,7 @@ describe('the local runner, end to end through Kafka', () => {
     });
 
     expect(inline.claimCheck).toBeUndefined();
-    expect(claimed.claimCheck).toEqual({ bucket: config.rawBucket, key: `${CLAIM_CHECK_PREFIX}${claimed.eventId}` });
+    expect(claimed.claimCheck).toEqual({ bucket: config.rawBucket, key: `${CLAIM_CHECK_PREFIX}${inbox.customerId}/${claimed.eventId}` });
     const ids = [inline.eventId, claimed.eventId, byUrl.eventId, repeatedId, ...behind.map((e) => e.eventId), onPartition1.eventId];
     for (const id of ids) {
       const record = await waitForFinalRecord(publisherRuntime.metadata, id, 60_000);
@@ -482,58 +482,37 @@ describe('the local runner, end to end through Kafka', () => {
   it('does not commit past a record whose dependency fails, and finishes it once the dependency is back', async () => {
     const topic = await createTopic('stream-test-redeliver', 1);
     const groupId = `stream-test-group-${randomUUID()}`;
-    const lateBucket = `stream-test-late-${randomUUID()}`;
-    const config = loadConfig({ ...process.env, ALLOWED_SOURCE_BUCKETS: `${baseConfig.rawBucket},${lateBucket}`, LOG_LEVEL: 'ERROR' });
+    // S3 behind a proxy the test switches off and on: an outage the consumer must wait out. (A
+    // missing bucket would not do: it is a permanent error, and the image would end FAILED.)
+    const s3 = await startSwitchableProxy(baseConfig.endpoints.s3 ?? '');
+    cleanups.push(() => s3.close());
+    const config = loadConfig({ ...process.env, AWS_ENDPOINT_URL_S3: s3.url, LOG_LEVEL: 'ERROR' });
     const runtime = createPipelineRuntime(config, 'stream-test-redeliver');
     cleanups.push(async () => destroyAwsClients(runtime.clients));
     const publisher = await ImageEventPublisher.connect({ config, blobs: runtime.blobs, secrets: runtime.secrets, topic, kafkaOptions: quietKafka });
     cleanups.push(() => publisher.disconnect());
     const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
     cleanups.push(() => consumer.close());
-    const processBatch = createMskHandler(consumer);
-    // A gate in front of the real handler: while the test creates the bucket and then the object
-    // (two steps S3 cannot make atomic), no delivery runs, so none can see the bucket without the
-    // object (NoSuchKey, which correctly ends FAILED). `closed` is checked and `running` counted
-    // in one synchronous step, so a delivery either waits or is counted.
-    let closed = false;
-    let running = 0;
-    let opened: Promise<void> = Promise.resolve();
-    let open: () => void = () => undefined;
-    const gated: MskHandlerFunction = async (event) => {
-      while (closed) await opened;
-      running += 1;
-      try {
-        return await processBatch(event);
-      } finally {
-        running -= 1;
-      }
-    };
     const runnerLines: string[] = [];
-    const runner = createStreamRunner({ config, handler: gated, secrets: runtime.secrets, topic, groupId, log: (line) => runnerLines.push(line), backoff: { initialMs: 200, maxMs: 1000 }, kafka: quietKafka });
+    const runner = createStreamRunner({ config, handler: createMskHandler(consumer), secrets: runtime.secrets, topic, groupId, log: (line) => runnerLines.push(line), backoff: { initialMs: 200, maxMs: 1000 }, kafka: quietKafka });
     const started = await runner.start();
     cleanups.push(() => started.stop());
     const customerId = `stream-redeliver-${randomUUID()}`;
     const jpeg = await makeJpeg({ width: 100, height: 100 });
+    const lateKey = claimCheckKey(customerId, 'late.jpg');
+    await clients.s3.send(new PutObjectCommand({ Bucket: baseConfig.rawBucket, Key: lateKey, Body: jpeg }));
+    cleanups.push(() => clients.s3.send(new DeleteObjectCommand({ Bucket: baseConfig.rawBucket, Key: lateKey })));
 
     const first = await publisher.publish({ customerId, image: { kind: 'bytes', data: jpeg } });
-    const waiting = await publisher.publish({ customerId, image: { kind: 's3', bucket: lateBucket, key: 'late.jpg' } });
-    const last = await publisher.publish({ customerId, image: { kind: 'bytes', data: await makeJpeg({ width: 101, height: 101 }) } });
     expect((await waitForFinalRecord(runtime.metadata, first.eventId, 30_000))?.status).toBe('PROCESSED');
+    s3.setOn(false);
+    const waiting = await publisher.publish({ customerId, image: { kind: 's3', bucket: baseConfig.rawBucket, key: lateKey } });
+    const last = await publisher.publish({ customerId, image: { kind: 'bytes', data: await makeJpeg({ width: 101, height: 101 }) } });
     // The runner keeps redelivering the unreachable record; the commit stays at it.
     expect(await waitUntil(async () => runnerLines.filter((l) => l.includes(`resume at ${waiting.offset}`)).length >= 2, 20_000)).toBe(true);
     expect(await committedOffsets(groupId, topic)).toEqual({ 0: waiting.offset });
 
-    closed = true;
-    opened = new Promise((resolve) => (open = resolve));
-    expect(await waitUntil(async () => running === 0, 30_000)).toBe(true);
-    await clients.s3.send(new CreateBucketCommand({ Bucket: lateBucket }));
-    await clients.s3.send(new PutObjectCommand({ Bucket: lateBucket, Key: 'late.jpg', Body: jpeg }));
-    closed = false;
-    open();
-    cleanups.push(async () => {
-      await clients.s3.send(new DeleteObjectCommand({ Bucket: lateBucket, Key: 'late.jpg' }));
-      await clients.s3.send(new DeleteBucketCommand({ Bucket: lateBucket }));
-    });
+    s3.setOn(true);
 
     await expectProcessed(runtime, await waitForFinalRecord(runtime.metadata, waiting.eventId, 30_000), { width: 100, height: 100 });
     await expectProcessed(runtime, await waitForFinalRecord(runtime.metadata, last.eventId, 30_000), { width: 101, height: 101 });

@@ -27,6 +27,7 @@ import {
   type MskHandlerFunction,
   type StreamRunnerHealth,
 } from '../../stream-consumer';
+import { claimCheckKey } from '../../core/keys';
 import { makeJpeg } from '../helpers/images';
 import { mskEventOf } from '../helpers/msk-events';
 import { openNotificationInbox, waitForFinalRecord } from '../helpers/notifications';
@@ -138,6 +139,7 @@ describe('the local runner under slow sources', () => {
     const config = loadConfig({
       ...process.env,
       FETCH_ALLOW_LOOPBACK: 'true',
+      FETCH_ALLOWED_PORTS: String(server.port),
       FETCH_TIMEOUT_MS: '3000',
       FETCH_DEADLINE_MS: '3000',
       RECORD_CONCURRENCY: '1',
@@ -331,7 +333,7 @@ describe('what a record reads', () => {
       await clients.s3.send(new DeleteBucketCommand({ Bucket: versioned }));
     });
     const base = loadConfig();
-    config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', ALLOWED_SOURCE_BUCKETS: `${base.rawBucket},${versioned}`, LOG_LEVEL: 'ERROR' });
+    config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(server.port), ALLOWED_SOURCE_BUCKETS: `${base.rawBucket},${versioned}`, LOG_LEVEL: 'ERROR' });
     runtime = createPipelineRuntime(config, 'runner-reads-test');
     const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
     cleanups.push(async () => {
@@ -346,7 +348,8 @@ describe('what a record reads', () => {
     cleanups.push(() => inbox.close());
     const jpeg = await makeJpeg({ width: 70, height: 50 });
     const path = server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
-    const key = `stream-test/${randomUUID()}.jpg`;
+    // S3 references are claim checks under the event customer's prefix.
+    const key = claimCheckKey(inbox.customerId, `${randomUUID()}.jpg`);
     await clients.s3.send(new PutObjectCommand({ Bucket: config.rawBucket, Key: key, Body: jpeg }));
     const byUrl = newEvent(inbox.customerId, { kind: 'url', url: server.url(path) });
     const byS3 = newEvent(inbox.customerId, { kind: 's3', bucket: config.rawBucket, key });
@@ -399,7 +402,8 @@ describe('what a record reads', () => {
 
   it('an S3 reference reads exactly its versionId: an older version is processed as it was, a missing one ends FAILED like a missing key', async () => {
     const customerId = `runner-version-${randomUUID()}`;
-    const key = `incoming/${randomUUID()}.jpg`;
+    // In a named source bucket, an event reads only its customer's folder.
+    const key = `${customerId}/${randomUUID()}.jpg`;
     const first = await clients.s3.send(new PutObjectCommand({ Bucket: versioned, Key: key, Body: await makeJpeg({ width: 80, height: 40 }) }));
     const second = await clients.s3.send(new PutObjectCommand({ Bucket: versioned, Key: key, Body: await makeJpeg({ width: 40, height: 80 }) }));
     expect(first.VersionId).not.toEqual(second.VersionId);

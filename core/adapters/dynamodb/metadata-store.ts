@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { invalidParameterError } from '../../errors';
+import { isValidImageId } from '../../keys';
 import type { CreateOutcome, FinalWrite, ImageRecord, ImageStatus, MetadataStore, RecordKey, RecordPage } from '../../ports';
 import { asDependencyError } from '../dependency-error';
 import { statusDayKey, statusDayKeys } from './status-key';
@@ -32,12 +33,31 @@ function encodeCursor(key: Record<string, unknown> | undefined): string | undefi
   return key === undefined ? undefined : Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-function decodeCursor(cursor: string | undefined): Record<string, string> | undefined {
+const CURSOR_MAX_LENGTH = 1024;
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/**
+ * The start key a cursor stands for, checked before DynamoDB sees it: exactly the three key
+ * attributes of the customer index, the caller's own customer, a valid image id and an ISO
+ * timestamp. A forged or foreign cursor is a 400, never a query.
+ */
+function decodeCursor(cursor: string | undefined, customerId: string): Record<string, string> | undefined {
   if (cursor === undefined) return undefined;
   try {
+    if (cursor.length > CURSOR_MAX_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
     const names = [IMAGE_TABLE.partitionKey, IMAGE_TABLE.customerIndex.partitionKey, IMAGE_TABLE.customerIndex.sortKey];
-    if (names.every((n) => typeof key[n] === 'string') && Object.keys(key).length === names.length) return key as Record<string, string>;
+    if (
+      typeof key === 'object' &&
+      key !== null &&
+      names.every((n) => typeof key[n] === 'string') &&
+      Object.keys(key).length === names.length &&
+      key[IMAGE_TABLE.customerIndex.partitionKey] === customerId &&
+      isValidImageId(key[IMAGE_TABLE.partitionKey] as string) &&
+      ISO_TIMESTAMP.test(key[IMAGE_TABLE.customerIndex.sortKey] as string)
+    ) {
+      return key as Record<string, string>;
+    }
   } catch {
     // Falls through to the uniform error below.
   }
@@ -275,7 +295,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
           ExpressionAttributeValues: values,
           ScanIndexForward: false,
           Limit: options.limit,
-          ExclusiveStartKey: decodeCursor(options.cursor),
+          ExclusiveStartKey: decodeCursor(options.cursor, customerId),
         }),
       ),
     );

@@ -237,6 +237,15 @@ describe.each([
     const uploadPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(s.compute.uploadHandler.role, 'id'));
     const deletes = statementsOf(uploadPolicy?.[1].policy).filter((st) => asList(st.Action).includes('s3:DeleteObject'));
     expect(deletes.flatMap((st) => asList(st.Resource))).toEqual([`${refOf(s.storage.raw.bucket, 'arn')}/incoming/*`]);
+    // S3 references are claim checks: the stream consumer reads the raw bucket only under raw/
+    // (its own copies) and claims/, never incoming/, processed/ or the whole bucket (issue 12, fault 4).
+    const streamPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(s.compute.streamConsumer.role, 'id'));
+    const rawArn = refOf(s.storage.raw.bucket, 'arn');
+    const streamReads = statementsOf(streamPolicy?.[1].policy)
+      .filter((st) => asList(st.Action).includes('s3:GetObject'))
+      .flatMap((st) => asList(st.Resource))
+      .filter((resource) => resource.startsWith(rawArn));
+    expect(streamReads.sort()).toEqual([`${rawArn}/claims/*`, `${rawArn}/raw/*`]);
     // Index access is by exact index ARN, only for the function that queries (ingest-api).
     const ingestPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(s.compute.ingestApi.role, 'id'));
     const query = statementsOf(ingestPolicy?.[1].policy).find((st) => asList(st.Action).includes('dynamodb:Query'));
@@ -245,6 +254,19 @@ describe.each([
       `${refOf(s.data.table, 'arn')}/index/${DEFAULT_NAMES.customerIndex}`,
       `${refOf(s.data.table, 'arn')}/index/${DEFAULT_NAMES.statusIndex}`,
     ]);
+  });
+
+  test('the upload handler keeps events it still fails on after retries: an on-failure destination to an encrypted queue it may write (issue 12, fault 6)', () => {
+    const { stack, json } = get();
+    const configs = resourcesOf(json, 'aws_lambda_function_event_invoke_config').map(([, c]) => c);
+    const forUploads = configs.filter((c) => c.function_name === refOf(stack.compute.uploadHandler.fn, 'function_name'));
+    expect(forUploads).toHaveLength(1);
+    const queueArn = refOf(stack.compute.uploadFailures, 'arn');
+    expect(forUploads[0]?.destination_config).toEqual({ on_failure: { destination: queueArn } });
+    expect(bodyOf(json, stack.compute.uploadFailures).kms_master_key_id).toBe(refOf(stack.security.key, 'arn'));
+    const uploadPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(stack.compute.uploadHandler.role, 'id'));
+    const sends = statementsOf(uploadPolicy?.[1].policy).filter((st) => asList(st.Action).includes('sqs:SendMessage'));
+    expect(sends.flatMap((st) => asList(st.Resource))).toEqual([queueArn]);
   });
 
   test('every function has its own log group with retention, wired as its logging destination', () => {

@@ -16,11 +16,11 @@ describe('loadConfig', () => {
 
   it('applies the documented defaults', () => {
     const config = loadConfig(AWS_ENV);
-    expect(config.limits).toEqual({ maxImageBytes: 10 * 1024 * 1024, maxPixels: 100_000_000, retentionDays: 7 });
+    expect(config.limits).toEqual({ maxImageBytes: 10 * 1024 * 1024, maxPixels: 100_000_000, maxDecodeBytes: 256 * 1024 * 1024, retentionDays: 7 });
     expect(config.rawBucket).toBe(DEFAULT_NAMES.rawBucket);
     expect(config.table.name).toBe(DEFAULT_NAMES.imagesTable);
     expect(config.kafka.imageTopic).toBe(DEFAULT_NAMES.imageTopic);
-    expect(config.fetch).toEqual({ allowLoopback: false, timeoutMs: 10_000, deadlineMs: 30_000 });
+    expect(config.fetch).toEqual({ allowLoopback: false, timeoutMs: 10_000, deadlineMs: 30_000, allowedPorts: [] });
     expect(config.stream.restartAttempts).toBe(5);
     expect(config.allowedSourceBuckets).toEqual([DEFAULT_NAMES.rawBucket]);
     expect(config.variants.map((v) => v.name)).toEqual(['thumbnail', 'medium', 'large', 'large-webp']);
@@ -38,8 +38,10 @@ describe('loadConfig', () => {
   it.each([
     [ENV.maxImageBytes, 'ten', /MAX_IMAGE_BYTES must be an integer/],
     [ENV.maxPixels, '0', /MAX_PIXELS must be an integer between 1 and/],
+    [ENV.maxDecodeBytes, '1000', /MAX_DECODE_BYTES must be an integer between 33554432 and/],
     [ENV.kafkaPort, '70000', /KAFKA_PORT must be an integer between 1 and 65535, got 70000/],
     [ENV.fetchAllowLoopback, 'maybe', /FETCH_ALLOW_LOOPBACK must be true or false, got "maybe"/],
+    [ENV.fetchAllowedPorts, '443,70000', /FETCH_ALLOWED_PORTS must be a comma-separated list of ports between 1 and 65535/],
     [ENV.endpointS3, 'not a url', /AWS_ENDPOINT_URL_S3 must be an http\(s\) URL, got "not a url"/],
     [ENV.endpointDynamoDb, 'ftp://x', /AWS_ENDPOINT_URL_DYNAMODB must be an http\(s\) URL/],
     [ENV.region, 'mars', /AWS_REGION must look like "eu-west-1", got "mars"/],

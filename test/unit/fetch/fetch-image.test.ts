@@ -16,6 +16,8 @@ let png: Buffer;
 
 beforeAll(async () => {
   server = await startLoopbackServer();
+  // Loopback servers listen on random ports: name it, as FETCH_ALLOWED_PORTS would.
+  base.allowedPorts = [server.port];
   png = await sharp({ create: { width: 3, height: 2, channels: 3, background: '#c00' } }).png().toBuffer();
 });
 
@@ -352,7 +354,7 @@ describe('fetchImage: retries', () => {
     const port = await unusedLoopbackPort();
     const sleep = jest.fn(async () => undefined);
 
-    const error = await failureOf(fetchImage(`http://127.0.0.1:${port}/image.png`, { ...base, sleep }));
+    const error = await failureOf(fetchImage(`http://127.0.0.1:${port}/image.png`, { ...base, sleep, allowedPorts: [port] }));
 
     expect(error).toBeInstanceOf(SourceFetchError);
     expect(error.message).toMatch(/failed after 3 attempts: connection failed \(ECONNREFUSED/);

@@ -52,6 +52,29 @@ async function forbiddenFailure(url: string, options: FetchImageOptions): Promis
   return error;
 }
 
+describe('ports (issue 12, fault 7): 443, 80 where plain HTTP is allowed, and configured ports only', () => {
+  it.each([
+    ['SSH on a public host', 'https://images.test:22/a.jpg'],
+    ['Redis on a public host', 'https://images.test:6379/a.jpg'],
+    ['an alternative HTTPS port not in config', 'https://images.test:8443/a.jpg'],
+    ['the loopback test server without its port configured', 'http://127.0.0.1:PORT/image.png'],
+  ])('refuses %s before any lookup or socket', async (_name, target) => {
+    const lookup = fakeResolver({ 'images.test': [v4('93.184.216.34')] });
+    const error = await forbiddenFailure(target.replace('PORT', String(server.port)), { allowLoopback: true, lookup });
+    expect(error.message).toMatch(/port \d+ is not allowed/);
+    expect(lookup).not.toHaveBeenCalled();
+    expect(sockets.started).toEqual([]);
+  });
+
+  it('fetches from a port named in allowedPorts, and refuses a redirect from it to another port', async () => {
+    const other = server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end('x'));
+    const redirect = server.route((_req, res) => res.writeHead(302, { location: `http://127.0.0.1:6380${other}` }).end());
+    await expect(fetchImage(server.url(other), { ...quick, sleep, allowLoopback: true, allowedPorts: [server.port] })).resolves.toMatchObject({ attempts: 1 });
+    const error = await forbiddenFailure(server.url(redirect), { allowLoopback: true, allowedPorts: [server.port] });
+    expect(error.message).toMatch(/port 6380 is not allowed/);
+  });
+});
+
 describe('allowLoopback off: loopback and private targets are refused before any socket', () => {
   // PORT is the counting loopback server's: a connection that slipped through would land there.
   const literalTargets = [
@@ -100,7 +123,7 @@ describe('allowLoopback off: loopback and private targets are refused before any
     await expect(forbiddenFailure('https://169.254.169.254/latest/meta-data/', {})).resolves.toMatchObject({
       message: 'Refusing to fetch https://169.254.169.254/latest/meta-data/: address 169.254.169.254 is a cloud instance-metadata endpoint',
     });
-    await expect(forbiddenFailure(`https://0x7f.1:${server.port}/`, {})).resolves.toMatchObject({
+    await expect(forbiddenFailure(`https://0x7f.1:${server.port}/`, { allowedPorts: [server.port] })).resolves.toMatchObject({
       message: expect.stringContaining('address 127.0.0.1 is loopback') as unknown as string,
     });
     await expect(forbiddenFailure(`http://127.0.0.1:${server.port}/`, {})).resolves.toMatchObject({
@@ -111,7 +134,7 @@ describe('allowLoopback off: loopback and private targets are refused before any
   it('refuses a name the real system resolver maps to loopback (localhost)', async () => {
     const connectionsBefore = server.connections;
 
-    const error = await forbiddenFailure(`https://localhost:${server.port}/`, {});
+    const error = await forbiddenFailure(`https://localhost:${server.port}/`, { allowedPorts: [server.port] });
 
     expect(error.message).toMatch(/host "localhost" resolved to .* is loopback/);
     expect(sockets.dialed).toEqual([]);
@@ -161,7 +184,7 @@ describe('allowLoopback on: only plain loopback opens up', () => {
     const url = target.replace('PORT', String(server.port));
     const connectionsBefore = server.connections;
 
-    const error = await forbiddenFailure(url, { allowLoopback: true });
+    const error = await forbiddenFailure(url, { allowLoopback: true, allowedPorts: [server.port] });
 
     expect(error.message).not.toContain('secret');
     expect(sockets.started).toEqual([]);
@@ -176,9 +199,9 @@ describe('allowLoopback on: only plain loopback opens up', () => {
       'public.test': [v4('93.184.216.34')],
     });
 
-    const lan = await forbiddenFailure(`http://lan.test:${server.port}/`, { allowLoopback: true, lookup });
-    const mixed = await forbiddenFailure(`http://mixed-loopback.test:${server.port}/`, { allowLoopback: true, lookup });
-    const plainHttpPublic = await forbiddenFailure('http://public.test/', { allowLoopback: true, lookup });
+    const lan = await forbiddenFailure(`http://lan.test:${server.port}/`, { allowLoopback: true, allowedPorts: [server.port], lookup });
+    const mixed = await forbiddenFailure(`http://mixed-loopback.test:${server.port}/`, { allowLoopback: true, allowedPorts: [server.port], lookup });
+    const plainHttpPublic = await forbiddenFailure('http://public.test/', { allowLoopback: true, allowedPorts: [server.port], lookup });
 
     expect(lan.message).toMatch(/192\.168\.1\.20 is private/);
     expect(mixed.message).toMatch(/10\.0\.0\.1 is private/);
@@ -188,7 +211,7 @@ describe('allowLoopback on: only plain loopback opens up', () => {
   });
 
   it('rejects a string that is not a URL without echoing it', async () => {
-    const error = await forbiddenFailure('not a url?token=secret', { allowLoopback: true });
+    const error = await forbiddenFailure('not a url?token=secret', { allowLoopback: true, allowedPorts: [server.port] });
 
     expect(error.message).toBe('Refusing to fetch the source: it is not a valid absolute URL (22 characters)');
   });
@@ -205,7 +228,7 @@ describe('redirects are re-checked hop by hop', () => {
     async (location) => {
       const path = redirectTo(location);
 
-      const error = await forbiddenFailure(server.url(path), { allowLoopback: true });
+      const error = await forbiddenFailure(server.url(path), { allowLoopback: true, allowedPorts: [server.port] });
 
       expect(error.message).toMatch(new RegExp(`^Refusing redirect from ${server.url(path)} to `));
       // The only socket ever started, and the only address dialed, is our own server.
@@ -220,7 +243,7 @@ describe('redirects are re-checked hop by hop', () => {
     const lookup = fakeResolver({ 'internal.test': [v4('10.0.0.1')] });
     const connectionsBefore = server.connections;
 
-    const error = await forbiddenFailure(server.url(path), { allowLoopback: true, lookup });
+    const error = await forbiddenFailure(server.url(path), { allowLoopback: true, allowedPorts: [server.port], lookup });
 
     expect(error.message).toMatch(/to http:\/\/internal\.test\/secret: host "internal\.test" resolved to 10\.0\.0\.1 is private/);
     expect(lookup).toHaveBeenCalledWith('internal.test');
@@ -236,7 +259,7 @@ describe('redirects are re-checked hop by hop', () => {
     const lookup = fakeResolver({ 'flip.test': [[v4('127.0.0.1')], [v4('10.0.0.1')]] });
     const connectionsBefore = server.connections;
 
-    const error = await forbiddenFailure(`http://flip.test:${server.port}${first}`, { allowLoopback: true, lookup });
+    const error = await forbiddenFailure(`http://flip.test:${server.port}${first}`, { allowLoopback: true, allowedPorts: [server.port], lookup });
 
     expect(error.message).toMatch(/resolved to 10\.0\.0\.1 is private/);
     expect(lookup).toHaveBeenCalledTimes(2);

@@ -184,7 +184,7 @@ describe('StreamBatchProcessor', () => {
       },
     });
     const forbidden = event({ kind: 's3', bucket: 'someone-elses-bucket', key: 'a.jpg' });
-    const missing = event({ kind: 's3', bucket: config.rawBucket, key: 'missing.jpg' });
+    const missing = event({ kind: 's3', bucket: config.rawBucket, key: 'claims/c-unit/missing.jpg' });
 
     await processor.process([record(0, 1, encodeImageEvent(forbidden)), record(0, 2, encodeImageEvent(missing))]);
 
@@ -192,7 +192,7 @@ describe('StreamBatchProcessor', () => {
       { imageId: forbidden.eventId, code: new ForbiddenSourceError('x').code },
       { imageId: missing.eventId, code: 'SOURCE_NOT_FOUND' },
     ]);
-    expect(gets).toEqual([`${config.rawBucket}/missing.jpg`]);
+    expect(gets).toEqual([`${config.rawBucket}/claims/c-unit/missing.jpg`]);
   });
 
   it('answers an event whose image is already final from its record: no download, no S3 read, no ingest', async () => {
@@ -233,18 +233,18 @@ describe('StreamBatchProcessor', () => {
     );
 
     await processor.process([
-      record(0, 1, encodeImageEvent(event({ kind: 's3', bucket: config.rawBucket, key: 'k.jpg', versionId: 'v-3HL4kqtJlcpXroDTDmJ' }))),
+      record(0, 1, encodeImageEvent(event({ kind: 's3', bucket: config.rawBucket, key: 'claims/c-unit/k.jpg', versionId: 'v-3HL4kqtJlcpXroDTDmJ' }))),
       record(0, 2, encodeImageEvent(event({ kind: 'url', url: 'https://images.example.com/a.jpg' }))),
     ]);
 
-    expect(locations).toEqual([{ bucket: config.rawBucket, key: 'k.jpg', versionId: 'v-3HL4kqtJlcpXroDTDmJ' }]);
+    expect(locations).toEqual([{ bucket: config.rawBucket, key: 'claims/c-unit/k.jpg', versionId: 'v-3HL4kqtJlcpXroDTDmJ' }]);
     expect(deadlines).toEqual([config.fetch.deadlineMs]);
   });
 
   it('hands an S3 dependency failure back for redelivery instead of recording a failure', async () => {
     const { processor, pipeline } = processorWith({ get: async () => Promise.reject(new DependencyError('S3', 'GetObject failed: SlowDown')) });
 
-    const results = await processor.process([record(0, 1, encodeImageEvent(event({ kind: 's3', bucket: config.rawBucket, key: 'k' })))]);
+    const results = await processor.process([record(0, 1, encodeImageEvent(event({ kind: 's3', bucket: config.rawBucket, key: 'claims/c-unit/k' })))]);
 
     expect(results[0]?.outcome.kind).toBe('retry');
     expect(pipeline.unavailable).toEqual([]);
@@ -276,5 +276,39 @@ describe('deadLetterMessage', () => {
       [DEAD_LETTER_HEADERS.failedAt]: '2024-01-02T03:04:05.000Z',
     });
     expect(String(message.headers?.[DEAD_LETTER_HEADERS.errorMessage]).length).toBe(501);
+  });
+
+  it('refuses events over a bound at the edge (issue 12, fault 2): dead-lettered with the reason, nothing stored, the partition goes on', async () => {
+    const { processor, pipeline, deadLetters } = processorWith();
+    const over: ImageEvent[] = [
+      event(inline('big-attributes'), { attributes: { blob: 'x'.repeat(420 * 1024) } }),
+      event(inline('many-attributes'), { attributes: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }),
+      event(inline('bad-customer'), { customerId: 'acme/../other' }),
+      event(inline('long-name'), { fileName: 'n'.repeat(300) }),
+      event(inline('control-name'), { fileName: 'a\u0007b.jpg' }),
+      event({ kind: 'url', url: `https://example.org/${'p'.repeat(3000)}` }),
+    ];
+    const records = over.map((e, i) => record(0, i, encodeImageEvent(e)));
+    records.push(record(0, over.length, Buffer.alloc(config.kafka.maxMessageBytes + 1, 0xc3)));
+    records.push(record(0, over.length + 1, encodeImageEvent(event(inline('ok-after')))));
+
+    const results = await processor.process(records);
+
+    expect(results.map((r) => r.outcome.kind)).toEqual([...over.map(() => 'dead-lettered'), 'dead-lettered', 'ingested']);
+    expect(deadLetters.letters.map((l) => l.reason)).toEqual([...over.map(() => 'out-of-bounds'), 'message-too-large']);
+    expect(deadLetters.letters.every((l) => l.code === 'INVALID_PARAMETER')).toBe(true);
+    expect(pipeline.started).toEqual(['ok-after']);
+    expect(pipeline.unavailable).toEqual([]);
+  });
+
+  it('a bug after decoding leaves the image FAILED and notified through the pipeline before the dead letter (issue 12, fault 5)', async () => {
+    const { processor, pipeline, deadLetters } = processorWith();
+    const bug = event(inline('bug'));
+
+    const results = await processor.process([record(0, 1, encodeImageEvent(bug))]);
+
+    expect(results[0]?.outcome).toMatchObject({ kind: 'dead-lettered', reason: 'processing-error' });
+    expect(pipeline.unavailable).toEqual([{ imageId: bug.eventId, code: 'INTERNAL_ERROR' }]);
+    expect(deadLetters.letters).toHaveLength(1);
   });
 });

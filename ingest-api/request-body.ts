@@ -1,0 +1,123 @@
+/**
+ * Readers of REST request bodies and headers: each returns a value or throws a typed refusal
+ * ({@link HttpError} or a pipeline error), in time proportional to the input. Fuzzed in
+ * test/unit/fuzz/edges.test.ts.
+ */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import busboy from 'busboy';
+import { ImageTooLargeError, invalidParameterError } from '../core';
+import { HttpError } from './problem';
+
+/** One file from a `multipart/form-data` body. */
+export interface UploadedFile {
+  bytes: Buffer;
+  fileName?: string;
+}
+
+/** The body of a REST proxy event as bytes (API Gateway base64-encodes binary media types). */
+export function bodyBytes(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): Buffer {
+  if (event.body === null || event.body === undefined) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+/**
+ * Reads the first file field of a multipart body, refusing more than `maxBytes` of file
+ * content as soon as it is passed. File names are read as UTF-8, as browsers send them (raw
+ * UTF-8 in `filename="…"`, RFC 7578 §4.2), and RFC 5987 `filename*=UTF-8''…` is honoured.
+ *
+ * @throws HttpError 400 for a malformed body; ImageTooLargeError over `maxBytes`.
+ */
+export function readMultipartFile(body: Buffer, contentType: string, maxBytes: number): Promise<UploadedFile> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: { 'content-type': contentType }, defParamCharset: 'utf8', limits: { files: 1, fileSize: maxBytes, fields: 20, parts: 25, fieldSize: 64 * 1024, headerPairs: 50 } });
+    } catch {
+      reject(new HttpError(400, 'Bad Request', 'the multipart body has no usable boundary'));
+      return;
+    }
+    let file: Promise<UploadedFile> | undefined;
+    parser.on('file', (_field, stream, info) => {
+      if (file !== undefined) {
+        stream.resume();
+        return;
+      }
+      file = new Promise((done, fail) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('limit', () => fail(new ImageTooLargeError(maxBytes, `the uploaded file is larger than ${maxBytes} bytes`)));
+        stream.on('error', () => fail(new HttpError(400, 'Bad Request', 'the multipart body is malformed')));
+        stream.on('end', () => done({ bytes: Buffer.concat(chunks), fileName: info.filename }));
+      });
+      file.catch(() => undefined);
+    });
+    parser.on('error', () => reject(new HttpError(400, 'Bad Request', 'the multipart body is malformed')));
+    parser.on('close', () => {
+      if (file === undefined) reject(new HttpError(400, 'Bad Request', 'the multipart body has no file field'));
+      else file.then(resolve, reject);
+    });
+    parser.end(body);
+  });
+}
+
+const RFC_5987_UTF8 = /^UTF-8'[A-Za-z0-9-]*'(.*)$/i;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The file name carried by an `X-File-Name` header. HTTP header values are ASCII, so a name in
+ * any other script travels percent-encoded UTF-8 (`encodeURIComponent`, RFC 3986 §2.1), or in
+ * the RFC 5987 form `UTF-8''%E5%86%99%E7%9C%9F.jpg`; plain ASCII names may be sent as they are.
+ * A header that arrived as raw UTF-8 bytes (read by Node as Latin-1) is read as UTF-8.
+ *
+ * @returns the name, or undefined when the header is absent or empty.
+ * @throws InvalidParameterError when the percent-encoding is malformed or not UTF-8.
+ * @example
+ * decodeFileNameHeader('%E5%86%99%E7%9C%9F.jpg') // '写真.jpg'
+ */
+export function decodeFileNameHeader(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const extended = RFC_5987_UTF8.exec(value);
+  const encoded = extended?.[1] ?? value;
+  if (/[^\x00-\x7f]/.test(encoded)) {
+    // Raw bytes above 0x7f: Node and API Gateway hand them over one byte per character.
+    if (/[^\x00-\xff]/.test(encoded)) return encoded;
+    try {
+      return UTF8.decode(Buffer.from(encoded, 'latin1'));
+    } catch {
+      throw invalidParameterError('X-File-Name', 'a percent-encoded UTF-8 file name', encoded);
+    }
+  }
+  if (extended === undefined && !encoded.includes('%')) return encoded;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw invalidParameterError('X-File-Name', 'a percent-encoded UTF-8 file name', encoded);
+  }
+}
+
+/** What `POST /v1/uploads` may carry. */
+export interface UploadRequest {
+  fileName?: string;
+}
+
+/**
+ * Parses the optional JSON body of `POST /v1/uploads`.
+ *
+ * @throws HttpError 400 when the body is not a JSON object; InvalidParameterError when
+ *   `fileName` is not a string of at most 255 characters.
+ */
+export function readUploadRequest(body: Buffer): UploadRequest {
+  if (body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'Bad Request', 'the body must be JSON, e.g. {"fileName":"cat.jpg"}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'Bad Request', 'the body must be a JSON object');
+  const fileName = (parsed as { fileName?: unknown }).fileName;
+  if (fileName !== undefined && (typeof fileName !== 'string' || [...fileName].length > 255)) {
+    throw invalidParameterError('fileName', 'string of at most 255 characters', fileName);
+  }
+  return fileName === undefined ? {} : { fileName };
+}
