@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  DependencyError,
   ImagePipeline,
   Reconciler,
   createPipelineRuntime,
@@ -75,7 +76,9 @@ async function request(): Promise<IngestRequest> {
   return { imageId: randomUUID(), source: 'kafka', customerId: inbox.customerId, bytes: await makeJpeg({ width: 120, height: 90 }, seed) };
 }
 
-const crash = (): Promise<never> => Promise.reject(new Error('worker killed'));
+// A worker that dies does nothing more: a retriable failure is the one the pipeline rethrows
+// without recording anything (any other error now ends the image FAILED on the spot).
+const crash = (): Promise<never> => Promise.reject(new DependencyError('worker', 'worker killed'));
 
 /**
  * Runs a real pipeline, two hours in the past, that dies at `stop`: before the raw object is
