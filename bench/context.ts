@@ -21,10 +21,14 @@ export interface BenchOptions {
   profile: boolean;
   /** Events of the stream saturation run (at least 200 for a reportable figure). @default 200 */
   streamEvents: number;
+  /** Real photos in the encoder study (`--quick`: 3). @default 6 */
+  encoderPhotos: number;
+  /** Timed repeats of each encoder-study measurement (`--quick`: 2). @default 3 */
+  encoderRepeats: number;
 }
 
 /** The phases of one run, in the order they run. */
-export const PHASES = ['ceiling', 'breakdown', 'avro', 'framing', 'stream', 'rest', 'memory', 'hostile', 'dashboard'] as const;
+export const PHASES = ['encoders', 'ceiling', 'breakdown', 'avro', 'framing', 'stream', 'rest', 'memory', 'hostile', 'dashboard'] as const;
 /** One phase of the benchmark. */
 export type PhaseName = (typeof PHASES)[number];
 

@@ -28,6 +28,8 @@ function formatNumber(value: number): string {
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
   if (Math.abs(value) >= 100) return value.toFixed(0);
   if (Math.abs(value) >= 10) return value.toFixed(1);
+  // Small differences (an SSIM delta of −0.0012) would print as "-0.00".
+  if (value !== 0 && Math.abs(value) < 0.1) return value.toFixed(4);
   return value.toFixed(2);
 }
 

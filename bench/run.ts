@@ -6,15 +6,19 @@
  * Benchmarks report, they do not gate: the exit code is 0 when targets are missed, and non-zero
  * only when the benchmark itself failed.
  *
- * Usage: `node --expose-gc dist/bench/run.js [--phases=ceiling,breakdown,avro,framing,stream,rest,memory,hostile,dashboard]
- *   [--stream-events=200] [--profile]`
+ * It also runs the encoder-settings study (phase `encoders`, no servers needed) on the real-photo
+ * corpus of bench/photos.ts.
+ *
+ * Usage: `node --expose-gc dist/bench/run.js [--phases=encoders,ceiling,breakdown,avro,framing,stream,rest,memory,hostile,dashboard]
+ *   [--stream-events=200] [--profile] [--encoder-photos=6] [--encoder-repeats=3] [--quick]`
+ * (`--quick`: 3 photos × 2 repeats for the study).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createPipelineRuntime, destroyAwsClients } from '../core';
+import { createPipelineRuntime, destroyAwsClients, type Config } from '../core';
 import { resetStackState, stackUp, useLocalStack } from '../local/stack';
 import { projectRoot } from '../local/stack/paths';
 import { PHASES, cleanUp, driverKafka, readStackPids, type BenchContext, type BenchOptions, type PhaseName } from './context';
@@ -22,11 +26,13 @@ import { largeJpegs, throughputCorpus, type CorpusImage } from './corpus';
 import { measureAvroDecode, type AvroResult } from './phases/avro';
 import { measureBreakdown, type BreakdownResult } from './phases/breakdown';
 import { measureCeiling, type CeilingResult } from './phases/ceiling';
+import { ENCODER_TARGETS, measureEncoders, renderStudyTable, type EncoderStudyResult } from './phases/encoders';
 import { measureFramingDecode, type FramingResult } from './phases/framing';
 import { HOSTILE_PEAK_RSS_LIMIT_MIB, measureHostileMix, type HostileResult } from './phases/hostile';
 import { measureMemory, type MemoryResult } from './phases/memory';
 import { measureRest, type RestResult } from './phases/rest';
 import { measureStream, type StreamResult } from './phases/stream';
+import { PHOTO_ORDER, realPhotos } from './photos';
 import { stopAllWorkers } from './protocol';
 import { dashboardFigures } from './dashboard';
 import { measureDashboardQuery, type DashboardBenchResult } from './phases/dashboard';
@@ -34,6 +40,8 @@ import { jsonNumber, renderTable, verdict, type Figure } from './report';
 
 /** Longest any one phase may take before it is recorded as missed. */
 const PHASE_LIMIT_MS = 5 * 60_000;
+/** The encoder study's cap: every candidate × photo × repeat, on a shared machine. */
+const ENCODER_PHASE_LIMIT_MS = 60 * 60_000;
 /** Client concurrencies of the REST phase and requests at each. */
 const REST_CONCURRENCIES = [2, 4, 8];
 const REST_REQUESTS = 60;
@@ -42,6 +50,10 @@ function parseOptions(argv: readonly string[]): BenchOptions {
   let phases = new Set<PhaseName>(PHASES);
   let profile = false;
   let streamEvents = 200;
+  let encoderPhotos = 6;
+  let encoderRepeats = 3;
+  const count = (value: string | undefined, min: number, max: number): number | undefined =>
+    value !== undefined && /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max ? Number(value) : undefined;
   for (const arg of argv) {
     const [name, value] = arg.split('=', 2) as [string, string | undefined];
     if (name === '--profile') profile = true;
@@ -51,20 +63,27 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       if (unknown.length > 0) throw new Error(`unknown phase(s) ${unknown.join(', ')}; expected some of ${PHASES.join(', ')}`);
       phases = new Set(asked as PhaseName[]);
     } else if (name === '--stream-events' && value !== undefined && /^\d+$/.test(value) && Number(value) >= 8) streamEvents = Number(value);
-    else throw new Error(`unknown argument ${arg}; usage: run.js [--phases=${PHASES.join(',')}] [--stream-events=200] [--profile]`);
+    else if (name === '--quick' && value === undefined) [encoderPhotos, encoderRepeats] = [3, 2];
+    else if (name === '--encoder-photos' && count(value, 1, PHOTO_ORDER.length) !== undefined) encoderPhotos = Number(value);
+    else if (name === '--encoder-repeats' && count(value, 1, 15) !== undefined) encoderRepeats = Number(value);
+    else {
+      throw new Error(
+        `unknown argument ${arg}; usage: run.js [--phases=${PHASES.join(',')}] [--stream-events=200] [--profile] [--encoder-photos=1..${PHOTO_ORDER.length}] [--encoder-repeats=1..15] [--quick]`,
+      );
+    }
   }
-  return { phases, profile, streamEvents };
+  return { phases, profile, streamEvents, encoderPhotos, encoderRepeats };
 }
 
 type Outcome<T> = { ok: true; value: T; ms: number } | { ok: false; reason: string; timedOut: boolean; ms: number };
 
 /** Runs a phase under the time cap; a timeout is a missed figure, an error a benchmark failure. */
-async function phase<T>(name: string, log: (line: string) => void, work: () => Promise<T>): Promise<Outcome<T>> {
+async function phase<T>(name: string, log: (line: string) => void, work: () => Promise<T>, limitMs = PHASE_LIMIT_MS): Promise<Outcome<T>> {
   log(`▶ ${name}`);
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`${name} did not finish within ${PHASE_LIMIT_MS / 60_000} min`), { timedOut: true })), PHASE_LIMIT_MS);
+    timer = setTimeout(() => reject(Object.assign(new Error(`${name} did not finish within ${limitMs / 60_000} min`), { timedOut: true })), limitMs);
   });
   try {
     const value = await Promise.race([work(), timeout]);
@@ -80,6 +99,35 @@ async function phase<T>(name: string, log: (line: string) => void, work: () => P
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What each phase gave, by phase. */
+interface Outcomes {
+  encoders?: Outcome<EncoderStudyResult>;
+  ceiling?: Outcome<CeilingResult>;
+  breakdown?: Outcome<BreakdownResult>;
+  avro?: Outcome<AvroResult>;
+  framing?: Outcome<FramingResult>;
+  stream?: Outcome<StreamResult>;
+  rest?: Outcome<RestResult>;
+  memory?: Outcome<MemoryResult>;
+  dashboard?: Outcome<DashboardBenchResult>;
+  hostile?: Outcome<HostileResult>;
+}
+
+/** The encoder study on the first photos of the real corpus, and before/after on the synthetic one. */
+async function runEncoderStudy(config: Config, options: BenchOptions, corpus: CorpusImage[], log: (line: string) => void): Promise<EncoderStudyResult> {
+  const photos = realPhotos(config, log, options.encoderPhotos);
+  log(`  real photos: ${photos.map((p) => `${p.name} ${(p.bytes.length / 2 ** 20).toFixed(1)} MiB`).join('; ')}`);
+  const result = await measureEncoders({
+    photos,
+    synthetic: corpus.map((c) => ({ name: c.name, bytes: c.bytes })),
+    variants: config.variants,
+    repeats: options.encoderRepeats,
+    log,
+  });
+  log(renderStudyTable(result));
+  return result;
 }
 
 function value<T, R>(outcome: Outcome<T> | undefined, pick: (v: T) => R): R | undefined {
@@ -144,16 +192,19 @@ function framingFigures(outcome: Outcome<FramingResult> | undefined): Figure[] {
   ];
 }
 
-async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2));
-  const log = (line: string): void => void process.stdout.write(`${line}\n`);
-  const startedAt = new Date();
-  const root = projectRoot();
-  const outDir = join(root, 'bench', 'out');
-  mkdirSync(outDir, { recursive: true });
-  for (const old of ['ceiling-worker.log', 'stream-worker.log', 'rest-worker.log', 'memory-default-worker.log', 'memory-advice-worker.log', 'hostile-worker.log']) rmSync(join(outDir, old), { force: true });
-
-  const config = useLocalStack();
+/**
+ * The phases that need the local stack: brings it up (or reuses it), runs them, cleans up and
+ * stops what this run started. Each phase's outcome lands in `outcomes`.
+ */
+async function runStackPhases(
+  options: BenchOptions,
+  config: Config,
+  corpus: CorpusImage[],
+  runId: string,
+  outDir: string,
+  log: (line: string) => void,
+  outcomes: Outcomes,
+): Promise<void> {
   log('starting or reusing the local stack …');
   const { up, supervisor } = await stackUp(config, log);
   // The brief: the bench resets the stand-ins' state before it measures (moto slows as it fills).
@@ -165,7 +216,7 @@ async function main(): Promise<number> {
     config,
     runtime,
     kafka: driverKafka(config),
-    runId: randomUUID().slice(0, 8),
+    runId,
     outDir,
     corpusFiles: [],
     stackPids: readStackPids(supervisor.paths),
@@ -178,22 +229,7 @@ async function main(): Promise<number> {
   };
   log(`run ${ctx.runId}; stack servers measured: ${[...ctx.stackPids].map(([n, p]) => `${n}=${p}`).join(', ') || 'none (external stack)'}`);
 
-  const outcomes: {
-    ceiling?: Outcome<CeilingResult>;
-    breakdown?: Outcome<BreakdownResult>;
-    avro?: Outcome<AvroResult>;
-    framing?: Outcome<FramingResult>;
-    stream?: Outcome<StreamResult>;
-    rest?: Outcome<RestResult>;
-    memory?: Outcome<MemoryResult>;
-    dashboard?: Outcome<DashboardBenchResult>;
-    hostile?: Outcome<HostileResult>;
-  } = {};
-  let corpus: CorpusImage[] = [];
-  let failed = false;
   try {
-    log('generating the corpus (fixed seed) …');
-    corpus = await throughputCorpus();
     const corpusDir = join(outDir, 'corpus');
     mkdirSync(corpusDir, { recursive: true });
     ctx.corpusFiles = corpus.map((image) => {
@@ -201,7 +237,6 @@ async function main(): Promise<number> {
       writeFileSync(file, image.bytes);
       return file;
     });
-    log(`  ${corpus.map((c) => `${c.name} ${c.width}×${c.height} ${(c.bytes.length / 1024).toFixed(0)} KiB`).join('; ')}`);
 
     const on = (name: PhaseName): boolean => options.phases.has(name);
     if (on('ceiling')) outcomes.ceiling = await phase('1. ceiling: bare sharp', log, () => measureCeiling(ctx));
@@ -223,7 +258,6 @@ async function main(): Promise<number> {
       });
     }
     if (on('hostile')) outcomes.hostile = await phase('9. consumer memory under a hostile mix (decompression bombs, over-budget headers, normal images)', log, () => measureHostileMix(ctx, corpus));
-    failed = Object.values(outcomes).some((o) => o !== undefined && !o.ok && !o.timedOut);
   } finally {
     await stopAllWorkers();
     log('cleaning up …');
@@ -232,6 +266,28 @@ async function main(): Promise<number> {
     const stopped = await supervisor.stop(up.started);
     if (stopped.length > 0) log(`stopped what this run started: ${stopped.join(', ')}`);
   }
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  const startedAt = new Date();
+  const root = projectRoot();
+  const outDir = join(root, 'bench', 'out');
+  mkdirSync(outDir, { recursive: true });
+  for (const old of ['ceiling-worker.log', 'stream-worker.log', 'rest-worker.log', 'memory-default-worker.log', 'memory-advice-worker.log', 'hostile-worker.log']) rmSync(join(outDir, old), { force: true });
+
+  const config = useLocalStack();
+  const outcomes: Outcomes = {};
+  const on = (name: PhaseName): boolean => options.phases.has(name);
+  log('generating the corpus (fixed seed) …');
+  const corpus = await throughputCorpus();
+  log(`  ${corpus.map((c) => `${c.name} ${c.width}×${c.height} ${(c.bytes.length / 1024).toFixed(0)} KiB`).join('; ')}`);
+  const runId = randomUUID().slice(0, 8);
+  // The study needs no servers: it runs first, before the stack's own load, and alone needs no stack.
+  if (on('encoders')) outcomes.encoders = await phase('0. encoder settings study', log, () => runEncoderStudy(config, options, corpus, log), ENCODER_PHASE_LIMIT_MS);
+  if (PHASES.some((p) => p !== 'encoders' && on(p))) await runStackPhases(options, config, corpus, runId, outDir, log, outcomes);
+  const failed = Object.values(outcomes).some((o) => o !== undefined && !o.ok && !o.timedOut);
 
   const ceiling = value(outcomes.ceiling, (c) => c.best);
   const stream = value(outcomes.stream, (s) => s);
@@ -239,11 +295,42 @@ async function main(): Promise<number> {
   const memory = value(outcomes.memory, (m) => m.best);
   const hostile = value(outcomes.hostile, (h) => h);
   const breakdown = value(outcomes.breakdown, (b) => b);
+  const study = (corpus: 'real' | 'synthetic') => value(outcomes.encoders, (e) => e.beforeAfter.find((b) => b.corpus === corpus));
   const nan = Number.NaN;
   const ceilingRate = ceiling?.imagesPerSec ?? nan;
   const ceilingCpu = ceiling?.cpuMsPerImage ?? nan;
   const streamRate = stream?.imagesPerSec ?? nan;
+  const realStudy = study('real');
+  const syntheticStudy = study('synthetic');
+  const studyNote = noteOf(outcomes.encoders);
   const figures: Figure[] = [
+    {
+      key: 'encoderCpuRatioReal',
+      label: 'encoders: CPU per image, chosen ÷ today (real photos)',
+      value: realStudy?.cpuRatio ?? nan,
+      unit: '',
+      kind: 'max',
+      limit: ENCODER_TARGETS.cpuRatio,
+      note: studyNote ?? `${realStudy?.before.cpuMsPerImage.toFixed(0)} → ${realStudy?.after.cpuMsPerImage.toFixed(0)} CPU-ms, ${realStudy?.images} photos`,
+    },
+    { key: 'encoderBytesRatioReal', label: 'encoders: variant bytes, chosen ÷ today (real)', value: realStudy?.bytesRatio ?? nan, unit: '', kind: 'max', limit: ENCODER_TARGETS.bytesRatio, note: studyNote },
+    {
+      // A difference, so the table's ratio column does not apply; held to ≥ −0.002 by its verdict.
+      key: 'encoderSsimDeltaReal',
+      label: 'encoders: mean SSIM, chosen − today (real)',
+      value: realStudy?.ssimDelta ?? nan,
+      unit: '',
+      kind: 'min',
+      limit: ENCODER_TARGETS.ssimDelta,
+      note: studyNote ?? `${realStudy?.before.ssim.toFixed(4)} → ${realStudy?.after.ssim.toFixed(4)}`,
+    },
+    {
+      key: 'encoderCpuRatioSynthetic',
+      label: 'encoders: CPU per image, chosen ÷ today (synthetic)',
+      value: syntheticStudy?.cpuRatio ?? nan,
+      unit: '',
+      note: studyNote ?? `${syntheticStudy?.before.cpuMsPerImage.toFixed(0)} → ${syntheticStudy?.after.cpuMsPerImage.toFixed(0)} CPU-ms; bytes ${syntheticStudy?.bytesRatio.toFixed(3)}×, SSIM ${syntheticStudy?.ssimDelta.toFixed(4)}`,
+    },
     { key: 'ceilingImagesPerSec', label: 'ceiling: bare sharp', value: ceilingRate, unit: 'img/s', note: ceiling && `${ceiling.strategy}, ${ceiling.concurrency} in flight` },
     { key: 'ceilingCpuMsPerImage', label: 'ceiling CPU per image', value: ceilingCpu, unit: 'CPU-ms' },
     { key: 'streamImagesPerSec', label: 'stream throughput', value: streamRate, unit: 'img/s', note: noteOf(outcomes.stream) ?? `${stream?.events} inline events` },
@@ -302,7 +389,7 @@ async function main(): Promise<number> {
   Object.assign(results, {
     machine,
     verdicts: Object.fromEntries(figures.filter((f) => f.kind !== undefined).map((f) => [f.key, verdict(f)])),
-    runId: ctx.runId,
+    runId,
     startedAt: startedAt.toISOString(),
     durationSec: jsonNumber((Date.now() - startedAt.getTime()) / 1000, 1),
     corpus: corpus.map((c) => ({ name: c.name, format: c.format, width: c.width, height: c.height, bytes: c.bytes.length })),

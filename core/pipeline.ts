@@ -64,7 +64,7 @@ interface FinalOutcome {
 
 /** The ports and settings the pipeline needs; built once per process. */
 export interface PipelineDependencies {
-  config: Pick<Config, 'rawBucket' | 'processedBucket' | 'limits' | 'variants'>;
+  config: Pick<Config, 'rawBucket' | 'processedBucket' | 'limits' | 'variants' | 'encoding'>;
   blobs: BlobStore;
   metadata: MetadataStore;
   notifier: Notifier;
@@ -221,7 +221,7 @@ export class ImagePipeline {
     try {
       if (oversize) throw new ImageTooLargeError(config.limits.maxImageBytes, `the image is ${bytes.length} bytes; the limit is ${config.limits.maxImageBytes}`);
       // One decode for validation and every variant (inspectImage + renderVariants would decode twice).
-      const processed = await telemetry.time('process', () => processImage(bytes, { ...config.limits, variants: config.variants, sha256 }));
+      const processed = await telemetry.time('process', () => processImage(bytes, { ...config.limits, variants: config.variants, encoding: config.encoding, sha256 }));
       info = processed.info;
       const variants = processed.variants;
       const stored: Record<string, VariantRecord> = {};

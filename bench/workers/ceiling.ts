@@ -1,19 +1,22 @@
 /**
  * The ceiling: bare sharp making the pipeline's variant set (same sizes, fits, formats,
- * qualities, flattening) from the in-memory corpus, with no S3, DynamoDB, Kafka or validation.
+ * qualities, flattening, and the same encoder settings from config) from the in-memory corpus,
+ * with no S3, DynamoDB, Kafka or validation.
  *
  * Usage (by bench/run.js only): `node ceiling.js <corpus file>...`
  */
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { DEFAULT_VARIANTS, type VariantSpec } from '../../core/config';
+import { loadConfig, type VariantSpec } from '../../core/config';
+import { intermediateResizeOptions, jpegOptions, webpOptions } from '../../core/image';
 import { toDriver, type CeilingRequest, type CeilingStrategy, type DriverMessage } from '../protocol';
 
 // The pipeline's setting (core/image/decode.ts). It also keeps a repeated corpus image from
 // being served out of libvips' operation cache, which would flatter the ceiling.
 sharp.cache(false);
 
-const specs: readonly VariantSpec[] = DEFAULT_VARIANTS;
+// The same variants and encoder settings the pipeline loads, so the CPU ratio to it stays honest.
+const { variants: specs, encoding } = loadConfig();
 
 /** The smallest intermediate that still gives every variant all its pixels. */
 function intermediateScale(width: number, height: number): number {
@@ -28,7 +31,9 @@ function intermediateScale(width: number, height: number): number {
 
 function encode(pipeline: sharp.Sharp, spec: VariantSpec): Promise<Buffer> {
   const sized = pipeline.resize({ width: spec.width, height: spec.height, fit: spec.fit, withoutEnlargement: true });
-  return spec.format === 'jpeg' ? sized.flatten({ background: '#ffffff' }).jpeg({ quality: spec.quality }).toBuffer() : sized.webp({ quality: spec.quality }).toBuffer();
+  return spec.format === 'jpeg'
+    ? sized.flatten({ background: '#ffffff' }).jpeg(jpegOptions(spec.quality, encoding)).toBuffer()
+    : sized.webp(webpOptions(spec.quality, encoding)).toBuffer();
 }
 
 async function decodeOnce(bytes: Buffer): Promise<number> {
@@ -37,7 +42,9 @@ async function decodeOnce(bytes: Buffer): Promise<number> {
   const height = meta.autoOrient?.height ?? meta.height;
   const scale = intermediateScale(width, height);
   let pipeline = sharp(bytes).autoOrient();
-  if (scale < 1) pipeline = pipeline.resize({ width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)), fit: 'fill' });
+  if (scale < 1) {
+    pipeline = pipeline.resize({ width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)), fit: 'fill', ...intermediateResizeOptions(encoding) });
+  }
   const { data, info } = await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   let total = 0;
   for (const spec of specs) {

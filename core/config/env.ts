@@ -52,6 +52,14 @@ export const ENV = {
   reconcileReceivedAfterSeconds: 'RECONCILE_RECEIVED_AFTER_SECONDS',
   reconcileMaxRecords: 'RECONCILE_MAX_RECORDS',
   reconcileIntervalSeconds: 'RECONCILE_INTERVAL_SECONDS',
+  // Encoder settings of the processed copies (see docs/encoder-settings.md for the measurements).
+  webpEffort: 'WEBP_EFFORT',
+  webpAlphaQuality: 'WEBP_ALPHA_QUALITY',
+  jpegChromaSubsampling: 'JPEG_CHROMA_SUBSAMPLING',
+  jpegTrellisQuantisation: 'JPEG_TRELLIS_QUANTISATION',
+  jpegMozjpeg: 'JPEG_MOZJPEG',
+  resizeKernel: 'RESIZE_KERNEL',
+  fastShrinkOnLoad: 'FAST_SHRINK_ON_LOAD',
 
   // Local stack only (ignored in AWS).
   localDataDir: 'INGEST_LOCAL_DIR',

@@ -94,6 +94,59 @@ export function parseCorsOrigins(name: string, origins: readonly string[], allow
  */
 export const DEFAULT_RECONCILE_RECEIVED_AFTER_SECONDS = 3600;
 
+/** Resize kernels libvips offers (sharp's `kernel` option). */
+export const RESIZE_KERNELS = ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3', 'mks2013', 'mks2021'] as const;
+/** JPEG chroma subsampling modes sharp accepts. */
+export const CHROMA_SUBSAMPLING = ['4:2:0', '4:4:4'] as const;
+
+/**
+ * How the processed copies are encoded, beyond each variant's quality. Every field maps to one
+ * sharp option; `core/image` turns them into sharp's options in one place, shared with the
+ * benchmark's bare-sharp ceiling.
+ */
+export interface EncoderSettings {
+  /** libwebp effort, 0 (fastest) to 6 (smallest); sharp's own default is 4. */
+  webpEffort: number;
+  /** Quality of the WebP alpha plane, 0–100 (100 is lossless alpha). */
+  webpAlphaQuality: number;
+  /** JPEG chroma subsampling; `4:2:0` halves the colour planes both ways. */
+  jpegChromaSubsampling: (typeof CHROMA_SUBSAMPLING)[number];
+  /** Trellis quantisation (smaller files at the same quality, more CPU). */
+  jpegTrellisQuantisation: boolean;
+  /** mozjpeg's preset (trellis, overshoot deringing, optimised progressive scans; much more CPU). */
+  jpegMozjpeg: boolean;
+  /** Kernel of the resize from the original to the shared intermediate. */
+  resizeKernel: (typeof RESIZE_KERNELS)[number];
+  /**
+   * Let JPEG and WebP decoders shrink on load by the largest power of two the resize allows
+   * (sharp's `fastShrinkOnLoad`); `false` keeps a factor of two in hand for the resize kernel.
+   */
+  fastShrinkOnLoad: boolean;
+}
+
+/** sharp 0.35's own defaults, which the pipeline used before the encoder study (issue 17). */
+export const SHARP_DEFAULT_ENCODING: Readonly<EncoderSettings> = {
+  webpEffort: 4,
+  webpAlphaQuality: 100,
+  jpegChromaSubsampling: '4:2:0',
+  jpegTrellisQuantisation: false,
+  jpegMozjpeg: false,
+  resizeKernel: 'lanczos3',
+  fastShrinkOnLoad: true,
+} as const;
+
+/**
+ * The defaults chosen by the encoder-settings study of `make bench` on the real-photo corpus;
+ * docs/encoder-settings.md gives the measured reason for each.
+ */
+export const DEFAULT_ENCODING: Readonly<EncoderSettings> = {
+  ...SHARP_DEFAULT_ENCODING,
+  // The WebP copy was most of the CPU per image; effort 0 cuts it to about a third.
+  webpEffort: 0,
+  // Lossy alpha: most of an RGBA image's WebP time and bytes went into a lossless alpha plane.
+  webpAlphaQuality: 60,
+} as const;
+
 /** Service endpoint overrides; `undefined` means "the real AWS endpoint for the region". */
 export interface Endpoints {
   s3?: string;
@@ -171,6 +224,8 @@ export interface Config {
     retentionDays: number;
   };
   variants: readonly VariantSpec[];
+  /** @default DEFAULT_ENCODING */
+  encoding: EncoderSettings;
   stream: {
     recordConcurrency: number;
     batchSize: number;
@@ -247,6 +302,13 @@ function readBool(env: Env, name: string, fallback: boolean): boolean {
   if (/^(1|true|yes)$/i.test(raw)) return true;
   if (/^(0|false|no)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 function readUrl(env: Env, name: string): string | undefined {
@@ -388,6 +450,15 @@ export function loadConfig(env: Env = process.env): Config {
       retentionDays: readInt(env, ENV.retentionDays, 7, 1, 3650),
     },
     variants: DEFAULT_VARIANTS,
+    encoding: {
+      webpEffort: readInt(env, ENV.webpEffort, DEFAULT_ENCODING.webpEffort, 0, 6),
+      webpAlphaQuality: readInt(env, ENV.webpAlphaQuality, DEFAULT_ENCODING.webpAlphaQuality, 0, 100),
+      jpegChromaSubsampling: readChoice(env, ENV.jpegChromaSubsampling, CHROMA_SUBSAMPLING, DEFAULT_ENCODING.jpegChromaSubsampling),
+      jpegTrellisQuantisation: readBool(env, ENV.jpegTrellisQuantisation, DEFAULT_ENCODING.jpegTrellisQuantisation),
+      jpegMozjpeg: readBool(env, ENV.jpegMozjpeg, DEFAULT_ENCODING.jpegMozjpeg),
+      resizeKernel: readChoice(env, ENV.resizeKernel, RESIZE_KERNELS, DEFAULT_ENCODING.resizeKernel),
+      fastShrinkOnLoad: readBool(env, ENV.fastShrinkOnLoad, DEFAULT_ENCODING.fastShrinkOnLoad),
+    },
     stream: {
       recordConcurrency: readInt(env, ENV.recordConcurrency, cpuCount * 2, 1, 256),
       batchSize: readInt(env, ENV.batchSize, 100, 1, 10_000),

@@ -15,6 +15,7 @@ export type { FormatDetails, ImageFormat } from './formats';
 export type { CaptureDetails } from './exif';
 export { DEFAULT_IMAGE_LIMITS, inspectImage } from './inspect';
 export type { ImageInfo, ImageLimits } from './inspect';
+export { intermediateResizeOptions, jpegOptions, webpOptions } from './encoding';
 export { processImage, renderVariants } from './render';
 export { DECODER_OVERHEAD_BYTES, DEFAULT_DECODE_BUDGET_BYTES, DecodeBudget, estimateDecodeBytes, processDecodeBudget } from './decode-budget';
 export type { DecodeShape } from './decode-budget';

@@ -1,8 +1,9 @@
 import sharp from 'sharp';
-import { DEFAULT_VARIANTS, type VariantSpec } from '../config';
+import { DEFAULT_ENCODING, DEFAULT_VARIANTS, type EncoderSettings, type VariantSpec } from '../config';
 import { invalidParameterError } from '../errors';
 import { readBmpHeader } from './bmp';
 import { decodeFailure, openPipeline, type DecodeSource } from './decode';
+import { intermediateResizeOptions, jpegOptions, webpOptions } from './encoding';
 import { IMAGE_FORMATS, type ImageFormat } from './formats';
 import { DEFAULT_IMAGE_LIMITS, asBuffer, inspect, type ImageInfo, type ImageLimits } from './inspect';
 import { estimateDecodeBytes, processDecodeBudget } from './decode-budget';
@@ -107,14 +108,14 @@ export function intermediateSize(width: number, height: number, specs: readonly 
  * 6000-wide JPEG and a 1600 box), which is where large inputs save the most. Raw pixels also
  * carry no metadata at all, so no EXIF, GPS, XMP or ICC can leak into a variant.
  */
-async function decodeIntermediate(source: DecodeSource, info: ImageInfo, specs: readonly VariantSpec[]) {
+async function decodeIntermediate(source: DecodeSource, info: ImageInfo, specs: readonly VariantSpec[], encoding: EncoderSettings) {
   const target = intermediateSize(info.width, info.height, specs);
   let pipeline = openPipeline(source).autoOrient();
   // libvips decodes every GIF as RGBA: dropping an alpha channel the image does not use makes
   // the intermediate a quarter smaller and spares the resizes premultiplying it.
   if (!info.hasAlpha) pipeline = pipeline.removeAlpha();
   if (target.width !== info.width || target.height !== info.height) {
-    pipeline = pipeline.resize({ width: target.width, height: target.height, fit: 'fill' });
+    pipeline = pipeline.resize({ width: target.width, height: target.height, fit: 'fill', ...intermediateResizeOptions(encoding) });
   }
   try {
     // srgb also converts CMYK and embedded ICC profiles (e.g. Display P3) and 16-bit input.
@@ -128,6 +129,7 @@ async function encodeVariant(
   intermediate: { data: Buffer; info: sharp.OutputInfo },
   original: ImageInfo,
   spec: VariantSpec,
+  encoding: EncoderSettings,
 ): Promise<RenderedVariant> {
   const { width, height, channels } = intermediate.info;
   let pipeline = sharp(intermediate.data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } });
@@ -140,9 +142,9 @@ async function encodeVariant(
   }
   if (spec.format === 'jpeg') {
     // JPEG has no alpha: composite onto white, as a browser shows a transparent PNG on a page.
-    pipeline = pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: spec.quality });
+    pipeline = pipeline.flatten({ background: '#ffffff' }).jpeg(jpegOptions(spec.quality, encoding));
   } else {
-    pipeline = pipeline.webp({ quality: spec.quality });
+    pipeline = pipeline.webp(webpOptions(spec.quality, encoding));
   }
   try {
     const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
@@ -162,14 +164,14 @@ async function encodeVariant(
   }
 }
 
-async function renderFrom(source: DecodeSource, info: ImageInfo, specs: readonly VariantSpec[]): Promise<RenderedVariant[]> {
+async function renderFrom(source: DecodeSource, info: ImageInfo, specs: readonly VariantSpec[], encoding: EncoderSettings): Promise<RenderedVariant[]> {
   if (specs.length === 0) return [];
-  const intermediate = await decodeIntermediate(source, info, specs);
+  const intermediate = await decodeIntermediate(source, info, specs, encoding);
   // One variant at a time: the orchestrator already processes several images at once, and
   // the libuv pool sharp runs on is shared with fs, zlib and crypto. Encoding the four
   // defaults in parallel saved ~5% on one image (370 vs 391 ms), not worth starving others.
   const variants: RenderedVariant[] = [];
-  for (const spec of specs) variants.push(await encodeVariant(intermediate, info, spec));
+  for (const spec of specs) variants.push(await encodeVariant(intermediate, info, spec, encoding));
   return variants;
 }
 
@@ -195,8 +197,10 @@ function validateInfo(bytes: Buffer, info: ImageInfo): void {
  * @param info The result of `inspectImage(bytes)`.
  * @param specs What to make; names must be unique.
  * @param limits `maxDecodeBytes`: the process decode memory this render waits for (default 256 MiB).
+ * @param encoding Encoder settings (WebP effort, JPEG subsampling, resize kernel …).
  * @default specs DEFAULT_VARIANTS (thumbnail 200×200 cover, medium 800×600, large 1600×1600,
  *   JPEG q85, plus large-webp)
+ * @default encoding DEFAULT_ENCODING
  * @throws UndecodableImageError when the pixel data turns out to be damaged.
  * @throws InvalidParameterError when `info` does not describe `bytes` or a spec is malformed.
  * @example
@@ -209,6 +213,7 @@ export async function renderVariants(
   info: ImageInfo,
   specs: readonly VariantSpec[] = DEFAULT_VARIANTS,
   limits?: Pick<ImageLimits, 'maxDecodeBytes'>,
+  encoding: EncoderSettings = DEFAULT_ENCODING,
 ): Promise<RenderedVariant[]> {
   const buffer = asBuffer(bytes);
   validateInfo(buffer, info);
@@ -223,7 +228,7 @@ export async function renderVariants(
       : // The inspected pixel count is an exact bound for the same bytes; libvips enforces it again.
         { format: info.format as Exclude<ImageFormat, 'bmp'>, bytes: buffer, maxPixels: info.width * info.height };
   try {
-    return await renderFrom(source, info, checkedSpecs);
+    return await renderFrom(source, info, checkedSpecs, encoding);
   } finally {
     release();
   }
@@ -233,6 +238,8 @@ export async function renderVariants(
 export interface ProcessImageOptions extends ImageLimits {
   /** @default DEFAULT_VARIANTS */
   variants?: readonly VariantSpec[];
+  /** @default DEFAULT_ENCODING */
+  encoding?: EncoderSettings;
   /** The input's SHA-256 (hex) when the caller already computed it; otherwise it is computed. */
   sha256?: string;
 }
@@ -258,7 +265,7 @@ export async function processImage(
   };
   const { info, source, release } = await inspect(bytes, options, false, options.sha256, intermediatePixels);
   try {
-    return { info, variants: await renderFrom(source, info, specs) };
+    return { info, variants: await renderFrom(source, info, specs, options.encoding ?? DEFAULT_ENCODING) };
   } finally {
     release();
   }
