@@ -11,7 +11,7 @@ endif
 export PATH := $(NODE_BIN):$(PATH)
 export ENSURE_NODE_QUIET := 1
 
-.PHONY: help install build start stop test test-unit test-integration synth bench bench-dashboard capacity clean
+.PHONY: help install build start stop test test-unit test-integration synth bench bench-dashboard capacity soak clean
 
 help:
 	@echo "make start   install what is missing, start the local stack and run the pipeline (Ctrl-C stops)"
@@ -19,6 +19,7 @@ help:
 	@echo "make synth   synthesise the CDKTF stacks into cdktf.out/"
 	@echo "make bench   run the benchmarks (writes bench/results.json)"
 	@echo "make capacity  rates, first bottleneck and settings for a target (ARGS=\"--target=1000 --peak=5000\")"
+	@echo "make soak    bounded workload under seeded faults on its own stand-ins (SOAK_EVENTS, SOAK_SEED; writes soak/results.json)"
 	@echo "make stop    stop the local stack's servers"
 
 # Installs exactly the lockfile (every platform's optional binaries are listed in it) when it
@@ -58,6 +59,10 @@ synth: build
 
 bench: build
 	node --expose-gc dist/bench/run.js
+
+# The soak (docs/soak.md): its own 3-broker cluster and moto processes on free ports, chaos, a checker.
+soak: build
+	node dist/soak/run.js
 
 # The dashboard phase of `make bench` alone: in-process, no servers.
 bench-dashboard: build

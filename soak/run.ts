@@ -1,0 +1,466 @@
+/**
+ * `make soak`: a bounded workload through both ingestion paths while a seeded chaos driver kills,
+ * stops and freezes things, then a checker that reads everything back with its own clients.
+ * See docs/soak.md. Settings (read here only, as a tool's flags): SOAK_EVENTS (default 2000),
+ * SOAK_SEED (default 1), SOAK_FAULTS (default max(3, SOAK_EVENTS / 200)), SOAK_MAX_SECONDS
+ * (default 1800: the whole run's bound), INGEST_LOCAL_DIR (where Kafka's jars and moto's venv are).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { createAwsClients, createPipelineRuntime, createReconciler, destroyAwsClients, loadConfig, localStackEnvironment, type Config } from '../core';
+import { bootstrapStack } from '../local/stack/bootstrap';
+import { projectRoot, stackPaths } from '../local/stack/paths';
+import { ImageEventPublisher } from '../stream-consumer';
+import { DEAD_LETTER_HEADERS } from '../stream-consumer/dead-letter';
+import { makeJpeg, seededUint32 } from '../test/helpers/images';
+import { freePorts } from '../test/helpers/ports';
+import { ManagedProcess, motoProcess, SoakKafkaCluster, waitFor, type SoakInstall } from './stack';
+
+/** The ways an image enters the pipeline. */
+export const SOAK_PATHS = ['event-inline', 'event-s3', 'event-url', 'rest-direct', 'rest-presigned'] as const;
+export type SoakPath = (typeof SOAK_PATHS)[number];
+/** Path of each slot of ten: 4 inline, 1 S3 reference, 1 URL, 3 REST direct, 1 presigned. */
+const PATH_MIX: readonly SoakPath[] = ['event-inline', 'event-inline', 'event-inline', 'event-inline', 'event-s3', 'event-url', 'rest-direct', 'rest-direct', 'rest-direct', 'rest-presigned'];
+
+/** The chaos driver's fault kinds. */
+export const FAULT_KINDS = ['kill-stream-runner', 'kill-rest-adapter', 'kill-partition-leader', 'freeze-moto-aws', 'freeze-moto-dynamodb', 'poison-events'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Settings of one soak run. */
+export interface SoakOptions {
+  events: number;
+  seed: number;
+  faults: number;
+  /** Faults to inject, in order (the seed picks when); default: seeded picks, every kind before any repeats. */
+  faultKinds?: FaultKind[];
+  maxSeconds: number;
+  /** Where Kafka's jars and moto's venv live (the stack's INGEST_LOCAL_DIR). */
+  localDir: string;
+  /** Where results.json goes; undefined writes none. */
+  resultsFile?: string;
+  log?: (line: string) => void;
+}
+
+/** The checker's counts. */
+export interface SoakResults {
+  events: number;
+  seed: number;
+  wallSeconds: number;
+  faults: Record<string, number>;
+  acknowledged: { events: number; rest: number; byPath: Record<string, number> };
+  finalWithOneNotification: number;
+  recoveredByReconciler: number;
+  lost: number;
+  duplicated: number;
+  stuck: number;
+  poison: { injected: number; deadLetteredWithReason: number };
+  problems: { imageId: string; path: string; problem: string }[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `attempt` up to `times` times, `pauseMs` apart; returns its first result or throws the last error. */
+async function retry<T>(times: number, pauseMs: number, attempt: () => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < times; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      last = error;
+      await sleep(pauseMs);
+    }
+  }
+  throw last;
+}
+
+/** Runs the soak end to end and returns the checker's results; every process it starts, it stops. */
+export async function runSoak(options: SoakOptions): Promise<SoakResults> {
+  const log = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const started = Date.now();
+  const hardDeadline = started + options.maxSeconds * 1000;
+  const rand = seededUint32(options.seed);
+  const random = (): number => rand() / 4294967296;
+  const dir = mkdtempSync(join(tmpdir(), 'ingest-soak-'));
+  const install: SoakInstall = {
+    kafkaLib: join(options.localDir, 'kafka', 'lib'),
+    motoPython: join(options.localDir, 'moto-venv', 'bin', 'python'),
+    motoServer: join(projectRoot(), 'local', 'python', 'moto_server.py'),
+  };
+  const [b1, c1, b2, c2, b3, c3, dynamoPort, motoPort, apiPort, pagePort, dashPort] = await freePorts(11) as number[] as [number, number, number, number, number, number, number, number, number, number, number];
+  const cluster = new SoakKafkaCluster(dir, install, [
+    { broker: b1, controller: c1 },
+    { broker: b2, controller: c2 },
+    { broker: b3, controller: c3 },
+  ]);
+  const soakVars: Record<string, string> = {
+    INGEST_LOCAL_DIR: dir,
+    KAFKA_PORT: String(b1),
+    KAFKA_CONTROLLER_PORT: String(c1),
+    KAFKA_BROKERS: cluster.brokers.join(','),
+    DYNAMODB_PORT: String(dynamoPort),
+    MOTO_PORT: String(motoPort),
+    API_PORT: String(apiPort),
+    UPLOAD_PAGE_PORT: String(pagePort),
+    DASHBOARD_PORT: String(dashPort),
+    FETCH_ALLOW_LOOPBACK: 'true',
+    STREAM_RESTART_ATTEMPTS: '50',
+    LOG_LEVEL: 'WARN',
+  };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...localStackEnvironment(soakVars), ...soakVars };
+  const config: Config = loadConfig(env);
+  // The AWS SDK's default credential chain reads the process environment: the stand-ins' dummy keys.
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const) process.env[name] ??= env[name];
+
+  const motoDynamo = motoProcess(dir, install, 'dynamodb', dynamoPort);
+  const motoAws = motoProcess(dir, install, 'aws', motoPort);
+  let stopping = false;
+  const pipeline = (role: 'stream' | 'rest'): ManagedProcess => {
+    const p: ManagedProcess = new ManagedProcess(`soak-${role}`, process.execPath, [resolve(__dirname, 'pipeline.js'), role], {
+      cwd: projectRoot(),
+      env,
+      logFile: join(dir, `${role}.log`),
+      // A process that dies on its own (not by the chaos driver) is restarted too, and counted.
+      onUnexpectedExit: () => {
+        if (stopping || p.running) return;
+        setTimeout(() => !stopping && !p.running && p.start(), 1000);
+      },
+    });
+    return p;
+  };
+  const stream = pipeline('stream');
+  const rest = pipeline('rest');
+  const faults: Record<string, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0]));
+  let imageServer: Server | undefined;
+  const clients = createAwsClients(config, { maxAttempts: 3, requestTimeoutMs: 10_000 });
+  const runtime = createPipelineRuntime(config, 'soak-checker');
+  let publisher: ImageEventPublisher | undefined;
+  let poisonProducer: Producer | undefined;
+
+  try {
+    log(`soak: ${options.events} images, seed ${options.seed}, ${options.faults} faults, stand-ins in ${dir}`);
+    motoDynamo.start();
+    motoAws.start();
+    await cluster.start();
+    log(`soak: 3-broker KRaft cluster up on ${cluster.brokers.join(', ')} (RF 3, min.insync.replicas 2, unclean election off)`);
+    await retry(30, 2000, () => cluster.createTopics([{ topic: config.kafka.imageTopic, numPartitions: config.kafka.partitions }, { topic: config.kafka.deadLetterTopic, numPartitions: 1 }], config.kafka.maxMessageBytes));
+    mkdirSync(dir, { recursive: true });
+    const resources = await retry(60, 1000, () => bootstrapStack(config, clients, stackPaths(config)));
+    const apiKey = resources.devApiKey;
+    stream.start();
+    rest.start();
+    await waitFor('the soak REST adapter', async () => {
+      const r = await fetch(`http://127.0.0.1:${apiPort}/healthz`);
+      if (r.status !== 200) throw new Error(`status ${r.status}`);
+    }, 120_000);
+
+    // Images, and a loopback server for the URL path.
+    const images = new Map<number, Buffer>();
+    const image = async (i: number): Promise<Buffer> => {
+      const cached = images.get(i);
+      if (cached) return cached;
+      const made = await makeJpeg({ width: 48 + (i % 32), height: 40 + (i % 16) }, options.seed * 100_000 + i);
+      images.set(i, made);
+      return made;
+    };
+    imageServer = createServer((req, res) => {
+      const i = Number(/^\/img\/(\d+)\.jpg$/.exec(req.url ?? '')?.[1] ?? -1);
+      const bytes = images.get(i);
+      if (bytes === undefined) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': bytes.length }).end(bytes);
+    });
+    await new Promise<void>((r) => imageServer!.listen(0, '127.0.0.1', () => r()));
+    const imagePort = (imageServer.address() as { port: number }).port;
+
+    publisher = await retry(30, 2000, () => ImageEventPublisher.connect({ config, blobs: runtime.blobs, secrets: runtime.secrets }));
+    const accepted = new Map<string, SoakPath>();
+    const byPath: Record<string, number> = Object.fromEntries(SOAK_PATHS.map((p) => [p, 0]));
+    const order = Array.from({ length: options.events }, (_, i) => PATH_MIX[Math.floor(random() * PATH_MIX.length)] as SoakPath);
+
+    const submit = async (i: number, path: SoakPath): Promise<void> => {
+      const bytes = await image(i);
+      if (path.startsWith('event-')) {
+        const eventId = randomUUID();
+        await retry(8, 2000, async () => {
+          if (path === 'event-inline') await publisher!.publish({ eventId, customerId: 'soak', image: { kind: 'bytes', data: bytes }, contentType: 'image/jpeg' });
+          else if (path === 'event-s3') {
+            const key = `soak-src/${eventId}.jpg`;
+            await runtime.blobs.put({ bucket: config.rawBucket, key }, bytes, { contentType: 'image/jpeg', metadata: {} });
+            await publisher!.publish({ eventId, customerId: 'soak', image: { kind: 's3', bucket: config.rawBucket, key } });
+          } else await publisher!.publish({ eventId, customerId: 'soak', image: { kind: 'url', url: `http://127.0.0.1:${imagePort}/img/${i}.jpg` } });
+        });
+        accepted.set(eventId, path);
+      } else if (path === 'rest-direct') {
+        const key = randomUUID();
+        const imageId = await retry(15, 2000, async () => {
+          const r = await fetch(`http://127.0.0.1:${apiPort}/v1/images`, { method: 'POST', body: bytes, headers: { 'x-api-key': apiKey, 'Content-Type': 'image/jpeg', 'Idempotency-Key': key }, signal: AbortSignal.timeout(60_000) });
+          if (r.status !== 201 && r.status !== 202) throw new Error(`REST answered ${r.status}`);
+          return ((await r.json()) as { imageId: string }).imageId;
+        });
+        accepted.set(imageId, path);
+      } else {
+        const created = await retry(15, 2000, async () => {
+          const r = await fetch(`http://127.0.0.1:${apiPort}/v1/uploads`, { method: 'POST', headers: { 'x-api-key': apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: `soak-${i}.jpg` }), signal: AbortSignal.timeout(60_000) });
+          if (r.status !== 201 && r.status !== 202) throw new Error(`REST answered ${r.status}`);
+          return (await r.json()) as { imageId: string; upload: { url: string; fields: Record<string, string> } };
+        });
+        accepted.set(created.imageId, path);
+        await retry(15, 2000, async () => {
+          const form = new FormData();
+          for (const [name, value] of Object.entries(created.upload.fields)) form.append(name, value);
+          form.append('Content-Type', 'image/jpeg');
+          form.append('file', new Blob([bytes]), `soak-${i}.jpg`);
+          const r = await fetch(created.upload.url, { method: 'POST', body: form, signal: AbortSignal.timeout(60_000) });
+          if (r.status >= 300) throw new Error(`S3 answered ${r.status}`);
+        });
+      }
+      byPath[path] = (byPath[path] ?? 0) + 1;
+    };
+
+    // The chaos driver: seeded kinds and moments, each fault bounded in time.
+    const kinds: FaultKind[] = options.faultKinds ?? (() => {
+      const picked: FaultKind[] = [];
+      while (picked.length < options.faults) {
+        const round = [...FAULT_KINDS];
+        for (let k = round.length - 1; k > 0; k--) {
+          const j = Math.floor(random() * (k + 1));
+          [round[k], round[j]] = [round[j] as FaultKind, round[k] as FaultKind];
+        }
+        picked.push(...round);
+      }
+      return picked.slice(0, options.faults);
+    })();
+    const poisonKeys = new Set<string>();
+    const fault = async (kind: FaultKind): Promise<void> => {
+      log(`chaos: ${kind}`);
+      faults[kind] = (faults[kind] ?? 0) + 1;
+      if (kind === 'kill-stream-runner' || kind === 'kill-rest-adapter') {
+        const target = kind === 'kill-stream-runner' ? stream : rest;
+        await target.stop('SIGKILL');
+        await sleep(500 + random() * 2500);
+        target.start();
+      } else if (kind === 'kill-partition-leader') {
+        const leader = await cluster.leaderOf(config.kafka.imageTopic, 0);
+        const node = cluster.nodes[leader - 1] as ManagedProcess;
+        log(`chaos: partition 0 leader is node ${leader}; SIGKILL`);
+        await node.stop('SIGKILL');
+        await sleep(3000 + random() * 7000);
+        node.start();
+        await cluster.waitHealthy(120_000);
+      } else if (kind === 'freeze-moto-aws' || kind === 'freeze-moto-dynamodb') {
+        const target = kind === 'freeze-moto-aws' ? motoAws : motoDynamo;
+        target.signal('SIGSTOP');
+        await sleep(2000 + random() * 6000);
+        target.signal('SIGCONT');
+      } else {
+        poisonProducer ??= await (async () => {
+          const p = new Kafka({ clientId: 'soak-poison', brokers: cluster.brokers, logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+          await p.connect();
+          return p;
+        })();
+        const messages = Array.from({ length: 3 }, () => ({ key: `poison-${randomUUID()}`, value: Buffer.from(`not avro ${random()}`) }));
+        await retry(5, 2000, () => poisonProducer!.send({ topic: config.kafka.imageTopic, acks: -1, messages }));
+        for (const m of messages) poisonKeys.add(m.key);
+      }
+    };
+
+    let submitted = 0;
+    let workloadDone = false;
+    const concurrency = 6;
+    const workers = Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = submitted++;
+        if (i >= order.length || Date.now() > hardDeadline) return;
+        try {
+          await submit(i, order[i] as SoakPath);
+        } catch (error) {
+          log(`soak: image ${i} (${order[i]}) not accepted: ${(error as Error).message}`);
+        }
+      }
+    });
+    const chaos = (async () => {
+      for (let f = 0; f < kinds.length; f++) {
+        // A random moment within the next stretch of the workload.
+        const remaining = kinds.length - f;
+        const left = order.length - Math.min(submitted, order.length);
+        const waitMs = Math.min(20_000, 2000 + random() * Math.max(1000, (left / remaining) * 25));
+        const until = Date.now() + waitMs;
+        while (Date.now() < until && !workloadDone) await sleep(200);
+        await fault(kinds[f] as FaultKind).catch((error: Error) => log(`chaos: ${kinds[f]} failed: ${error.message}`));
+      }
+    })();
+    await Promise.all(workers);
+    workloadDone = true;
+    await chaos;
+    log(`soak: workload done in ${Math.round((Date.now() - started) / 1000)} s; ${accepted.size} accepted; settling`);
+
+    // The checker: drain notifications, scan the table, until every accepted image is final and announced.
+    const notes = new Map<string, number>();
+    const drain = async (): Promise<void> => {
+      for (let n = 0; n < 200; n++) {
+        const got = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: resources.notificationQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        const messages = got.Messages ?? [];
+        if (messages.length === 0) return;
+        for (const m of messages) {
+          const envelope = JSON.parse(m.Body ?? '{}') as { Message?: string; imageId?: string };
+          const body = (envelope.Message !== undefined ? JSON.parse(envelope.Message) : envelope) as { imageId?: string };
+          if (body.imageId !== undefined) notes.set(body.imageId, (notes.get(body.imageId) ?? 0) + 1);
+        }
+        await clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: resources.notificationQueueUrl, Entries: messages.map((m, k) => ({ Id: String(k), ReceiptHandle: m.ReceiptHandle })) }));
+      }
+    };
+    const scan = async (): Promise<Map<string, { status: string; count: number }>> => {
+      const records = new Map<string, { status: string; count: number }>();
+      let start: Record<string, AttributeValue> | undefined;
+      for (let page = 0; page < 1000; page++) {
+        const r = await clients.dynamodb.send(new ScanCommand({ TableName: config.table.name, ExclusiveStartKey: start }));
+        for (const item of r.Items ?? []) {
+          const id = item.imageId?.S;
+          if (id === undefined) continue;
+          const prev = records.get(id);
+          records.set(id, { status: item.status?.S ?? '?', count: (prev?.count ?? 0) + 1 });
+        }
+        start = r.LastEvaluatedKey;
+        if (start === undefined) break;
+      }
+      return records;
+    };
+    const settled = (records: Map<string, { status: string }>): boolean => [...accepted.keys()].every((id) => (records.get(id)?.status ?? 'RECEIVED') !== 'RECEIVED' && (notes.get(id) ?? 0) >= 1);
+    let records = new Map<string, { status: string; count: number }>();
+    const settleUntil = Math.min(hardDeadline - 60_000, Date.now() + 240_000);
+    while (Date.now() < settleUntil) {
+      await drain().catch(() => undefined);
+      records = await scan().catch(() => records);
+      if (settled(records)) break;
+      await sleep(3000);
+    }
+    // The reconciler once, with a short threshold, for anything left RECEIVED or unannounced.
+    const reconciled = await createReconciler(runtime, { receivedAfterMs: 5_000, notificationLeaseMs: 5_000 }).run();
+    const recoveredByReconciler = reconciled.counts.recovered + reconciled.counts.failedAbandoned + reconciled.counts.notifiedLate;
+    log(`soak: reconciler scanned ${reconciled.scanned}: recovered ${reconciled.counts.recovered}, failed-abandoned ${reconciled.counts.failedAbandoned}, notified-late ${reconciled.counts.notifiedLate}, errors ${reconciled.counts.errors}`);
+    for (let n = 0; n < 10; n++) {
+      await sleep(1000);
+      await drain().catch(() => undefined);
+    }
+    records = await scan();
+
+    // Poison: read the dead-letter topic back.
+    const deadLettered = new Set<string>();
+    if (poisonKeys.size > 0) {
+      const consumer = new Kafka({ clientId: 'soak-checker', brokers: cluster.brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: `soak-checker-${randomUUID()}` });
+      await consumer.connect();
+      await consumer.subscribe({ topic: config.kafka.deadLetterTopic, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          const key = message.key?.toString() ?? '';
+          if (poisonKeys.has(key) && (message.headers?.[DEAD_LETTER_HEADERS.reason]?.toString() ?? '') !== '') deadLettered.add(key);
+        },
+      });
+      const until = Date.now() + 30_000;
+      while (Date.now() < until && deadLettered.size < poisonKeys.size) await sleep(500);
+      await consumer.disconnect();
+    }
+
+    const problems: SoakResults['problems'] = [];
+    let ok = 0;
+    for (const [id, path] of accepted) {
+      const record = records.get(id);
+      const count = notes.get(id) ?? 0;
+      if (record === undefined) problems.push({ imageId: id, path, problem: 'lost: no record' });
+      else if (count > 1 || record.count > 1) problems.push({ imageId: id, path, problem: `duplicated: ${count} notifications, ${record.count} records` });
+      else if (record.status === 'RECEIVED' || count === 0) problems.push({ imageId: id, path, problem: `stuck: ${record.status}, ${count} notifications` });
+      else ok++;
+    }
+    // A record nobody was answered for (a retry that made a second image) is a duplicate too.
+    for (const [id] of records) if (!accepted.has(id)) problems.push({ imageId: id, path: 'unknown', problem: 'duplicated: a record no client was answered for' });
+    const results: SoakResults = {
+      events: options.events,
+      seed: options.seed,
+      wallSeconds: Math.round((Date.now() - started) / 1000),
+      faults,
+      acknowledged: {
+        events: (byPath['event-inline'] ?? 0) + (byPath['event-s3'] ?? 0) + (byPath['event-url'] ?? 0),
+        rest: (byPath['rest-direct'] ?? 0) + (byPath['rest-presigned'] ?? 0),
+        byPath,
+      },
+      finalWithOneNotification: ok,
+      recoveredByReconciler,
+      lost: problems.filter((p) => p.problem.startsWith('lost')).length,
+      duplicated: problems.filter((p) => p.problem.startsWith('duplicated')).length,
+      stuck: problems.filter((p) => p.problem.startsWith('stuck')).length,
+      poison: { injected: poisonKeys.size, deadLetteredWithReason: deadLettered.size },
+      problems: problems.slice(0, 50),
+    };
+    if (options.resultsFile !== undefined) writeFileSync(options.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+    return results;
+  } finally {
+    stopping = true;
+    await publisher?.disconnect().catch(() => undefined);
+    await poisonProducer?.disconnect().catch(() => undefined);
+    await new Promise((r) => (imageServer ? imageServer.close(r) : r(undefined)));
+    destroyAwsClients(clients);
+    destroyAwsClients(runtime.clients);
+    await Promise.all([stream.stop(), rest.stop()]);
+    await Promise.all(cluster.nodes.map((n) => n.stop()));
+    await Promise.all([motoDynamo.stop(), motoAws.stop()]);
+    if (process.env.SOAK_KEEP_DIR === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The checker's table, one line per count. */
+export function formatTable(r: SoakResults): string {
+  const rows: [string, string | number][] = [
+    ['images requested', r.events],
+    ['events acknowledged by the broker (acks=all)', r.acknowledged.events],
+    ['REST requests answered 201/202', r.acknowledged.rest],
+    ...Object.entries(r.acknowledged.byPath).map(([p, n]) => [`  ${p}`, n] as [string, number]),
+    ['faults injected', Object.values(r.faults).reduce((a, b) => a + b, 0)],
+    ...Object.entries(r.faults).map(([k, n]) => [`  ${k}`, n] as [string, number]),
+    ['final with exactly one notification', r.finalWithOneNotification],
+    ['  of which repaired by the reconciler', r.recoveredByReconciler],
+    ['lost', r.lost],
+    ['duplicated', r.duplicated],
+    ['stuck', r.stuck],
+    ['poison injected / dead-lettered with reason', `${r.poison.injected} / ${r.poison.deadLetteredWithReason}`],
+    ['wall time (s)', r.wallSeconds],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+function intSetting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
+async function main(): Promise<number> {
+  const events = intSetting('SOAK_EVENTS', 2000);
+  const results = await runSoak({
+    events,
+    seed: intSetting('SOAK_SEED', 1),
+    faults: intSetting('SOAK_FAULTS', Math.max(3, Math.ceil(events / 200))),
+    maxSeconds: intSetting('SOAK_MAX_SECONDS', 1800),
+    localDir: resolve(projectRoot(), process.env.INGEST_LOCAL_DIR ?? '.local'),
+    resultsFile: join(projectRoot(), 'soak', 'results.json'),
+  });
+  process.stdout.write(`\n${formatTable(results)}\n`);
+  for (const p of results.problems) process.stdout.write(`  ${p.path} ${p.imageId}: ${p.problem}\n`);
+  return results.lost + results.duplicated + results.stuck === 0 && results.poison.deadLetteredWithReason === results.poison.injected ? 0 : 1;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      process.stderr.write(`soak: ${error.stack ?? error.message}\n`);
+      process.exit(2);
+    },
+  );
+}
