@@ -121,7 +121,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
   const motoAws = motoProcess(dir, install, 'aws', motoPort);
   let stopping = false;
   const pipeline = (role: 'stream' | 'rest'): ManagedProcess => {
-    const p: ManagedProcess = new ManagedProcess(`soak-${role}`, process.execPath, [resolve(__dirname, 'pipeline.js'), role], {
+    const p: ManagedProcess = new ManagedProcess(`soak-${role}`, process.execPath, [join(projectRoot(), 'dist', 'soak', 'pipeline.js'), role], {
       cwd: projectRoot(),
       env,
       logFile: join(dir, `${role}.log`),
@@ -271,11 +271,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
 
     let submitted = 0;
     let workloadDone = false;
+    const workloadStarted = Date.now();
     const concurrency = 6;
     const workers = Array.from({ length: concurrency }, async () => {
       for (;;) {
         const i = submitted++;
         if (i >= order.length || Date.now() > hardDeadline) return;
+        if (i > 0 && i % Math.max(1, Math.floor(order.length / 10)) === 0) log(`soak: ${i} of ${order.length} submitted after ${Math.round((Date.now() - workloadStarted) / 1000)} s`);
         try {
           await submit(i, order[i] as SoakPath);
         } catch (error) {
@@ -286,9 +288,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
     const chaos = (async () => {
       for (let f = 0; f < kinds.length; f++) {
         // A random moment within the next stretch of the workload.
+        // Spread over what is left of the workload, at the pace measured so far (25 ms/image before any).
         const remaining = kinds.length - f;
-        const left = order.length - Math.min(submitted, order.length);
-        const waitMs = Math.min(20_000, 2000 + random() * Math.max(1000, (left / remaining) * 25));
+        const done = Math.min(submitted, order.length);
+        const msPerImage = done > 0 ? (Date.now() - workloadStarted) / done : 25;
+        const waitMs = Math.min(120_000, 1000 + random() * 2 * ((order.length - done) / remaining) * msPerImage);
         const until = Date.now() + waitMs;
         while (Date.now() < until && !workloadDone) await sleep(200);
         await fault(kinds[f] as FaultKind).catch((error: Error) => log(`chaos: ${kinds[f]} failed: ${error.message}`));
