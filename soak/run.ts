@@ -55,6 +55,8 @@ export interface SoakResults {
   faults: Record<string, number>;
   acknowledged: { events: number; rest: number; byPath: Record<string, number> };
   finalWithOneNotification: number;
+  /** Notifications SQS delivered to the checker again (same SNS MessageId): not the pipeline's duplicates. */
+  checkerRedeliveries: number;
   recoveredByReconciler: number;
   lost: number;
   duplicated: number;
@@ -305,15 +307,25 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
 
     // The checker: drain notifications, scan the table, until every accepted image is final and announced.
     const notes = new Map<string, number>();
+    const published = new Map<string, Set<string>>();
+    let redeliveries = 0;
     const drain = async (): Promise<void> => {
       for (let n = 0; n < 200; n++) {
         const got = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: resources.notificationQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
         const messages = got.Messages ?? [];
         if (messages.length === 0) return;
         for (const m of messages) {
-          const envelope = JSON.parse(m.Body ?? '{}') as { Message?: string; imageId?: string };
+          const envelope = JSON.parse(m.Body ?? '{}') as { Message?: string; MessageId?: string; imageId?: string };
           const body = (envelope.Message !== undefined ? JSON.parse(envelope.Message) : envelope) as { imageId?: string };
-          if (body.imageId !== undefined) notes.set(body.imageId, (notes.get(body.imageId) ?? 0) + 1);
+          if (body.imageId === undefined) continue;
+          // One SNS MessageId is one publish; the same MessageId again is SQS redelivering to us.
+          const ids = published.get(body.imageId) ?? new Set<string>();
+          if (envelope.MessageId !== undefined && ids.has(envelope.MessageId)) redeliveries++;
+          else {
+            ids.add(envelope.MessageId ?? m.MessageId ?? randomUUID());
+            published.set(body.imageId, ids);
+            notes.set(body.imageId, ids.size);
+          }
         }
         await clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: resources.notificationQueueUrl, Entries: messages.map((m, k) => ({ Id: String(k), ReceiptHandle: m.ReceiptHandle })) }));
       }
@@ -376,7 +388,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       const record = records.get(id);
       const count = notes.get(id) ?? 0;
       if (record === undefined) problems.push({ imageId: id, path, problem: 'lost: no record' });
-      else if (count > 1 || record.count > 1) problems.push({ imageId: id, path, problem: `duplicated: ${count} notifications, ${record.count} records` });
+      else if (count > 1 || record.count > 1) problems.push({ imageId: id, path, problem: `duplicated: ${count} notifications (distinct SNS MessageIds), ${record.count} records` });
       else if (record.status === 'RECEIVED' || count === 0) problems.push({ imageId: id, path, problem: `stuck: ${record.status}, ${count} notifications` });
       else ok++;
     }
@@ -393,6 +405,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
         byPath,
       },
       finalWithOneNotification: ok,
+      checkerRedeliveries: redeliveries,
       recoveredByReconciler,
       lost: problems.filter((p) => p.problem.startsWith('lost')).length,
       duplicated: problems.filter((p) => p.problem.startsWith('duplicated')).length,
@@ -427,6 +440,7 @@ export function formatTable(r: SoakResults): string {
     ...Object.entries(r.faults).map(([k, n]) => [`  ${k}`, n] as [string, number]),
     ['final with exactly one notification', r.finalWithOneNotification],
     ['  of which repaired by the reconciler', r.recoveredByReconciler],
+    ['SQS redeliveries to the checker (same SNS MessageId)', r.checkerRedeliveries],
     ['lost', r.lost],
     ['duplicated', r.duplicated],
     ['stuck', r.stuck],
