@@ -18,7 +18,9 @@ const cli = join(projectRoot(), 'bin', 'ingest.js');
  * under Node 24; on a machine with Node 22+ it is simply that node).
  */
 function machineNode(): { node: string; path: string } {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '' && !dir.includes(join('.local', 'node')));
+  // Only this checkout's own Node is left out (make put it first); any other is the user's.
+  const projectNodeBin = join(projectRoot(), '.local', 'node', 'bin');
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '' && resolve(dir) !== projectNodeBin);
   for (const dir of dirs) {
     try {
       accessSync(join(dir, 'node'), constants.X_OK);
