@@ -5,6 +5,7 @@ import { DASHBOARD_VISUALS, DASHBOARD_WINDOWS } from '../../core/analytics';
 import { PipelineError } from '../../core/errors';
 import { projectRoot } from '../stack/paths';
 import { parseDashboardQuery, type DashboardData, type DashboardQuery } from './engine';
+import { listenLocal } from '../listen';
 
 /** Options of {@link startDashboardServer}. */
 export interface DashboardServerOptions {
@@ -83,20 +84,5 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     if (file === undefined) return problem(res, 404, 'Not Found', 'no such page');
     return send(res, 200, file.type, file.body);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`port ${options.port} on ${options.host} (dashboard) is already in use; set DASHBOARD_PORT to use another port`) : error),
-    );
-    server.listen(options.port, options.host, resolve);
-  });
-  const address = server.address() as { port: number };
-  return {
-    server,
-    url: `http://${options.host}:${address.port}/`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenLocal(server, options.host, options.port, { name: 'dashboard', portVariable: 'DASHBOARD_PORT' });
 }

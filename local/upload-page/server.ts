@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { projectRoot } from '../stack/paths';
+import { listenLocal } from '../listen';
 
 /** Options of {@link startUploadPage}. */
 export interface UploadPageOptions {
@@ -59,20 +60,5 @@ export async function startUploadPage(options: UploadPageOptions): Promise<{ ser
     res.writeHead(200, { ...common, 'Content-Type': found.type, 'Content-Length': found.body.length });
     res.end(req.method === 'HEAD' ? undefined : found.body);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`port ${options.port} on ${options.host} (upload page) is already in use; set UPLOAD_PAGE_PORT to use another port`) : error),
-    );
-    server.listen(options.port, options.host, resolve);
-  });
-  const address = server.address() as { port: number };
-  return {
-    server,
-    url: `http://${options.host}:${address.port}/`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenLocal(server, options.host, options.port, { name: 'upload page', portVariable: 'UPLOAD_PAGE_PORT' });
 }
