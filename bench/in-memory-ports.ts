@@ -64,14 +64,14 @@ export class InMemoryMetadataStore implements MetadataStore {
   create(record: ImageRecord, final?: FinalWrite): Promise<CreateOutcome> {
     const existing = this.records.get(record.imageId);
     if (existing !== undefined && existing.expiresAt >= Date.parse(record.createdAt) / 1000) return Promise.resolve({ created: false, record: { ...existing } });
-    this.records.set(record.imageId, { ...record, notifyLeaseUntil: final?.notificationClaimUntil });
+    this.records.set(record.imageId, { ...record, notifyLeaseUntil: final?.notificationLeaseUntil });
     return Promise.resolve({ created: true, record });
   }
 
   private transition(key: RecordKey, fields: Partial<ImageRecord>, now: Date, final: FinalWrite): Promise<boolean> {
     const record = this.records.get(key.imageId);
     if (record?.status !== 'RECEIVED') return Promise.resolve(false);
-    Object.assign(record, fields, { updatedAt: now.toISOString(), notifyLeaseUntil: final.notificationClaimUntil });
+    Object.assign(record, fields, { updatedAt: now.toISOString(), notifyLeaseUntil: final.notificationLeaseUntil });
     return Promise.resolve(true);
   }
 
@@ -83,12 +83,12 @@ export class InMemoryMetadataStore implements MetadataStore {
     return this.transition(key, { ...fields, status: 'FAILED' }, now, final);
   }
 
-  claimNotification(imageId: string, now: Date, leaseMs: number): Promise<'claimed' | 'done' | 'busy'> {
+  acquireNotificationLease(imageId: string, now: Date, leaseMs: number): Promise<'acquired' | 'done' | 'busy'> {
     const record = this.records.get(imageId);
     if (record === undefined || record.notifiedAt !== undefined) return Promise.resolve('done');
     if (record.notifyLeaseUntil !== undefined && record.notifyLeaseUntil >= now.getTime()) return Promise.resolve('busy');
     record.notifyLeaseUntil = now.getTime() + leaseMs;
-    return Promise.resolve('claimed');
+    return Promise.resolve('acquired');
   }
 
   markNotified(imageId: string, now: Date): Promise<void> {

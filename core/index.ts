@@ -1,20 +1,13 @@
-import type { Config } from './config';
-import { createAwsClients, type AwsClients } from './adapters/aws-clients';
-import { DynamoDbMetadataStore } from './adapters/dynamodb/metadata-store';
-import { S3BlobStore } from './adapters/s3/blob-store';
-import { SecretsManagerStore } from './adapters/secrets/secret-store';
-import { SnsNotifier } from './adapters/sns/notifier';
-import { createTelemetry, type Telemetry } from './observability';
-import { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline } from './pipeline';
-import { Reconciler, type ReconcilerOptions } from './reconciler';
-import type { BlobStore, MetadataStore, Notifier, SecretStore } from './ports';
-
+/**
+ * The core's light entry point: config, errors, ports, keys, input bounds, API-key helpers and the
+ * AWS SDK adapters' wiring. It never loads sharp or the pipeline; importing config or an error
+ * class costs no native module. The composition root (the pipeline, the reconciler and
+ * `createPipelineRuntime`) is `core/runtime`.
+ */
 export * from './config';
 export * from './errors';
 export * from './ports';
 export { sha256Digest, sha256Hex } from './hashing';
-export { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline, imageIdForKey, type AnnounceOutcome, type IngestRequest, type IngestResult, type PipelineDependencies, type ResumeOutcome } from './pipeline';
-export { RECONCILE_METRICS, RECONCILER_SERVICE, Reconciler, type ReconcileAction, type ReconcileEntry, type ReconcileReport, type ReconcilerDependencies, type ReconcilerOptions } from './reconciler';
 export { createTelemetry, type ContextLogger, type Telemetry } from './observability';
 export { newImageId, isValidImageId, incomingKey, imageIdFromIncomingKey, rawKey, variantKey, CLAIM_CHECK_PREFIX, claimCheckKey } from './keys';
 export { createAwsClients, destroyAwsClients, type AwsClients } from './adapters/aws-clients';
@@ -22,54 +15,3 @@ export { findCustomerForKey, generateApiKey, hashApiKey, parseApiKeySecret, asse
 export { notificationBody } from './adapters/sns/notifier';
 export { statusDayKey, statusDayKeys, statusShardOf, MAX_STATUS_SHARDS } from './adapters/dynamodb/status-key';
 export { INPUT_BOUNDS, assertAttributesBounds, assertCustomerIdBounds, assertFileNameBounds, assertMaxBytes, assertRequestBounds, type BoundedFields } from './input-bounds';
-
-/** Everything a handler needs, wired from config once per process (cold start). */
-export interface PipelineRuntime {
-  config: Config;
-  clients: AwsClients;
-  pipeline: ImagePipeline;
-  blobs: BlobStore;
-  metadata: MetadataStore;
-  notifier: Notifier;
-  secrets: SecretStore;
-  telemetry: Telemetry;
-}
-
-/**
- * The composition root: SDK clients, adapters, telemetry and the pipeline, from config.
- *
- * @example
- * const runtime = createPipelineRuntime(loadConfig(), 'ingest-api');
- */
-export function createPipelineRuntime(config: Config, serviceName: string, clients: AwsClients = createAwsClients(config)): PipelineRuntime {
-  const telemetry = createTelemetry({ serviceName, logLevel: config.logLevel });
-  const blobs = new S3BlobStore(clients.s3);
-  const metadata = new DynamoDbMetadataStore(clients.documents, config.table.name, { statusShards: config.table.statusShards });
-  const notifier = new SnsNotifier(clients.sns, config.snsTopicArn, config.processedBucket);
-  const secrets = new SecretsManagerStore(clients.secrets);
-  const pipeline = new ImagePipeline({ config, blobs, metadata, notifier, telemetry });
-  return { config, clients, pipeline, blobs, metadata, notifier, secrets, telemetry };
-}
-
-/**
- * The reconciler on a runtime's ports and pipeline, with its settings from config
- * (`RECONCILE_RECEIVED_AFTER_SECONDS`, `RECONCILE_MAX_RECORDS`); `overrides` for tests and tools.
- *
- * @example
- * const report = await createReconciler(createPipelineRuntime(loadConfig(), 'reconciler')).run();
- */
-export function createReconciler(runtime: PipelineRuntime, overrides: Partial<ReconcilerOptions> = {}): Reconciler {
-  const { config, pipeline, metadata, blobs, telemetry } = runtime;
-  return new Reconciler({
-    pipeline,
-    metadata,
-    blobs,
-    telemetry,
-    options: {
-      receivedAfterMs: config.reconcile.receivedAfterSeconds * 1000,
-      notificationLeaseMs: DEFAULT_NOTIFICATION_LEASE_MS,
-      maxRecords: config.reconcile.maxRecords,
-      ...overrides,
-    },
-  });
-}

@@ -26,7 +26,7 @@ export interface IngestRequest {
   customerId: string;
   bytes: Buffer;
   /** The Kafka eventId or REST Idempotency-Key, kept on the record. */
-  requestKey?: string;
+  idempotencyKey?: string;
   /** The caller's file name: metadata only, never part of a key. */
   fileName?: string;
   attributes?: Record<string, string>;
@@ -41,7 +41,7 @@ export interface IngestResult {
 }
 
 /**
- * How long a notification claim holds by default before another worker may take it over.
+ * How long a notification lease holds by default before another worker may take it over.
  * @default 30000
  */
 export const DEFAULT_NOTIFICATION_LEASE_MS = 30_000;
@@ -53,13 +53,13 @@ export const DEFAULT_NOTIFICATION_LEASE_MS = 30_000;
  */
 export type ResumeOutcome = 'recovered' | 'failed-abandoned' | 'raced';
 
-/** What {@link ImagePipeline.announceFinal} did: published now, found it already published, or found another worker's claim unexpired. */
+/** What {@link ImagePipeline.announceFinal} did: published now, found it already published, or found another worker's lease unexpired. */
 export type AnnounceOutcome = 'notified' | 'done' | 'busy';
 
-/** The final transition's fields, and whether this worker made it (and so holds the notification claim). */
+/** The final transition's fields, and whether this worker made it (and so holds the notification lease). */
 interface FinalOutcome {
   fields: Partial<ImageRecord>;
-  claimed: boolean;
+  leaseHeld: boolean;
 }
 
 /** The ports and settings the pipeline needs; built once per process. */
@@ -72,13 +72,13 @@ export interface PipelineDependencies {
   /** @default () => new Date() */
   clock?: () => Date;
   /**
-   * How long a notification claim holds before another worker may take it over.
+   * How long a notification lease holds before another worker may take it over.
    * @default 30000
    */
   notificationLeaseMs?: number;
 }
 
-/** A notification claim is held by another worker: retry later, it will be done or free. */
+/** A notification lease is held by another worker: retry later, it will be done or free. */
 class NotificationInProgressError extends DependencyError {
   constructor(imageId: string) {
     super('notification', `the notification for ${imageId} is being published by another worker`, { context: { imageId } });
@@ -109,8 +109,8 @@ export function imageIdForKey(customerId: string, key: string): string {
  *
  * Exactly-once in effect: the record is created with a conditional write keyed by image id;
  * every later step writes deterministic keys or makes a conditional transition, and the
- * notification is published under a claim (taken by the write that makes the record final, or
- * by a later claim when that worker failed to publish), so a redelivery finishes unfinished
+ * notification is published under a lease (taken by the write that makes the record final, or
+ * by a later lease when that worker failed to publish), so a redelivery finishes unfinished
  * work and repeats nothing that was finished.
  */
 export class ImagePipeline {
@@ -153,7 +153,7 @@ export class ImagePipeline {
       status: 'RECEIVED',
       source: request.source,
       customerId: request.customerId,
-      requestKey: request.requestKey,
+      idempotencyKey: request.idempotencyKey,
       fileName: request.fileName,
       format,
       contentType: details?.contentType,
@@ -179,7 +179,7 @@ export class ImagePipeline {
       log.info('resuming an unfinished image', { status: record.status });
     }
 
-    let claimed = false;
+    let leaseHeld = false;
     if (record.status === 'RECEIVED') {
       let final: FinalOutcome;
       try {
@@ -197,23 +197,23 @@ export class ImagePipeline {
         final = await this.recordFailure(record, failure.code, failure.message, log);
       }
       Object.assign(record, final.fields);
-      claimed = final.claimed;
+      leaseHeld = final.leaseHeld;
     }
-    await this.notifyOnce(record, claimed, log);
+    await this.notifyOnce(record, leaseHeld, log);
     const totalMs = performance.now() - started;
     telemetry.recordOutcome(record.status === 'PROCESSED' ? 'processed' : 'failed', request.bytes.length, totalMs);
     log.info('image finished', { status: record.status, totalMs: Math.round(totalMs), errorCode: record.error?.code });
     return { record, duplicate: false };
   }
 
-  /** The notification claim a final write takes: held for the lease from now. */
+  /** The notification lease a final write takes: held for the lease from now. */
   private finalWrite(): FinalWrite {
-    return { notificationClaimUntil: this.clock().getTime() + this.leaseMs };
+    return { notificationLeaseUntil: this.clock().getTime() + this.leaseMs };
   }
 
   /**
    * Inspect, render, store variants and make the final transition; returns the final fields and
-   * whether this worker's write made the record final (and so holds the notification claim).
+   * whether this worker's write made the record final (and so holds the notification lease).
    */
   private async finish(record: ImageRecord, bytes: Buffer, sha256: string, oversize: boolean, log: ReturnType<Telemetry['child']>): Promise<FinalOutcome> {
     const { config, blobs, metadata, telemetry } = this.deps;
@@ -249,8 +249,8 @@ export class ImagePipeline {
         variants: stored,
       };
       const now = this.clock();
-      const claimed = await telemetry.time('metadata', () => metadata.markProcessed(record, fields, now, this.finalWrite()));
-      return { fields: { ...fields, updatedAt: now.toISOString() }, claimed };
+      const leaseHeld = await telemetry.time('metadata', () => metadata.markProcessed(record, fields, now, this.finalWrite()));
+      return { fields: { ...fields, updatedAt: now.toISOString() }, leaseHeld };
     } catch (error) {
       if (!(error instanceof PipelineError) || !IMAGE_REJECTION_CODES.has(error.code)) throw error;
       return this.recordFailure(record, error.code, error.message, log);
@@ -261,9 +261,9 @@ export class ImagePipeline {
   private async recordFailure(record: ImageRecord, code: ErrorCode, message: string, log: ReturnType<Telemetry['child']>): Promise<FinalOutcome> {
     const now = this.clock();
     const fields: Partial<ImageRecord> = { status: 'FAILED', error: { code, message } };
-    const claimed = await this.deps.telemetry.time('metadata', () => this.deps.metadata.markFailed(record, fields, now, this.finalWrite()));
+    const leaseHeld = await this.deps.telemetry.time('metadata', () => this.deps.metadata.markFailed(record, fields, now, this.finalWrite()));
     log.warn('image rejected', { errorCode: code, error: message });
-    return { fields: { ...fields, updatedAt: now.toISOString() }, claimed };
+    return { fields: { ...fields, updatedAt: now.toISOString() }, leaseHeld };
   }
 
   /**
@@ -274,11 +274,11 @@ export class ImagePipeline {
    *
    * @throws DependencyError (retriable) when DynamoDB or SNS fail.
    */
-  async finishedResult(request: Pick<IngestRequest, 'imageId' | 'customerId' | 'requestKey' | 'source' | 'correlation'>): Promise<IngestResult | undefined> {
+  async finishedResult(request: Pick<IngestRequest, 'imageId' | 'customerId' | 'idempotencyKey' | 'source' | 'correlation'>): Promise<IngestResult | undefined> {
     if (!isValidImageId(request.imageId)) return undefined;
     const record = await this.deps.telemetry.time('metadata', () => this.deps.metadata.get(request.imageId, this.clock()));
     if (record === undefined || record.status === 'RECEIVED') return undefined;
-    if (record.customerId !== request.customerId || record.requestKey !== request.requestKey) return undefined;
+    if (record.customerId !== request.customerId || record.idempotencyKey !== request.idempotencyKey) return undefined;
     const log = this.deps.telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation });
     if (record.notifiedAt !== undefined) {
       log.info('duplicate delivery of a finished image; nothing to do', { status: record.status });
@@ -301,7 +301,7 @@ export class ImagePipeline {
       status: 'FAILED',
       source: request.source,
       customerId: request.customerId,
-      requestKey: request.requestKey,
+      idempotencyKey: request.idempotencyKey,
       fileName: request.fileName,
       bytes: 0,
       sha256: '',
@@ -316,15 +316,15 @@ export class ImagePipeline {
     const outcome = await this.deps.metadata.create(draft, this.finalWrite());
     if (!outcome.created && outcome.record.notifiedAt !== undefined) return { record: outcome.record, duplicate: true };
     log.warn('image source unavailable', { errorCode: error.code, error: error.message });
-    let claimed = outcome.created;
+    let leaseHeld = outcome.created;
     if (outcome.record.status === 'RECEIVED') {
       // An earlier delivery got as far as RECEIVED (e.g. its S3 write failed); giving up now must
       // still leave the record final and announced.
       const final = await this.recordFailure(outcome.record, error.code, error.message, log);
       Object.assign(outcome.record, final.fields);
-      claimed = final.claimed;
+      leaseHeld = final.leaseHeld;
     }
-    await this.notifyOnce(outcome.record, claimed, log);
+    await this.notifyOnce(outcome.record, leaseHeld, log);
     this.deps.telemetry.recordOutcome('failed', 0, 0);
     return { record: outcome.record, duplicate: false };
   }
@@ -360,7 +360,7 @@ export class ImagePipeline {
       final = await this.recordFailure(current, error.code, error.message, log);
       outcome = 'failed-abandoned';
     }
-    if (!final.claimed) return { outcome: 'raced', record: current };
+    if (!final.leaseHeld) return { outcome: 'raced', record: current };
     Object.assign(current, final.fields);
     await this.notifyOnce(current, true, log);
     telemetry.recordOutcome(current.status === 'PROCESSED' ? 'processed' : 'failed', bytes?.length ?? 0, performance.now() - started);
@@ -370,15 +370,15 @@ export class ImagePipeline {
 
   /**
    * Publishes the notification of a final record that was never announced (the reconciler's
-   * second case): takes the notification claim only when no worker holds it, then publishes
+   * second case): takes the notification lease only when no worker holds it, then publishes
    * the record as stored, once.
    *
-   * @throws DependencyError (retriable) when DynamoDB or SNS fail; the claim is given back.
+   * @throws DependencyError (retriable) when DynamoDB or SNS fail; the lease is given back.
    */
   async announceFinal(imageId: string): Promise<AnnounceOutcome> {
     const { metadata, telemetry } = this.deps;
-    const claim = await metadata.claimNotification(imageId, this.clock(), this.leaseMs);
-    if (claim !== 'claimed') return claim;
+    const lease = await metadata.acquireNotificationLease(imageId, this.clock(), this.leaseMs);
+    if (lease !== 'acquired') return lease;
     const record = await metadata.get(imageId, this.clock());
     if (record === undefined || record.status === 'RECEIVED') {
       // Not final (or gone): not ours to announce.
@@ -392,17 +392,17 @@ export class ImagePipeline {
   }
 
   /**
-   * Publishes the final notification once per record: claim → publish → mark. `claimed`: this
-   * worker's final write already took the claim; otherwise (a redelivery resuming after a failed
-   * or crashed publish) it claims first.
+   * Publishes the final notification once per record: lease → publish → mark. `leaseHeld`: this
+   * worker's final write already took the lease; otherwise (a redelivery resuming after a failed
+   * or crashed publish) it leases first.
    */
-  private async notifyOnce(record: ImageRecord, claimed: boolean, log: ReturnType<Telemetry['child']>): Promise<void> {
+  private async notifyOnce(record: ImageRecord, leaseHeld: boolean, log: ReturnType<Telemetry['child']>): Promise<void> {
     if (record.status === 'RECEIVED' || record.notifiedAt !== undefined) return;
     const { metadata, notifier, telemetry } = this.deps;
-    if (!claimed) {
-      const claim = await metadata.claimNotification(record.imageId, this.clock(), this.leaseMs);
-      if (claim === 'done') return;
-      if (claim === 'busy') throw new NotificationInProgressError(record.imageId);
+    if (!leaseHeld) {
+      const lease = await metadata.acquireNotificationLease(record.imageId, this.clock(), this.leaseMs);
+      if (lease === 'done') return;
+      if (lease === 'busy') throw new NotificationInProgressError(record.imageId);
     }
     try {
       await telemetry.time('notify', () => notifier.publish({ type: record.status === 'PROCESSED' ? 'image.processed' : 'image.failed', record }));

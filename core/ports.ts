@@ -36,7 +36,7 @@ export interface ImageRecord {
   source: ImageSource;
   customerId: string;
   /** The Kafka eventId or REST Idempotency-Key this record was made for, if any. */
-  requestKey?: string;
+  idempotencyKey?: string;
   fileName?: string;
   /** Detected from the bytes; absent when the bytes are not a recognised image. */
   format?: string;
@@ -125,38 +125,38 @@ export type CreateOutcome = { created: true; record: ImageRecord } | { created: 
 
 /**
  * Options of a write that makes a record final (PROCESSED or FAILED). The worker whose write
- * makes the record final also claims its notification in that same write, so the common path
- * needs no separate claim.
+ * makes the record final also leases its notification in that same write, so the common path
+ * needs no separate lease.
  */
 export interface FinalWrite {
-  /** Epoch milliseconds until which the writer holds the notification claim. */
-  notificationClaimUntil: number;
+  /** Epoch milliseconds until which the writer holds the notification lease. */
+  notificationLeaseUntil: number;
 }
 
 /** The metadata table (DynamoDB). All transitions are conditional writes. */
 export interface MetadataStore {
   /**
    * Creates the record (RECEIVED, or FAILED when the bytes never arrived) unless one exists for
-   * the id; then returns the existing one. `final` claims the notification of a record created
+   * the id; then returns the existing one. `final` leases the notification of a record created
    * FAILED.
    */
   create(record: ImageRecord, final?: FinalWrite): Promise<CreateOutcome>;
   /**
-   * RECEIVED → PROCESSED with the final fields, claiming the notification; false when the record
-   * was no longer RECEIVED (another worker finished it and holds the claim).
+   * RECEIVED → PROCESSED with the final fields, taking the notification lease; false when the record
+   * was no longer RECEIVED (another worker finished it and holds the lease).
    */
   markProcessed(record: RecordKey, fields: Partial<ImageRecord>, now: Date, final: FinalWrite): Promise<boolean>;
-  /** RECEIVED → FAILED with the error, claiming the notification; false as for markProcessed. */
+  /** RECEIVED → FAILED with the error, taking the notification lease; false as for markProcessed. */
   markFailed(record: RecordKey, fields: Partial<ImageRecord>, now: Date, final: FinalWrite): Promise<boolean>;
   /**
-   * Claims the right to publish the final notification for a lease, for a record made final by
+   * Takes the notification lease (the right to publish the final notification for a while), for a record made final by
    * a worker that did not publish (it failed or crashed): `done` when already published, `busy`
-   * while another worker's claim is unexpired.
+   * while another worker's lease is unexpired.
    */
-  claimNotification(imageId: string, now: Date, leaseMs: number): Promise<'claimed' | 'done' | 'busy'>;
+  acquireNotificationLease(imageId: string, now: Date, leaseMs: number): Promise<'acquired' | 'done' | 'busy'>;
   /** Records that the notification was published. */
   markNotified(imageId: string, now: Date): Promise<void>;
-  /** Gives a claim back after a failed publish so a retry can take it. */
+  /** Gives a lease back after a failed publish so a retry can take it. */
   releaseNotification(imageId: string): Promise<void>;
   /** The record, or undefined when missing or past its `expiresAt`. */
   get(imageId: string, now: Date): Promise<ImageRecord | undefined>;

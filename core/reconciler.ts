@@ -51,7 +51,7 @@ export interface ReconcilerOptions {
   receivedAfterMs: number;
   /**
    * A final record updated less than this long ago is left alone: the worker that made it final
-   * holds its notification claim for this long.
+   * holds its notification lease for this long.
    * @default 30000 (the pipeline's DEFAULT_NOTIFICATION_LEASE_MS)
    */
   notificationLeaseMs: number;
@@ -82,7 +82,7 @@ const DAY_MS = 86_400_000;
  * final record whose notification was never published is announced, once.
  *
  * Safe twice at once and beside live traffic: every change goes through the pipeline's
- * conditional transitions and the notification claim, so a second worker's write loses the
+ * conditional transitions and the notification lease, so a second worker's write loses the
  * condition instead of repeating the work; records within their lease or retry window are not
  * touched at all.
  *
@@ -185,7 +185,7 @@ export class Reconciler {
       if (dryRun) return { ...base, action: 'would-notify' };
       const outcome = await pipeline.announceFinal(record.imageId);
       if (outcome === 'notified') return { ...base, action: 'notified-late' };
-      return { ...base, action: outcome === 'busy' ? 'skipped-busy' : 'skipped-raced', detail: outcome === 'busy' ? 'another worker holds the notification claim' : 'already announced' };
+      return { ...base, action: outcome === 'busy' ? 'skipped-busy' : 'skipped-raced', detail: outcome === 'busy' ? 'another worker holds the notification lease' : 'already announced' };
     } catch (error) {
       this.deps.telemetry.error('reconciling a record failed; the next run retries it', { imageId: listed.imageId, error: (error as Error).message });
       return { ...base, action: 'error', detail: error instanceof PipelineError ? error.code : 'UNEXPECTED' };

@@ -1,22 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import {
-  IMAGE_STATUSES,
-  ImageTooLargeError,
-  NotFoundError,
-  PipelineError,
-  UnauthorizedError,
-  findCustomerForKey,
-  imageIdForKey,
-  incomingKey,
-  assertFileNameBounds,
-  invalidParameterError,
-  isValidImageId,
-  newImageId,
-  parseApiKeySecret,
-  type ImageRecord,
-  type ImageStatus,
-  type PipelineRuntime,
-} from '../core';
+import { IMAGE_STATUSES, ImageTooLargeError, NotFoundError, PipelineError, UnauthorizedError, findCustomerForKey, incomingKey, assertFileNameBounds, invalidParameterError, isValidImageId, newImageId, parseApiKeySecret, type ImageRecord, type ImageStatus } from '../core';
+import { imageIdForKey, type PipelineRuntime } from '../core/runtime';
 import { HttpError, INTERNAL_DETAIL_CODES, genericDetail, jsonResponse, problemResponse } from './problem';
 import { bodyBytes, decodeFileNameHeader, readMultipartFile, readUploadRequest, type UploadedFile } from './request-body';
 import { matchRoute, type RouteName } from './routes';
@@ -129,7 +113,7 @@ export class IngestApi {
     // Bounds (length, control characters) are checked by the pipeline, the same as on the stream.
     const fileName = upload.fileName === '' ? undefined : upload.fileName;
     const { record, duplicate } = await this.runtime.pipeline.ingest(
-      { imageId, source: 'api', customerId: ctx.customerId, bytes: upload.bytes, requestKey: key, fileName, correlation: { requestId: ctx.requestId } },
+      { imageId, source: 'api', customerId: ctx.customerId, bytes: upload.bytes, idempotencyKey: key, fileName, correlation: { requestId: ctx.requestId } },
       { rejectOversize: true },
     );
     if (record.status === 'FAILED') return this.rejectedImage(record, ctx.requestId);

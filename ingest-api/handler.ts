@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createPipelineRuntime, loadConfig } from '../core';
+import { loadConfig } from '../core';
+import { createPipelineRuntime } from '../core/runtime';
 import { IngestApi } from './api';
 import { withCors } from './cors';
 

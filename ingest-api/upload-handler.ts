@@ -1,5 +1,6 @@
 import type { S3Event } from 'aws-lambda';
-import { createPipelineRuntime, loadConfig } from '../core';
+import { loadConfig } from '../core';
+import { createPipelineRuntime } from '../core/runtime';
 import { UploadProcessor } from './uploads';
 
 const uploads = new UploadProcessor(createPipelineRuntime(loadConfig(), 'upload-handler'));

@@ -1,5 +1,6 @@
 import type { S3Event } from 'aws-lambda';
-import { assertCustomerIdBounds, imageIdFromIncomingKey, isRetriable, PipelineError, ERROR_CODES, type PipelineRuntime } from '../core';
+import { assertCustomerIdBounds, imageIdFromIncomingKey, isRetriable, PipelineError, ERROR_CODES } from '../core';
+import { type PipelineRuntime } from '../core/runtime';
 
 /** Reads the percent-encoded file name the presigned policy pinned; a malformed one is dropped, not fatal. */
 function fileNameFromMetadata(value: string | undefined): string | undefined {

@@ -3,7 +3,8 @@
  * (see core/reconciler.ts). Dependencies are built once per container, at cold start; a bad
  * setting fails the init with the variable's name.
  */
-import { createPipelineRuntime, createReconciler, loadConfig, RECONCILER_SERVICE } from '../core';
+import { loadConfig } from '../core';
+import { createPipelineRuntime, createReconciler, RECONCILER_SERVICE } from '../core/runtime';
 
 const reconciler = createReconciler(createPipelineRuntime(loadConfig(), RECONCILER_SERVICE));
 

@@ -13,13 +13,14 @@ import { join, resolve } from 'node:path';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { createAwsClients, createPipelineRuntime, createReconciler, destroyAwsClients, loadConfig, localStackEnvironment, type Config } from '../core';
+import { createAwsClients, destroyAwsClients, loadConfig, localStackEnvironment, type Config } from '../core';
+import { createPipelineRuntime, createReconciler } from '../core/runtime';
 import { bootstrapStack } from '../local/stack/bootstrap';
 import { projectRoot, stackPaths } from '../local/stack/paths';
-import { ImageEventPublisher } from '../stream-consumer';
+import { ImageEventPublisher } from '../kafka';
 import { DEAD_LETTER_HEADERS } from '../stream-consumer/dead-letter';
 import { makeJpeg, seededUint32 } from '../test/helpers/images';
-import { freePorts } from '../test/helpers/ports';
+import { freePorts } from '../test/helpers/tcp-ports';
 import { ManagedProcess, motoProcess, SoakKafkaCluster, waitFor, type SoakInstall } from './stack';
 
 /** The ways an image enters the pipeline. */

@@ -3,13 +3,13 @@
  * handler function built from it. The Lambda entry point and the local runner both use these.
  */
 import type { MSKEvent } from 'aws-lambda';
-import type { PipelineRuntime } from '../core';
+import type { PipelineRuntime } from '../core/runtime';
 import { ConfluentSchemaRegistry } from '../core/adapters/confluent/schema-registry';
 import { GlueSchemaRegistry } from '../core/adapters/glue/schema-registry';
 import { ImageEventDecoder, type ImageEventCodec } from '../schemas';
 import { batchItemFailures, needsRedelivery } from './batch-failures';
 import { KafkaDeadLetterSink, type DeadLetterSink } from './dead-letter';
-import { createKafkaClient, type KafkaClientOptions } from './kafka-client';
+import { createKafkaClient, type KafkaClientOptions } from '../kafka/client';
 import { parseMskEvent, type MskBatchResponse, type MskHandlerFunction } from './msk-event';
 import { StreamBatchProcessor, type StreamBatchProcessorDependencies } from './process-batch';
 

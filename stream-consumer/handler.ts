@@ -3,7 +3,8 @@
  * Dependencies are built once per container, at cold start, from the environment; a bad
  * setting fails the init with the variable's name rather than the first batch.
  */
-import { createPipelineRuntime, loadConfig } from '../core';
+import { loadConfig } from '../core';
+import { createPipelineRuntime } from '../core/runtime';
 import { createMskHandler, createStreamConsumer } from './consumer';
 import type { MskHandlerFunction } from './msk-event';
 

@@ -4,7 +4,7 @@
  * pipeline. Poison goes to the dead-letter topic; dependency failures are handed back for
  * redelivery; a bad image is a FAILED record, which is a normal outcome.
  */
-import type { PipelineRuntime } from '../core';
+import type { PipelineRuntime } from '../core/runtime';
 import {
   DependencyError,
   ERROR_CODES,
@@ -187,7 +187,7 @@ export class StreamBatchProcessor {
       imageId: event.eventId,
       source: 'kafka',
       customerId: event.customerId,
-      requestKey: event.eventId,
+      idempotencyKey: event.eventId,
       fileName: event.fileName,
       attributes: event.attributes,
       correlation: { eventId: event.eventId, topic: record.topic, partition: record.partition, offset: String(record.offset) },

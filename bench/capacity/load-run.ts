@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import { createPipelineRuntime, destroyAwsClients, invalidParameterError, type ImageRecord, type PipelineRuntime } from '../../core';
+import { destroyAwsClients, invalidParameterError, type ImageRecord } from '../../core';
+import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { useLocalStack } from '../../local/stack';
-import { ImageEventPublisher } from '../../stream-consumer';
+import { ImageEventPublisher } from '../../kafka';
 import { driverKafka } from '../context';
 import { startWorker, stopAllWorkers, type Worker } from '../protocol';
 

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeDeepPngHeader, makeGifBomb, makePixelBombPng } from '../../test/helpers/images';
-import { ImageEventPublisher } from '../../stream-consumer';
+import { ImageEventPublisher } from '../../kafka';
 import { createBenchTopic, type BenchContext } from '../context';
 import type { CorpusImage } from '../corpus';
 import { openInbox } from '../inbox';

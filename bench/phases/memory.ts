@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ImageEventPublisher } from '../../stream-consumer';
+import { ImageEventPublisher } from '../../kafka';
 import { createBenchTopic, type BenchContext } from '../context';
 import { openInbox } from '../inbox';
 import { findJemalloc, peakRssMiB, processAllocator } from '../measure';

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ImageEventPublisher } from '../../stream-consumer';
+import { ImageEventPublisher } from '../../kafka';
 import { createBenchTopic, type BenchContext } from '../context';
 import { openInbox, type NotificationInbox } from '../inbox';
 import { CpuLedger, ThreadLedger, latencySummary, processAllocator, processEnvironmentValue } from '../measure';

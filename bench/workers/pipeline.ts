@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { ImagePipeline, createPipelineRuntime } from '../../core';
+import { ImagePipeline, createPipelineRuntime } from '../../core/runtime';
 import { useLocalStack } from '../../local/stack';
 import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier, countingCalls } from '../in-memory-ports';
 import { toDriver, type DriverMessage, type PipelineCreated, type PipelineRequest } from '../protocol';

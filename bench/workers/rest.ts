@@ -5,7 +5,8 @@
  * Usage (by bench/run.js only): `node rest.js`; the URL comes back in the `ready` message.
  */
 import sharp from 'sharp';
-import { createPipelineRuntime, destroyAwsClients } from '../../core';
+import { destroyAwsClients } from '../../core';
+import { createPipelineRuntime } from '../../core/runtime';
 import { IngestApi } from '../../ingest-api';
 import { startHttpAdapter } from '../../local/http-adapter';
 import { useLocalStack } from '../../local/stack';

@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { useLocalStack } from '../../local/stack';
-import { createLocalStreamComponent } from '../../stream-consumer';
+import { createLocalStreamComponent } from '../../local/stream-runner';
 import { toDriver, type DriverMessage } from '../protocol';
 
 async function main(): Promise<void> {

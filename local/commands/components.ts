@@ -1,6 +1,7 @@
-import { createPipelineRuntime, type Config } from '../../core';
+import { type Config } from '../../core';
+import { createPipelineRuntime } from '../../core/runtime';
 import { DIRECT_UPLOAD_MAX_BYTES, IngestApi, UploadProcessor, withCors } from '../../ingest-api';
-import { createLocalStreamComponent } from '../../stream-consumer';
+import { createLocalStreamComponent } from '../../local/stream-runner';
 import { startHttpAdapter } from '../http-adapter';
 import { createDashboardComponent } from '../dashboard';
 import type { RuntimeComponent, RuntimeHealth } from '../runtime';

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { createPipelineRuntime, destroyAwsClients } from '../../core';
+import { destroyAwsClients } from '../../core';
+import { createPipelineRuntime } from '../../core/runtime';
 import { ConfigError, invalidParameterError } from '../../core/errors';
 import { GlueSchemaRegistry } from '../../core/adapters/glue/schema-registry';
 import { IMAGE_EVENT_SCHEMA } from '../../schemas';
-import { ImageEventPublisher, type PublishImage, type PublisherFraming } from '../../stream-consumer';
+import { ImageEventPublisher, type PublishImage, type PublisherFraming } from '../../kafka';
 import type { Command } from '../cli';
 import { useLocalStack } from '../stack';
 

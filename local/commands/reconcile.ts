@@ -1,4 +1,5 @@
-import { createPipelineRuntime, createReconciler, destroyAwsClients, type Config, type ReconcileReport } from '../../core';
+import { destroyAwsClients, type Config } from '../../core';
+import { createPipelineRuntime, createReconciler, type ReconcileReport } from '../../core/runtime';
 import type { Command } from '../cli';
 import type { RuntimeComponent } from '../runtime';
 import { useLocalStack } from '../stack';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { loadConfig } from '../../core';
 import { projectRoot } from '../../local/stack/paths';
-import { freePorts } from '../helpers/ports';
+import { freePorts } from '../helpers/tcp-ports';
 
 const cli = join(projectRoot(), 'bin', 'ingest.js');
 

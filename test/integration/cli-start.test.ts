@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../../core';
 import { projectRoot } from '../../local/stack/paths';
 import { makeJpeg } from '../helpers/images';
-import { freePorts } from '../helpers/ports';
+import { freePorts } from '../helpers/tcp-ports';
 
 const run = promisify(execFile);
 const cli = join(projectRoot(), 'bin', 'ingest.js');

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { createPipelineRuntime, generateApiKey, loadConfig, parseApiKeySecret, type Config, type PipelineRuntime } from '../../core';
+import { generateApiKey, loadConfig, parseApiKeySecret, type Config } from '../../core';
+import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { CORS_ALLOWED_HEADERS, IngestApi, withCors } from '../../ingest-api';
 import { startHttpAdapter } from '../../local/http-adapter';
 import { makeJpeg } from '../helpers/images';

@@ -12,13 +12,15 @@ import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from 
 import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Kafka, logLevel } from 'kafkajs';
 import type { BrowserContext, Page } from 'playwright-core';
-import { createAwsClients, createPipelineRuntime, destroyAwsClients, generateApiKey, loadConfig, parseApiKeySecret, type AwsClients, type Config, type PipelineRuntime } from '../../core';
+import { createAwsClients, destroyAwsClients, generateApiKey, loadConfig, parseApiKeySecret, type AwsClients, type Config } from '../../core';
+import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { IngestApi } from '../../ingest-api';
 import { createDashboardComponent, loadDashboard } from '../../local/dashboard';
 import { startHttpAdapter } from '../../local/http-adapter';
 import { ensureBucket, ensureTable } from '../../local/stack/bootstrap';
 import { projectRoot } from '../../local/stack/paths';
-import { ImageEventPublisher, createLocalStreamComponent } from '../../stream-consumer';
+import { ImageEventPublisher } from '../../kafka';
+import { createLocalStreamComponent } from '../../local/stream-runner';
 import { launchChromium } from '../helpers/chromium';
 import { makeJpeg, makeSvg, makeTruncatedJpeg } from '../helpers/images';
 import { waitForFinalRecord } from '../helpers/notifications';

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { createAwsClients, createPipelineRuntime, destroyAwsClients, loadConfig, type AwsClients, type Config, type PipelineRuntime } from '../../core';
+import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type Config } from '../../core';
+import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { encodeImageEvent, fingerprintOf, IMAGE_EVENT_SCHEMA, type ImageEvent } from '../../schemas';
 import { frameSingleObject } from '../../schemas/framing/single-object';
 import { DEAD_LETTER_HEADERS, createMskHandler, createStreamConsumer, type MskBatchResponse, type MskHandlerFunction, type StreamConsumer } from '../../stream-consumer';

@@ -1,11 +1,12 @@
 /**
  * The shared pipeline's exactly-once notification on the real stand-ins (moto for DynamoDB, S3 and SNS):
- * the write that makes a record final also claims its notification; a worker that loses the
- * race, a failed publish and a worker that died holding the claim each end with exactly one
+ * the write that makes a record final also leases its notification; a worker that loses the
+ * race, a failed publish and a worker that died holding the lease each end with exactly one
  * notification. The only stand-ins here are wrappers of our own ports that fail on purpose.
  */
 import { randomUUID } from 'node:crypto';
-import { DependencyError, ImagePipeline, createPipelineRuntime, destroyAwsClients, loadConfig, type IngestRequest, type MetadataStore, type Notifier, type PipelineRuntime } from '../../core';
+import { DependencyError, destroyAwsClients, loadConfig, type MetadataStore, type Notifier } from '../../core';
+import { ImagePipeline, createPipelineRuntime, type IngestRequest, type PipelineRuntime } from '../../core/runtime';
 import { makeJpeg, makeTruncatedJpeg } from '../helpers/images';
 import { openNotificationInbox, type NotificationInbox } from '../helpers/notifications';
 
@@ -59,7 +60,7 @@ async function ingestUntilDone(p: ImagePipeline, req: IngestRequest, attempts = 
   }
 }
 
-it('the final write claims the notification: one publish, and a later delivery is a duplicate', async () => {
+it('the final write leases the notification: one publish, and a later delivery is a duplicate', async () => {
   const req = await request(1);
   const first = await pipeline().ingest(req);
   expect(first.record.status).toBe('PROCESSED');
@@ -77,7 +78,7 @@ it('two workers racing on one image publish one notification between them', asyn
   const req = await request(2);
   const workers = [pipeline(), pipeline(), pipeline()];
   const outcomes = await Promise.allSettled(workers.map((w) => w.ingest(req)));
-  // A loser either finds the record finished or is told to come back (the claim is held).
+  // A loser either finds the record finished or is told to come back (the lease is held).
   for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(DependencyError);
   expect(outcomes.some((o) => o.status === 'fulfilled')).toBe(true);
   await Promise.all(workers.map((w) => ingestUntilDone(w, req)));
@@ -87,7 +88,7 @@ it('two workers racing on one image publish one notification between them', asyn
   expect(page.items.filter((r) => r.imageId === req.imageId)).toHaveLength(1);
 });
 
-it('a failed publish gives the claim back, and the redelivery publishes exactly once', async () => {
+it('a failed publish gives the lease back, and the redelivery publishes exactly once', async () => {
   const req = await request(3);
   let failures = 1;
   const flaky: Notifier = {
@@ -109,10 +110,10 @@ it('a failed publish gives the claim back, and the redelivery publishes exactly 
   expect(await notificationsFor(req.imageId)).toEqual(['image.processed']);
 });
 
-it('a worker that died holding the claim blocks others only until its lease ends', async () => {
+it('a worker that died holding the lease blocks others only until its lease ends', async () => {
   const req = await request(4, await makeTruncatedJpeg({ width: 200, height: 150 }));
   const leaseMs = 1500;
-  // Dies between the final write and the publish: the claim is neither used nor given back.
+  // Dies between the final write and the publish: the lease is neither used nor given back.
   const dying = pipeline({
     notificationLeaseMs: leaseMs,
     notifier: { publish: () => Promise.reject(new DependencyError('SNS', 'process died')) },
@@ -127,7 +128,7 @@ it('a worker that died holding the claim blocks others only until its lease ends
 
   const record = await runtime.metadata.get(req.imageId, new Date());
   expect(record?.status).toBe('FAILED');
-  // Nobody published while the dead worker's claim held.
+  // Nobody published while the dead worker's lease held.
   expect(Date.parse(record?.notifiedAt ?? '')).toBeGreaterThanOrEqual(diedAt + leaseMs);
   expect(await notificationsFor(req.imageId)).toEqual(['image.failed']);
 });

@@ -10,20 +10,8 @@
  * it never repairs other engineers' records on the shared stack.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  DependencyError,
-  ImagePipeline,
-  Reconciler,
-  createPipelineRuntime,
-  destroyAwsClients,
-  loadConfig,
-  type BlobStore,
-  type IngestRequest,
-  type MetadataStore,
-  type Notifier,
-  type PipelineRuntime,
-  type ReconcileReport,
-} from '../../core';
+import { DependencyError, destroyAwsClients, loadConfig, type BlobStore, type MetadataStore, type Notifier } from '../../core';
+import { ImagePipeline, Reconciler, createPipelineRuntime, type IngestRequest, type PipelineRuntime, type ReconcileReport } from '../../core/runtime';
 import { makeJpeg } from '../helpers/images';
 import { openNotificationInbox, type NotificationInbox } from '../helpers/notifications';
 
@@ -82,15 +70,15 @@ const crash = (): Promise<never> => Promise.reject(new DependencyError('worker',
 
 /**
  * Runs a real pipeline, two hours in the past, that dies at `stop`: before the raw object is
- * stored, before the final write, or at the publish (optionally still holding the claim).
+ * stored, before the final write, or at the publish (optionally still holding the lease).
  */
-async function leaveStuck(stop: 'before-raw' | 'before-final' | 'at-publish' | 'at-publish-holding-claim', req?: IngestRequest): Promise<IngestRequest> {
+async function leaveStuck(stop: 'before-raw' | 'before-final' | 'at-publish' | 'at-publish-holding-lease', req?: IngestRequest): Promise<IngestRequest> {
   const r = req ?? (await request());
   const blobs: BlobStore = stop === 'before-raw' ? { ...bind(runtime.blobs), put: crash } : runtime.blobs;
   const metadata: MetadataStore =
     stop === 'before-final'
       ? { ...bind(runtime.metadata), markProcessed: crash, markFailed: crash }
-      : stop === 'at-publish-holding-claim'
+      : stop === 'at-publish-holding-lease'
         ? { ...bind(runtime.metadata), releaseNotification: () => Promise.resolve() }
         : runtime.metadata;
   const notifier: Notifier = stop.startsWith('at-publish') ? { publish: crash } : runtime.notifier;
@@ -101,8 +89,8 @@ async function leaveStuck(stop: 'before-raw' | 'before-final' | 'at-publish' | '
     notifier,
     telemetry: runtime.telemetry,
     clock: () => new Date(Date.now() - TWO_HOURS_MS),
-    // Holding the claim: a lease that outlives the two hours, as if the dead worker's claim were fresh.
-    notificationLeaseMs: stop === 'at-publish-holding-claim' ? 3 * 3_600_000 : undefined,
+    // Holding the lease: a lease that outlives the two hours, as if the dead worker's lease were fresh.
+    notificationLeaseMs: stop === 'at-publish-holding-lease' ? 3 * 3_600_000 : undefined,
   });
   await expect(past.ingest(r)).rejects.toThrow('worker killed');
   return r;
@@ -159,9 +147,9 @@ it('fails a RECEIVED record whose raw object never arrived as abandoned, and ann
   expect(inbox.received.find((n) => n.imageId === req.imageId)?.error?.code).toBe('ABANDONED');
 });
 
-it('announces a final record whose publish failed, once, and leaves one whose claim is still held', async () => {
+it('announces a final record whose publish failed, once, and leaves one whose lease is still held', async () => {
   const unannounced = await leaveStuck('at-publish');
-  const held = await leaveStuck('at-publish-holding-claim');
+  const held = await leaveStuck('at-publish-holding-lease');
   expect((await runtime.metadata.get(unannounced.imageId, new Date()))?.notifiedAt).toBeUndefined();
 
   const dry = await reconciler().run({ dryRun: true });
@@ -196,7 +184,7 @@ it('a run beside live traffic and live redeliveries leaves each image with one n
   const fresh = await Promise.all([request(), request(), request(), request()]);
   const live = new ImagePipeline({ config: runtime.config, blobs: runtime.blobs, metadata: runtime.metadata, notifier: runtime.notifier, telemetry: runtime.telemetry });
 
-  // A redelivery of a stuck record may find the reconciler holding its claim: it retries, as the stream path does.
+  // A redelivery of a stuck record may find the reconciler holding its lease: it retries, as the stream path does.
   const ingestUntilDone = async (r: IngestRequest): Promise<void> => {
     for (let attempt = 0; attempt < 40; attempt++) {
       try {

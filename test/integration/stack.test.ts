@@ -16,7 +16,7 @@ import { createAwsClients, destroyAwsClients, type AwsClients } from '../../core
 import { findCustomerForKey, parseApiKeySecret } from '../../core/auth/api-keys';
 import { ServiceStartError, StackSupervisor, stackStatus, stackUp } from '../../local/stack';
 import { projectRoot, stackPaths } from '../../local/stack/paths';
-import { freePorts } from '../helpers/ports';
+import { freePorts } from '../helpers/tcp-ports';
 import { installStack } from '../../local/stack/install';
 
 let config: Config;

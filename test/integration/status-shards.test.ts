@@ -112,7 +112,7 @@ it('moves a record to its status key in the same shard when it becomes final', a
   const finished = records.filter((_, i) => i % 2 === 0);
   const later = new Date(`${day}T01:00:00Z`);
   for (const r of finished) {
-    expect(await store.markProcessed(r, { width: 10, height: 10 }, later, { notificationClaimUntil: later.getTime() + 1000 })).toBe(true);
+    expect(await store.markProcessed(r, { width: 10, height: 10 }, later, { notificationLeaseUntil: later.getTime() + 1000 })).toBe(true);
   }
   const now = new Date(`${day}T12:00:00Z`);
   const processed = await store.listByStatusDay('PROCESSED', day, { limit: 100 }, now);

@@ -9,21 +9,13 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import sharp from 'sharp';
 import { Type } from 'avsc';
-import { createAwsClients, createPipelineRuntime, destroyAwsClients, loadConfig, type AwsClients, type Config, type ImageRecord, type PipelineRuntime } from '../../core';
+import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type Config, type ImageRecord } from '../../core';
+import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { ImageEventCodec, createImageEventRegistry, encodeImageEvent, fingerprintOf, type ImageEvent } from '../../schemas';
 import { frameSingleObject } from '../../schemas/framing/single-object';
-import {
-  CLAIM_CHECK_PREFIX,
-  DEAD_LETTER_HEADERS,
-  ImageEventPublisher,
-  createLocalStreamComponent,
-  createMskHandler,
-  createStreamConsumer,
-  createStreamRunner,
-  type MskBatchResponse,
-  type MskHandlerFunction,
-  type StreamConsumer,
-} from '../../stream-consumer';
+import { DEAD_LETTER_HEADERS, createMskHandler, createStreamConsumer, type MskBatchResponse, type MskHandlerFunction, type StreamConsumer } from '../../stream-consumer';
+import { CLAIM_CHECK_PREFIX, ImageEventPublisher } from '../../kafka';
+import { createLocalStreamComponent, createStreamRunner } from '../../local/stream-runner';
 import { handler as lambdaHandler } from '../../stream-consumer/handler';
 import { makeJpeg, makeTruncatedJpeg } from '../helpers/images';
 import { startSwitchableProxy } from '../helpers/switchable-proxy';
@@ -173,7 +165,7 @@ describe('the MSK handler', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     for (const event of events) {
       const record = await runtime.metadata.get(event.eventId, new Date());
-      expect(record).toMatchObject({ imageId: event.eventId, customerId: inbox.customerId, requestKey: event.eventId, fileName: 'photo.jpg', attributes: { test: 'stream' } });
+      expect(record).toMatchObject({ imageId: event.eventId, customerId: inbox.customerId, idempotencyKey: event.eventId, fileName: 'photo.jpg', attributes: { test: 'stream' } });
       await expectProcessed(runtime, record, { width: 640, height: 480 });
     }
     const notes = await inbox.waitFor(3);

@@ -5,9 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { createAwsClients, createPipelineRuntime, destroyAwsClients, loadConfig, type AwsClients, type Config, type PipelineRuntime } from '../../core';
+import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type Config } from '../../core';
+import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { StackSupervisor } from '../../local/stack';
-import { ImageEventPublisher, createLocalStreamComponent, type PublishResult } from '../../stream-consumer';
+import { ImageEventPublisher, type PublishResult } from '../../kafka';
+import { createLocalStreamComponent } from '../../local/stream-runner';
 import { makeJpeg } from '../helpers/images';
 import { openNotificationInbox, waitForFinalRecord } from '../helpers/notifications';
 

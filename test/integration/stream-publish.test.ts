@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig, type ImageRecord } from '../../core';
 import { publishCommands } from '../../local/commands/publish';
-import { createLocalStreamComponent } from '../../stream-consumer';
+import { createLocalStreamComponent } from '../../local/stream-runner';
 import { makeJpeg, makeTruncatedJpeg } from '../helpers/images';
 
 const command = publishCommands.publish!;

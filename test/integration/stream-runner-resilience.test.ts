@@ -15,18 +15,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { Kafka, logLevel, type Admin, type ISocketFactory, type Producer } from 'kafkajs';
 import sharp from 'sharp';
-import { createAwsClients, createPipelineRuntime, destroyAwsClients, loadConfig, rawKey, type AwsClients, type Config, type PipelineRuntime } from '../../core';
+import { createAwsClients, destroyAwsClients, loadConfig, rawKey, type AwsClients, type Config } from '../../core';
+import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { startHttpAdapter } from '../../local/http-adapter';
 import { RuntimeHealth, startRuntime } from '../../local/runtime';
 import { encodeImageEvent, type ImageEvent } from '../../schemas';
-import {
-  createLocalStreamComponent,
-  createMskHandler,
-  createStreamConsumer,
-  createStreamRunner,
-  type MskHandlerFunction,
-  type StreamRunnerHealth,
-} from '../../stream-consumer';
+import { createMskHandler, createStreamConsumer, type MskHandlerFunction } from '../../stream-consumer';
+import { createLocalStreamComponent, createStreamRunner, type StreamRunnerHealth } from '../../local/stream-runner';
 import { claimCheckKey } from '../../core/keys';
 import { makeJpeg } from '../helpers/images';
 import { mskEventOf } from '../helpers/msk-events';
@@ -381,7 +376,7 @@ describe('what a record reads', () => {
       status: 'FAILED',
       source: 'kafka',
       customerId: inbox.customerId,
-      requestKey: event.eventId,
+      idempotencyKey: event.eventId,
       bytes: 0,
       sha256: '',
       raw: { bucket: config.rawBucket, key: rawKey(event.eventId, now) },

@@ -5,7 +5,8 @@ import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from 
 import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { DeleteQueueCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { BrowserContext, Page } from 'playwright-core';
-import { createPipelineRuntime, generateApiKey, loadConfig, parseApiKeySecret, type Config, type PipelineRuntime } from '../../core';
+import { generateApiKey, loadConfig, parseApiKeySecret, type Config } from '../../core';
+import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { DIRECT_UPLOAD_MAX_BYTES, IngestApi, UploadProcessor, withCors } from '../../ingest-api';
 import { startHttpAdapter } from '../../local/http-adapter';
 import { ensureBucket, ensureUploadNotifications } from '../../local/stack/bootstrap';
@@ -14,7 +15,7 @@ import { startUploadPage } from '../../local/upload-page/server';
 import { startUploadPoller } from '../../local/upload-poller';
 import { launchChromium } from '../helpers/chromium';
 import { makeJpeg, makeJpegOfExactSize, makePdf } from '../helpers/images';
-import { freePorts } from '../helpers/ports';
+import { freePorts } from '../helpers/tcp-ports';
 
 // The upload page in real headless Chromium (Debian's package, driven by playwright-core),
 // against the local adapter and upload poller started here and the shared local stack. The

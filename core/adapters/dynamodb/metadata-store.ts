@@ -141,7 +141,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
   }
 
   async create(record: ImageRecord, final?: FinalWrite): Promise<CreateOutcome> {
-    const item = { ...record, statusDay: this.statusDay(record.status, record), notifyLeaseUntil: final?.notificationClaimUntil };
+    const item = { ...record, statusDay: this.statusDay(record.status, record), notifyLeaseUntil: final?.notificationLeaseUntil };
     try {
       await this.call('PutItem', () =>
         this.documents.send(
@@ -166,14 +166,14 @@ export class DynamoDbMetadataStore implements MetadataStore {
     }
   }
 
-  /** RECEIVED → final, taking the notification claim in the same write. */
+  /** RECEIVED → final, taking the notification lease in the same write. */
   private async transition(record: RecordKey, fields: Partial<ImageRecord>, now: Date, final: FinalWrite): Promise<boolean> {
     const status = fields.status as ImageStatus;
     const values: Record<string, unknown> = {
       ':received': 'RECEIVED',
       ':updatedAt': now.toISOString(),
       ':statusDay': this.statusDay(status, record),
-      ':lease': final.notificationClaimUntil,
+      ':lease': final.notificationLeaseUntil,
     };
     const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt', '#statusDay': 'statusDay', '#lease': 'notifyLeaseUntil' };
     const sets = ['#updatedAt = :updatedAt', '#statusDay = :statusDay', '#lease = :lease'];
@@ -211,7 +211,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
     return this.transition(record, { ...fields, status: 'FAILED' }, now, final);
   }
 
-  async claimNotification(imageId: string, now: Date, leaseMs: number): Promise<'claimed' | 'done' | 'busy'> {
+  async acquireNotificationLease(imageId: string, now: Date, leaseMs: number): Promise<'acquired' | 'done' | 'busy'> {
     try {
       await this.call('UpdateItem', () =>
         this.documents.send(
@@ -226,7 +226,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
           }),
         ),
       );
-      return 'claimed';
+      return 'acquired';
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const item = oldItem(error) ?? (await this.getConsistent(imageId));

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../../bench/in-memory-ports';
-import { DependencyError, DependencyRejectedError, ImagePipeline, InvalidParameterError, SourceFetchError, createTelemetry, loadConfig } from '../../../core';
+import { DependencyError, DependencyRejectedError, InvalidParameterError, SourceFetchError, createTelemetry, loadConfig } from '../../../core';
+import { ImagePipeline } from '../../../core/runtime';
 import type { BlobStore, ObjectLocation, PutObjectOptions } from '../../../core';
 import { makeJpeg } from '../../helpers/images';
 

@@ -57,7 +57,7 @@ describe('input bounds shared by the REST and stream paths', () => {
       status: 'PROCESSED',
       source: 'kafka',
       customerId: 'c'.repeat(64),
-      requestKey: 'k'.repeat(255),
+      idempotencyKey: 'k'.repeat(255),
       fileName: '写'.repeat(INPUT_BOUNDS.fileNameMaxChars),
       format: 'jpeg',
       contentType: 'image/jpeg',

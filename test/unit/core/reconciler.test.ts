@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../../bench/in-memory-ports';
-import { ImagePipeline, RECONCILE_METRICS, Reconciler, loadConfig, rawKey, type ImageRecord, type MetadataStore, type Telemetry } from '../../../core';
+import { loadConfig, rawKey, type ImageRecord, type MetadataStore, type Telemetry } from '../../../core';
+import { ImagePipeline, RECONCILE_METRICS, Reconciler } from '../../../core/runtime';
 import { sha256Hex } from '../../../core/hashing';
 import { makeJpeg } from '../../helpers/images';
 
@@ -74,7 +75,7 @@ async function stuck(ctx: ReturnType<typeof setup>, ageMs: number, stage: 'recei
   };
   await ctx.metadata.create(record);
   if (stage !== 'received-no-raw') await ctx.blobs.put(record.raw, bytes, { contentType: 'image/jpeg' });
-  if (stage === 'unannounced') await ctx.metadata.markProcessed(record, { format: 'jpeg' }, created, { notificationClaimUntil: created.getTime() + 30_000 });
+  if (stage === 'unannounced') await ctx.metadata.markProcessed(record, { format: 'jpeg' }, created, { notificationLeaseUntil: created.getTime() + 30_000 });
   return record;
 }
 

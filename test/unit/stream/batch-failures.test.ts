@@ -1,4 +1,5 @@
-import { batchItemFailures, chunkProgress, redeliveryDelayMs, resumeOffsets, type RecordOutcome, type RecordResult } from '../../../stream-consumer';
+import { batchItemFailures, resumeOffsets, type RecordOutcome, type RecordResult } from '../../../stream-consumer';
+import { chunkProgress, redeliveryDelayMs } from '../../../local/stream-runner';
 import { DependencyError } from '../../../core/errors';
 import { mskEventOf } from '../../helpers/msk-events';
 

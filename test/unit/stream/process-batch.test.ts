@@ -4,7 +4,8 @@
  * test/integration/stream-consumer.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { createTelemetry, loadConfig, type PipelineRuntime } from '../../../core';
+import { createTelemetry, loadConfig } from '../../../core';
+import { type PipelineRuntime } from '../../../core/runtime';
 import { DependencyError, ForbiddenSourceError, IdempotencyConflictError, SourceNotFoundError } from '../../../core/errors';
 import type { IngestRequest, IngestResult } from '../../../core/pipeline';
 import type { BlobStore, ImageRecord } from '../../../core/ports';

@@ -11,7 +11,7 @@ import { claimCheckKey } from '../core/keys';
 import type { BlobStore, ObjectLocation, SecretStore } from '../core/ports';
 import { ImageEventCodec, frameGlue, type GlueCompression, type ImageEvent, type ImageSource } from '../schemas';
 import { SINGLE_OBJECT_HEADER_LENGTH } from '../schemas/framing/single-object';
-import { createKafkaClient, type KafkaClientOptions } from './kafka-client';
+import { createKafkaClient, type KafkaClientOptions } from './client';
 
 export { CLAIM_CHECK_PREFIX } from '../core/keys';
 

@@ -4,7 +4,7 @@
  * by test/integration/stream-runner-resilience.test.ts.
  */
 import { loadConfig } from '../../../core';
-import { MIN_SESSION_TIMEOUT_MS, SESSION_MARGIN_HEARTBEATS, redeliveryDelayMs, sessionTimeoutFor } from '../../../stream-consumer';
+import { MIN_SESSION_TIMEOUT_MS, SESSION_MARGIN_HEARTBEATS, redeliveryDelayMs, sessionTimeoutFor } from '../../../local/stream-runner';
 
 describe('sessionTimeoutFor', () => {
   it('is the fetch deadline plus five heartbeats: 45 s with the defaults, Kafka’s own client default', () => {

@@ -6,13 +6,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
-import { createPipelineRuntime, destroyAwsClients, type Config } from '../core';
+import { destroyAwsClients, type Config } from '../core';
+import { createPipelineRuntime } from '../core/runtime';
 import type { SecretStore } from '../core/ports';
-import type { RuntimeComponent } from '../local/runtime';
-import { resumeOffsets } from './batch-failures';
-import { createMskHandler, createStreamConsumer, type StreamConsumerOptions } from './consumer';
-import { createKafkaClient, type KafkaClientOptions } from './kafka-client';
-import { buildMskEvent, topicPartitionKey, type MskHandlerFunction } from './msk-event';
+import type { RuntimeComponent } from './runtime';
+import { resumeOffsets } from '../stream-consumer/batch-failures';
+import { createMskHandler, createStreamConsumer, type StreamConsumerOptions } from '../stream-consumer/consumer';
+import { createKafkaClient, type KafkaClientOptions } from '../kafka/client';
+import { buildMskEvent, topicPartitionKey, type MskHandlerFunction } from '../stream-consumer/msk-event';
 
 /** Bytes fetched per partition and request: about one ESM batch (6 MB invocation payload). */
 const FETCH_BYTES_PER_PARTITION = 6 * 1024 * 1024;
