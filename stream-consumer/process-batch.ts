@@ -18,8 +18,8 @@ import {
 import { assertMaxBytes, assertRequestBounds, INPUT_BOUNDS } from '../core/input-bounds';
 import type { IngestRequest } from '../core/pipeline';
 import { ImageEventDecoder, type ImageEvent } from '../schemas';
-import { fetchImage } from './fetch';
-import { assertAllowedS3Source } from './source-policy';
+import { fetchImage } from '../core/adapters/fetch';
+import { assertAllowedS3Source } from '../core/sources/source-policy';
 import type { RecordOutcome, RecordResult } from './batch-failures';
 import type { DeadLetterSink } from './dead-letter';
 import { topicPartitionKey, type DeliveredRecord } from './msk-event';

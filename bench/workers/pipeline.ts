@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { ImagePipeline, createPipelineRuntime } from '../../core/runtime';
 import { useLocalStack } from '../../local/stack';
-import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier, countingCalls } from '../in-memory-ports';
+import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier, countingCalls } from '../../test/helpers/in-memory-ports';
 import { toDriver, type DriverMessage, type PipelineCreated, type PipelineRequest } from '../protocol';
 
 const [customerId, ...files] = process.argv.slice(2);

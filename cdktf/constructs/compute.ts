@@ -196,7 +196,7 @@ export class Compute extends Construct {
         { sid: 'WriteRaw', actions: ['s3:PutObject', 's3:GetObject'], resources: [`${rawArn}/${KEY_PREFIXES.raw}*`] },
         { sid: 'WriteProcessed', actions: ['s3:PutObject'], resources: [`${processedArn}/${KEY_PREFIXES.processed}*`] },
         // S3-reference events may read only claim checks (the consumer narrows further to the
-        // event's customer, stream-consumer/source-policy.ts) and the source buckets named in config.
+        // event's customer, core/sources/source-policy.ts) and the source buckets named in config.
         {
           sid: 'ReadClaimChecks',
           actions: ['s3:GetObject'],

@@ -4,7 +4,7 @@
  * whose source is unavailable after an earlier one left the record RECEIVED.
  */
 import { randomUUID } from 'node:crypto';
-import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../../bench/in-memory-ports';
+import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../helpers/in-memory-ports';
 import { DependencyError, DependencyRejectedError, InvalidParameterError, SourceFetchError, createTelemetry, loadConfig } from '../../../core';
 import { ImagePipeline } from '../../../core/runtime';
 import type { BlobStore, ObjectLocation, PutObjectOptions } from '../../../core';

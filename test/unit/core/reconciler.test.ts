@@ -5,7 +5,7 @@
  * The real stand-ins are exercised by test/integration/reconciler.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../../bench/in-memory-ports';
+import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../helpers/in-memory-ports';
 import { loadConfig, rawKey, type ImageRecord, type MetadataStore, type Telemetry } from '../../../core';
 import { ImagePipeline, RECONCILE_METRICS, Reconciler } from '../../../core/runtime';
 import { sha256Hex } from '../../../core/hashing';

@@ -1,5 +1,5 @@
-import { classifyAddress, isForbiddenAddress, type AddressCategory, type IPv4Embedding } from '../../../stream-consumer/fetch';
-import { backoffDelayMs } from '../../../stream-consumer/fetch/backoff';
+import { classifyAddress, isForbiddenAddress, type AddressCategory, type IPv4Embedding } from '../../../core/adapters/fetch';
+import { backoffDelayMs } from '../../../core/adapters/fetch/backoff';
 
 type Row = [input: string, category: AddressCategory, embedding?: IPv4Embedding];
 

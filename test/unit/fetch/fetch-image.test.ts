@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { ImageTooLargeError, InvalidParameterError, SourceFetchError } from '../../../core/errors';
-import { fetchImage, retryAfterMs, type FetchImageOptions, type ResolveHostname } from '../../../stream-consumer/fetch';
+import { fetchImage, retryAfterMs, type FetchImageOptions, type ResolveHostname } from '../../../core/adapters/fetch';
 import { closed, startLoopbackServer, unusedLoopbackPort, type LoopbackServer } from './loopback-server';
 
 const MiB = 1024 * 1024;

@@ -5,7 +5,7 @@
  */
 import { ForbiddenSourceError, loadConfig } from '../../../core';
 import { claimCheckKey } from '../../../core/keys';
-import { assertAllowedS3Source } from '../../../stream-consumer/source-policy';
+import { assertAllowedS3Source } from '../../../core/sources/source-policy';
 
 const config = loadConfig({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1', RAW_BUCKET: 'raw-bucket', ALLOWED_SOURCE_BUCKETS: 'raw-bucket,partner-drop' });
 

@@ -8,7 +8,7 @@ import {
   SourceFetchError,
   invalidParameterError,
   type ErrorContext,
-} from '../../core/errors';
+} from '../../errors';
 import { backoffDelayMs, sleep as realSleep } from './backoff';
 import { RefusedAddressError, createGuardedLookup, refusalFor, systemResolve, type ResolveHostname, type TargetPolicy } from './guarded-lookup';
 

@@ -4,8 +4,8 @@
  * calls and tell how much CPU the calls themselves cost. Also a counter of port calls (each
  * adapter call is one AWS request).
  */
-import { SourceNotFoundError } from '../core/errors';
-import type { BlobStore, CreateOutcome, FinalWrite, ImageRecord, ImageNotification, ImageStatus, MetadataStore, Notifier, ObjectLocation, PresignedPost, PutObjectOptions, RecordKey, RecordPage } from '../core';
+import { SourceNotFoundError } from '../../core/errors';
+import type { BlobStore, CreateOutcome, FinalWrite, ImageRecord, ImageNotification, ImageStatus, MetadataStore, Notifier, ObjectLocation, PresignedPost, PutObjectOptions, RecordKey, RecordPage } from '../../core';
 
 /** Wraps every method of `port` so each call adds one to `counter.calls`. */
 export function countingCalls<T extends object>(port: T, counter: { calls: number }): T {

@@ -6,9 +6,9 @@
  * customer's. The stream Lambda's IAM policy (cdktf/constructs/compute.ts) grants the same
  * prefixes, so a mistake here is still refused by AWS.
  */
-import type { Config } from '../core/config';
-import { ForbiddenSourceError, type ErrorContext } from '../core/errors';
-import { CLAIM_CHECK_PREFIX } from '../core/keys';
+import type { Config } from '../config';
+import { ForbiddenSourceError, type ErrorContext } from '../errors';
+import { CLAIM_CHECK_PREFIX } from '../keys';
 
 /** `.` or `..` segments and empty segments: HTTP clients may normalise them away, so they are never allowed. */
 const UNSAFE_SEGMENT = /(^|\/)\.{1,2}(\/|$)|\/\//;
