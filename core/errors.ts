@@ -64,6 +64,15 @@ export class PipelineError extends Error {
     this.context = { ...options.context };
   }
 
+  /**
+   * True when the error is about the image or its source, not about the pipeline: the image
+   * ends `FAILED` (REST: a 4xx naming the image), is never retried, and its event is not
+   * dead-lettered. The one answer to "is this a rejected image?" (see {@link isImageRejection}).
+   */
+  get rejectsImage(): boolean {
+    return !this.retriable && isImageRejectionCode(this.code);
+  }
+
   /** A JSON-safe summary for logs, FAILED records and notifications. */
   toSummary(): { code: ErrorCode; message: string } {
     return { code: this.code, message: this.message };
@@ -211,7 +220,11 @@ export class DecodeBudgetError extends PipelineError {
   }
 }
 
-/** Codes that describe the image itself: recorded as FAILED, never retried. */
+/**
+ * Codes that describe the image or its source — bad bytes, over a limit, a source that is
+ * refused, missing or failing — rather than the pipeline: recorded as FAILED, never retried.
+ * Read it through {@link isImageRejection} / {@link isImageRejectionCode}.
+ */
 export const IMAGE_REJECTION_CODES: ReadonlySet<ErrorCode> = new Set([
   ERROR_CODES.unsupportedImage,
   ERROR_CODES.undecodableImage,
@@ -244,6 +257,30 @@ export function invalidParameterError(parameter: string, expected: string, actua
   return new InvalidParameterError(`Expected ${expected} for ${parameter} but received ${describeValue(actual)}`, {
     context: { parameter },
   });
+}
+
+/**
+ * True when a stored error code (a FAILED record's `error.code`) names an image rejection, as
+ * {@link PipelineError.rejectsImage} does for an error object.
+ *
+ * @example
+ * isImageRejectionCode(record.error?.code); // true for UNSUPPORTED_IMAGE, false for DEPENDENCY_REJECTED
+ */
+export function isImageRejectionCode(code: string | undefined): boolean {
+  return code !== undefined && IMAGE_REJECTION_CODES.has(code as ErrorCode);
+}
+
+/**
+ * "Is this a rejected image?", decided once for the pipeline, the source resolver, the stream
+ * and REST paths: a {@link PipelineError} whose {@link PipelineError.rejectsImage} is true. A
+ * dependency failure, a bug (`TypeError`) or a refusal of the request itself (bad parameter,
+ * idempotency conflict) is not.
+ *
+ * @example
+ * if (!isImageRejection(error)) throw error; // otherwise: record the image FAILED
+ */
+export function isImageRejection(error: unknown): error is PipelineError {
+  return error instanceof PipelineError && error.rejectsImage;
 }
 
 /** True for errors worth retrying: our retriable errors, and nothing else. A TypeError is a bug. */

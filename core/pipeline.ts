@@ -4,11 +4,11 @@ import {
   DependencyError,
   ERROR_CODES,
   IdempotencyConflictError,
-  IMAGE_REJECTION_CODES,
   ImageTooLargeError,
   PipelineError,
   invalidParameterError,
   SourceNotFoundError,
+  isImageRejection,
   isRetriable,
   type ErrorCode,
 } from './errors';
@@ -126,6 +126,10 @@ export class ImagePipeline {
    * Ingests one image. Resolves with the final record (PROCESSED or FAILED) — a bad image is a
    * result, not an exception.
    *
+   * Bytes over `limits.maxImageBytes` are never stored, on any path (docs/image-sources.md):
+   * with `rejectOversize` the call throws; otherwise the image is recorded FAILED
+   * (`IMAGE_TOO_LARGE`) with nothing kept, as {@link recordUnavailable} does.
+   *
    * @throws ImageTooLargeError when `rejectOversize` is set and the bytes are over the limit
    *   (the REST path answers 413 and stores nothing).
    * @throws IdempotencyConflictError when the id exists with different bytes.
@@ -137,9 +141,12 @@ export class ImagePipeline {
     // The same bounds on every path, before anything is stored.
     assertRequestBounds(request);
     const log = telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation });
-    const oversize = request.bytes.length > this.deps.config.limits.maxImageBytes;
-    if (oversize && options.rejectOversize) {
-      throw new ImageTooLargeError(this.deps.config.limits.maxImageBytes, `the image is ${request.bytes.length} bytes; the limit is ${this.deps.config.limits.maxImageBytes}`);
+    const { maxImageBytes } = this.deps.config.limits;
+    if (request.bytes.length > maxImageBytes) {
+      const tooLarge = new ImageTooLargeError(maxImageBytes, `the image is ${request.bytes.length} bytes; the limit is ${maxImageBytes}`, { context: { imageId: request.imageId } });
+      if (options.rejectOversize) throw tooLarge;
+      const { bytes: _oversize, ...withoutBytes } = request;
+      return this.recordUnavailable(withoutBytes, tooLarge);
     }
     const started = performance.now();
     // One hash of the input serves the record, the image checks and the raw upload's checksum.
@@ -187,7 +194,7 @@ export class ImagePipeline {
         await telemetry.time('storeRaw', () =>
           this.deps.blobs.put(record.raw, request.bytes, { contentType: record.contentType ?? 'application/octet-stream', metadata: { 'image-id': record.imageId, sha256 }, sha256: digest }),
         );
-        final = await this.finish(record, request.bytes, sha256, oversize, log);
+        final = await this.finish(record, request.bytes, sha256, false, log);
       } catch (error) {
         // Retriable: the record stays RECEIVED and a redelivery (or the reconciler) finishes it.
         if (isRetriable(error)) throw error;
@@ -252,7 +259,7 @@ export class ImagePipeline {
       const leaseHeld = await telemetry.time('metadata', () => metadata.markProcessed(record, fields, now, this.finalWrite()));
       return { fields: { ...fields, updatedAt: now.toISOString() }, leaseHeld };
     } catch (error) {
-      if (!(error instanceof PipelineError) || !IMAGE_REJECTION_CODES.has(error.code)) throw error;
+      if (!isImageRejection(error)) throw error;
       return this.recordFailure(record, error.code, error.message, log);
     }
   }
@@ -342,7 +349,8 @@ export class ImagePipeline {
     const started = performance.now();
     let bytes: Buffer | undefined;
     try {
-      // The record's own size bounds the read: an oversize raw object was kept for inspection.
+      // The record's own size bounds the read: records made before oversize images stopped being
+      // kept (docs/image-sources.md) may point at an oversize raw object.
       bytes = await blobs.get(record.raw, Math.max(record.bytes, config.limits.maxImageBytes));
     } catch (error) {
       if (!(error instanceof SourceNotFoundError)) throw error;

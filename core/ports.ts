@@ -1,4 +1,4 @@
-import type { ErrorCode } from './errors';
+import type { ErrorCode, ErrorContext } from './errors';
 
 /** Where an image came in. */
 export const IMAGE_SOURCES = ['api', 'upload', 'kafka'] as const;
@@ -179,6 +179,35 @@ export interface ImageNotification {
 /** Publishes notifications (SNS). */
 export interface Notifier {
   publish(notification: ImageNotification): Promise<void>;
+}
+
+/** What {@link ImageFetcher.fetch} needs besides the URL. */
+export interface ImageFetchRequest {
+  /** Largest body accepted, in bytes; a larger one is refused without being read past it. */
+  maxBytes: number;
+  /** Where the error happened, copied into it (event id, image id). */
+  context?: ErrorContext;
+}
+
+/** The bytes a URL gave, and what the server said they are. */
+export interface FetchedBytes {
+  bytes: Buffer;
+  /** The response's `Content-Type`, if any: a hint only, the pipeline detects by content. */
+  contentType?: string;
+}
+
+/**
+ * Downloads an image referenced by URL, safely: the implementation owns which schemes, hosts,
+ * addresses and ports may be reached, and its own time bound (per attempt and in all).
+ * Implemented by `core/adapters/fetch` (SSRF-safe HTTPS).
+ */
+export interface ImageFetcher {
+  /**
+   * @throws ForbiddenSourceError the URL, a redirect or a resolved address is not allowed.
+   * @throws ImageTooLargeError the body is, or declares to be, over `maxBytes`.
+   * @throws SourceFetchError HTTP error, timeout or deadline, or a connection failure that persisted.
+   */
+  fetch(url: string, request: ImageFetchRequest): Promise<FetchedBytes>;
 }
 
 /** Reads secrets (Secrets Manager). */

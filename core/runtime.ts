@@ -5,6 +5,7 @@
  */
 import type { Config } from './config';
 import { createAwsClients, type AwsClients } from './adapters/aws-clients';
+import { HttpsImageFetcher } from './adapters/fetch/https-fetcher';
 import { DynamoDbMetadataStore } from './adapters/dynamodb/metadata-store';
 import { S3BlobStore } from './adapters/s3/blob-store';
 import { SecretsManagerStore } from './adapters/secrets/secret-store';
@@ -12,7 +13,8 @@ import { SnsNotifier } from './adapters/sns/notifier';
 import { createTelemetry, type Telemetry } from './observability';
 import { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline } from './pipeline';
 import { Reconciler, type ReconcilerOptions } from './reconciler';
-import type { BlobStore, MetadataStore, Notifier, SecretStore } from './ports';
+import type { BlobStore, ImageFetcher, MetadataStore, Notifier, SecretStore } from './ports';
+import { ImageSourceResolver } from './sources';
 
 export { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline, imageIdForKey, type AnnounceOutcome, type IngestRequest, type IngestResult, type PipelineDependencies, type ResumeOutcome } from './pipeline';
 export { RECONCILE_METRICS, RECONCILER_SERVICE, Reconciler, type ReconcileAction, type ReconcileEntry, type ReconcileReport, type ReconcilerDependencies, type ReconcilerOptions } from './reconciler';
@@ -26,11 +28,16 @@ export interface PipelineRuntime {
   metadata: MetadataStore;
   notifier: Notifier;
   secrets: SecretStore;
+  /** Downloads URL sources (SSRF-safe HTTPS, `config.fetch`). */
+  fetcher: ImageFetcher;
+  /** Resolves every image source (inline, S3 claim check, presigned upload, URL) under one set of rules. */
+  sources: ImageSourceResolver;
   telemetry: Telemetry;
 }
 
 /**
- * The composition root: SDK clients, adapters, telemetry and the pipeline, from config.
+ * The composition root: SDK clients, adapters, the URL fetcher, the source resolver, telemetry
+ * and the pipeline, from config.
  *
  * @example
  * const runtime = createPipelineRuntime(loadConfig(), 'ingest-api');
@@ -42,7 +49,9 @@ export function createPipelineRuntime(config: Config, serviceName: string, clien
   const notifier = new SnsNotifier(clients.sns, config.snsTopicArn, config.processedBucket);
   const secrets = new SecretsManagerStore(clients.secrets);
   const pipeline = new ImagePipeline({ config, blobs, metadata, notifier, telemetry });
-  return { config, clients, pipeline, blobs, metadata, notifier, secrets, telemetry };
+  const fetcher = HttpsImageFetcher.fromConfig(config);
+  const sources = new ImageSourceResolver({ config, blobs, fetcher });
+  return { config, clients, pipeline, blobs, metadata, notifier, secrets, fetcher, sources, telemetry };
 }
 
 /**

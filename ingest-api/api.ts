@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { IMAGE_STATUSES, ImageTooLargeError, NotFoundError, PipelineError, UnauthorizedError, findCustomerForKey, incomingKey, assertFileNameBounds, invalidParameterError, isValidImageId, newImageId, parseApiKeySecret, type ImageRecord, type ImageStatus } from '../core';
+import { ERROR_CODES, IMAGE_STATUSES, ImageTooLargeError, isImageRejectionCode, NotFoundError, PipelineError, UnauthorizedError, findCustomerForKey, incomingKey, assertFileNameBounds, invalidParameterError, isValidImageId, newImageId, parseApiKeySecret, type ImageRecord, type ImageStatus } from '../core';
 import { imageIdForKey, type PipelineRuntime } from '../core/runtime';
 import { HttpError, INTERNAL_DETAIL_CODES, genericDetail, jsonResponse, problemResponse } from './problem';
 import { bodyBytes, decodeFileNameHeader, readMultipartFile, readUploadRequest, type UploadedFile } from './request-body';
@@ -126,9 +126,10 @@ export class IngestApi {
   /** A FAILED record answers 415/422 with the record's error and id (the raw bytes are kept). */
   private rejectedImage(record: ImageRecord, requestId: string): APIGatewayProxyResult {
     const code = record.error?.code;
-    if (code !== undefined && INTERNAL_DETAIL_CODES.has(code)) {
-      // The record keeps the reason for operators; the caller gets a generic 500 naming the image.
-      return problemResponse(new PipelineError(code, genericDetail(code, requestId), { context: { imageId: record.imageId } }), requestId).response;
+    if (!isImageRejectionCode(code)) {
+      // Not the image's fault: the record keeps the reason for operators; the caller gets a generic 500 naming the image.
+      const reported = code !== undefined && INTERNAL_DETAIL_CODES.has(code) ? code : ERROR_CODES.internal;
+      return problemResponse(new PipelineError(reported, genericDetail(reported, requestId), { context: { imageId: record.imageId } }), requestId).response;
     }
     const status = code === 'UNSUPPORTED_IMAGE' ? 415 : code === 'IMAGE_TOO_LARGE' ? 413 : 422;
     const title = status === 415 ? 'Unsupported Media Type' : status === 413 ? 'Payload Too Large' : 'Unprocessable Content';

@@ -1,6 +1,7 @@
 import type { S3Event } from 'aws-lambda';
 import { assertCustomerIdBounds, imageIdFromIncomingKey, isRetriable, PipelineError, ERROR_CODES } from '../core';
 import { type PipelineRuntime } from '../core/runtime';
+import { ingestFromSource } from '../core/sources';
 
 /** Reads the percent-encoded file name the presigned policy pinned; a malformed one is dropped, not fatal. */
 function fileNameFromMetadata(value: string | undefined): string | undefined {
@@ -13,7 +14,8 @@ function fileNameFromMetadata(value: string | undefined): string | undefined {
 }
 
 /**
- * Runs the pipeline for presigned uploads that landed under `incoming/`. The customer comes from
+ * Runs the pipeline for presigned uploads that landed under `incoming/`, through the core's
+ * source resolver (the same size rule as every other source). The customer comes from
  * the object's metadata, which the presigned policy pinned, never from the uploader's form.
  * Throws (so S3's async invocation or the local poller retries, then the on-failure
  * destination keeps the event) only on retriable dependency failures. Any other failure gives
@@ -24,7 +26,7 @@ export class UploadProcessor {
   constructor(private readonly runtime: PipelineRuntime) {}
 
   async handle(event: S3Event): Promise<void> {
-    const { config, blobs, pipeline, telemetry } = this.runtime;
+    const { config, blobs, telemetry } = this.runtime;
     try {
       for (const record of event.Records ?? []) {
         const bucket = record.s3.bucket.name;
@@ -55,8 +57,9 @@ export class UploadProcessor {
         const fileName = fileNameFromMetadata(head.metadata['file-name']);
         try {
           assertCustomerIdBounds(customerId, 'customer-id metadata');
-          const bytes = await blobs.get(location, config.limits.maxImageBytes + 1);
-          await pipeline.ingest({ imageId, source: 'upload', customerId, bytes, fileName, correlation: { key } });
+          // The core's one resolver: an object over MAX_IMAGE_BYTES is refused without reading it
+          // and recorded FAILED (IMAGE_TOO_LARGE) with nothing kept, as on the stream path.
+          await ingestFromSource(this.runtime, { imageId, source: 'upload', customerId, fileName, correlation: { key } }, { kind: 'upload', bucket, key });
         } catch (error) {
           if (isRetriable(error)) throw error;
           await this.giveUp(imageId, customerId, fileName, key, error);

@@ -45,8 +45,6 @@ export interface StreamConsumerOptions {
    * @default {}
    */
   kafka?: KafkaClientOptions;
-  /** @default fetchImage */
-  fetch?: StreamBatchProcessorDependencies['fetch'];
 }
 
 /**
@@ -72,7 +70,7 @@ export function createStreamConsumer(runtime: PipelineRuntime, options: StreamCo
       confluent: confluentUrl === undefined ? undefined : new ConfluentSchemaRegistry({ url: confluentUrl }),
       maxBodyBytes: runtime.config.limits.maxImageBytes + 1024 * 1024,
     });
-  const processor = new StreamBatchProcessor({ runtime, deadLetters, decoder, fetch: options.fetch });
+  const processor = new StreamBatchProcessor({ runtime, deadLetters, decoder });
   return { processor, deadLetters, runtime, close: () => deadLetters.close() };
 }
 

@@ -5,21 +5,11 @@
  * redelivery; a bad image is a FAILED record, which is a normal outcome.
  */
 import type { PipelineRuntime } from '../core/runtime';
-import {
-  DependencyError,
-  ERROR_CODES,
-  IdempotencyConflictError,
-  IMAGE_REJECTION_CODES,
-  PipelineError,
-  SchemaDecodeError,
-  invalidParameterError,
-  isRetriable,
-} from '../core/errors';
+import { ERROR_CODES, IdempotencyConflictError, PipelineError, SchemaDecodeError, isRetriable } from '../core/errors';
 import { assertMaxBytes, assertRequestBounds, INPUT_BOUNDS } from '../core/input-bounds';
 import type { IngestRequest } from '../core/pipeline';
 import { ImageEventDecoder, type ImageEvent } from '../schemas';
-import { fetchImage } from '../core/adapters/fetch';
-import { assertAllowedS3Source } from '../core/sources/source-policy';
+import { ingestFromSource } from '../core/sources';
 import type { RecordOutcome, RecordResult } from './batch-failures';
 import type { DeadLetterSink } from './dead-letter';
 import { topicPartitionKey, type DeliveredRecord } from './msk-event';
@@ -51,7 +41,8 @@ export function assertEventBounds(event: ImageEvent): void {
 
 /** What {@link StreamBatchProcessor} needs. */
 export interface StreamBatchProcessorDependencies {
-  runtime: Pick<PipelineRuntime, 'config' | 'pipeline' | 'blobs' | 'telemetry'>;
+  /** `sources` resolves every image (inline, S3 claim check, URL) under the core's one set of rules. */
+  runtime: Pick<PipelineRuntime, 'config' | 'pipeline' | 'sources' | 'telemetry'>;
   deadLetters: DeadLetterSink;
   /**
    * Decodes record values in every framing (and the event source mapping's JSON records); give
@@ -59,15 +50,7 @@ export interface StreamBatchProcessorDependencies {
    * @default new ImageEventDecoder()
    */
   decoder?: ImageEventDecoder;
-  /**
-   * Downloads URL sources.
-   * @default fetchImage
-   */
-  fetch?: typeof fetchImage;
 }
-
-/** The image bytes of an event, or why they could not be had. */
-type ResolvedImage = { bytes: Buffer } | { unavailable: PipelineError };
 
 /**
  * Processes batches of delivered Kafka records with bounded concurrency
@@ -80,11 +63,9 @@ type ResolvedImage = { bytes: Buffer } | { unavailable: PipelineError };
  */
 export class StreamBatchProcessor {
   private readonly decoder: ImageEventDecoder;
-  private readonly fetch: typeof fetchImage;
 
   constructor(private readonly deps: StreamBatchProcessorDependencies) {
     this.decoder = deps.decoder ?? new ImageEventDecoder();
-    this.fetch = deps.fetch ?? fetchImage;
   }
 
   /**
@@ -194,54 +175,13 @@ export class StreamBatchProcessor {
     };
   }
 
-  private async ingest(record: DeliveredRecord, event: ImageEvent): Promise<RecordOutcome> {
-    const { pipeline } = this.deps.runtime;
-    const request = this.requestFor(record, event);
-    // A redelivered reference whose image is already final is answered from its record, before
-    // any download or S3 read: the source may be slow, gone or changed since. (Inline bytes cost
-    // nothing to re-read; the pipeline's own conditional create recognises those.)
-    if (event.image.kind !== 'inline') {
-      const finished = await pipeline.finishedResult(request);
-      if (finished !== undefined) return { kind: 'ingested', imageId: finished.record.imageId, status: finished.record.status, duplicate: finished.duplicate };
-    }
-    const image = await this.resolveImageSource(event);
-    const result = 'bytes' in image ? await pipeline.ingest({ ...request, bytes: image.bytes }) : await pipeline.recordUnavailable(request, image.unavailable);
-    return { kind: 'ingested', imageId: result.record.imageId, status: result.record.status, duplicate: result.duplicate };
-  }
-
   /**
-   * The event's image bytes. A source that is forbidden, missing, too large or failing is an
-   * `unavailable` result (the event becomes FAILED); a dependency failure throws.
+   * Resolves the event's image (inline, allowed S3 object, safe HTTPS fetch) and ingests it,
+   * through the core's one resolver: a source that is forbidden, missing, too large or failing
+   * becomes a FAILED record with nothing kept; a dependency failure throws.
    */
-  private async resolveImageSource(event: ImageEvent): Promise<ResolvedImage> {
-    const { config, blobs } = this.deps.runtime;
-    const context = { eventId: event.eventId, imageId: event.eventId };
-    const image = event.image;
-    try {
-      switch (image.kind) {
-        case 'inline':
-          return { bytes: image.data };
-        case 's3':
-          // Confined to this customer's claim-check prefix: throws ForbiddenSourceError, recorded below.
-          assertAllowedS3Source(config, event.customerId, image, context);
-          return { bytes: await blobs.get({ bucket: image.bucket, key: image.key, versionId: image.versionId }, config.limits.maxImageBytes) };
-        case 'url': {
-          const fetched = await this.fetch(image.url, {
-            allowLoopback: config.fetch.allowLoopback,
-            allowedPorts: config.fetch.allowedPorts,
-            timeoutMs: config.fetch.timeoutMs,
-            deadlineMs: config.fetch.deadlineMs,
-            maxBytes: config.limits.maxImageBytes,
-            context,
-          });
-          return { bytes: fetched.bytes };
-        }
-        default:
-          throw invalidParameterError('event.image.kind', 'inline, s3 or url', (image as { kind: unknown }).kind);
-      }
-    } catch (error) {
-      if (error instanceof PipelineError && IMAGE_REJECTION_CODES.has(error.code) && !(error instanceof DependencyError)) return { unavailable: error };
-      throw error;
-    }
+  private async ingest(record: DeliveredRecord, event: ImageEvent): Promise<RecordOutcome> {
+    const result = await ingestFromSource(this.deps.runtime, this.requestFor(record, event), event.image, { eventId: event.eventId });
+    return { kind: 'ingested', imageId: result.record.imageId, status: result.record.status, duplicate: result.duplicate };
   }
 }

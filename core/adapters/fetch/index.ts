@@ -8,3 +8,4 @@ export type { FetchImageOptions, FetchedImage } from './fetch-image';
 export { classifyAddress, isForbiddenAddress } from './address-policy';
 export type { AddressCategory, AddressClassification, AddressPolicyOptions, IPv4Embedding } from './address-policy';
 export type { ResolveHostname, ResolvedAddress } from './guarded-lookup';
+export { HttpsImageFetcher, type HttpsImageFetcherOptions } from './https-fetcher';

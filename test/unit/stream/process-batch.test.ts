@@ -9,6 +9,8 @@ import { type PipelineRuntime } from '../../../core/runtime';
 import { DependencyError, ForbiddenSourceError, IdempotencyConflictError, SourceNotFoundError } from '../../../core/errors';
 import type { IngestRequest, IngestResult } from '../../../core/pipeline';
 import type { BlobStore, ImageRecord } from '../../../core/ports';
+import { HttpsImageFetcher, type fetchImage } from '../../../core/adapters/fetch';
+import { ImageSourceResolver } from '../../../core/sources';
 import { encodeImageEvent, type ImageEvent } from '../../../schemas';
 import {
   StreamBatchProcessor,
@@ -18,7 +20,6 @@ import {
   type DeadLetter,
   type DeadLetterSink,
   type DeliveredRecord,
-  type StreamBatchProcessorDependencies,
 } from '../../../stream-consumer';
 
 const config = loadConfig({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1', RECORD_CONCURRENCY: '3', LOG_LEVEL: 'SILENT' });
@@ -91,17 +92,18 @@ class MemoryDeadLetters implements DeadLetterSink {
 
 function processorWith(
   blobs: Partial<BlobStore> = {},
-  fetch?: StreamBatchProcessorDependencies['fetch'],
+  download: typeof fetchImage = async (url) => Promise.reject(new Error(`unexpected download of ${url}`)),
 ): { processor: StreamBatchProcessor; pipeline: ScriptedPipeline; deadLetters: MemoryDeadLetters } {
   const pipeline = new ScriptedPipeline();
   const deadLetters = new MemoryDeadLetters();
   const runtime = {
     config,
     pipeline: pipeline as unknown as PipelineRuntime['pipeline'],
-    blobs: blobs as BlobStore,
+    // The real resolver and fetcher settings, over the given S3 reads and downloads.
+    sources: new ImageSourceResolver({ config, blobs: blobs as BlobStore, fetcher: HttpsImageFetcher.fromConfig(config, download) }),
     telemetry: createTelemetry({ serviceName: 'unit', logLevel: 'SILENT' }),
   };
-  return { processor: new StreamBatchProcessor({ runtime, deadLetters, fetch }), pipeline, deadLetters };
+  return { processor: new StreamBatchProcessor({ runtime, deadLetters }), pipeline, deadLetters };
 }
 
 describe('StreamBatchProcessor', () => {
