@@ -4,7 +4,7 @@
  * calls and tell how much CPU the calls themselves cost. Also a counter of port calls (each
  * adapter call is one AWS request).
  */
-import { SourceNotFoundError } from '../../core/errors';
+import { ImageTooLargeError, SourceNotFoundError } from '../../core/errors';
 import type { BlobStore, CreateOutcome, FinalWrite, ImageRecord, ImageNotification, ImageStatus, MetadataStore, Notifier, ObjectLocation, PresignedPost, PutObjectOptions, RecordKey, RecordPage } from '../../core';
 
 /** Wraps every method of `port` so each call adds one to `counter.calls`. */
@@ -30,9 +30,17 @@ export class InMemoryBlobStore implements BlobStore {
     return Promise.resolve();
   }
 
-  get(location: ObjectLocation): Promise<Buffer> {
+  /** Like S3BlobStore.get: SourceNotFoundError when missing, ImageTooLargeError past `maxBytes` (the body is not handed out). */
+  get(location: ObjectLocation, maxBytes: number): Promise<Buffer> {
     const found = this.objects.get(`${location.bucket}/${location.key}`);
-    return found === undefined ? Promise.reject(new SourceNotFoundError(`no object ${location.bucket}/${location.key}`)) : Promise.resolve(found.body);
+    if (found === undefined) return Promise.reject(new SourceNotFoundError(`no object ${location.bucket}/${location.key}`));
+    if (found.body.length > maxBytes) return Promise.reject(new ImageTooLargeError(maxBytes, `s3://${location.bucket}/${location.key} is ${found.body.length} bytes; the limit is ${maxBytes}`));
+    return Promise.resolve(found.body);
+  }
+
+  /** `bucket/key` of every stored object, sorted: what a test asserts was (or was not) kept. */
+  keys(): string[] {
+    return [...this.objects.keys()].sort();
   }
 
   delete(location: ObjectLocation): Promise<void> {
