@@ -1,5 +1,6 @@
 /**
- * Safe download of images referenced by URL in Kafka image events: https only, public addresses
+ * Safe download of images referenced by URL (the `ImageFetcher` port of `core/ports.ts`, used by the
+ * source resolver on every path): https only, public addresses
  * only (checked inside each connection's DNS lookup and on every redirect hop), a byte cap
  * enforced while streaming, per-attempt timeouts, a total deadline and bounded retries.
  */
