@@ -7,6 +7,8 @@
  * client-facing message beyond "internal error".
  */
 
+import { DEAD_LETTER_REASONS, type DeadLetterReason } from './constants';
+
 /** Where an error happened; every field optional, all safe to log (no payload bytes). */
 export interface ErrorContext {
   imageId?: string;
@@ -124,13 +126,13 @@ export class TooManyPixelsError extends PipelineError {
 }
 
 /** Decode reasons meaning "the writer schema is not known", coded `UNKNOWN_SCHEMA`. */
-const UNKNOWN_SCHEMA_REASONS: ReadonlySet<string> = new Set(['unknown-fingerprint', 'unknown-schema-version', 'unknown-schema-id']);
+const UNKNOWN_SCHEMA_REASONS: ReadonlySet<string> = new Set([DEAD_LETTER_REASONS.unknownFingerprint, DEAD_LETTER_REASONS.unknownSchemaVersion, DEAD_LETTER_REASONS.unknownSchemaId]);
 
 /** A Kafka message is not a valid Avro event in any framing the consumer reads. */
 export class SchemaDecodeError extends PipelineError {
   /** Which check failed, e.g. `unknown-framing`, `bad-magic`, `truncated`, `unknown-fingerprint`, `unknown-schema-version`, `invalid-body`. */
-  readonly reason: string;
-  constructor(reason: string, message: string, options: PipelineErrorOptions = {}) {
+  readonly reason: DeadLetterReason;
+  constructor(reason: DeadLetterReason, message: string, options: PipelineErrorOptions = {}) {
     super(UNKNOWN_SCHEMA_REASONS.has(reason) ? ERROR_CODES.unknownSchema : ERROR_CODES.schemaDecode, message, options);
     this.reason = reason;
   }

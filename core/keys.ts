@@ -1,9 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from './config';
+import { KEY_HASH_HEX_DIGITS, KEY_PREFIXES } from './constants';
 
 /**
- * A new time-ordered id (UUID version 7): sorts by creation time, so S3 listings and logs
- * read in order. Used when the caller gives no identity of their own.
+ * A new time-ordered id (UUID version 7): sorts by creation time, so logs and DynamoDB sort
+ * keys read in order. Used when the caller gives no identity of their own. S3 keys put
+ * {@link keyHashPrefix} in front of it, so time order does not make one hot key range.
  */
 export function newImageId(now: Date = new Date()): string {
   const bytes = randomBytes(16);
@@ -22,25 +24,41 @@ export function isValidImageId(imageId: string): boolean {
   return IMAGE_ID.test(imageId);
 }
 
-/** `raw/YYYY/MM/DD/<imageId>[.<ext>]`, dated by the record's creation (UTC). Never from a caller's file name. */
-export function rawKey(imageId: string, createdAt: Date, extension?: string): string {
-  const date = createdAt.toISOString().slice(0, 10).replace(/-/g, '/');
-  return `raw/${date}/${imageId}${extension ? `.${extension}` : ''}`;
+/**
+ * The key-range spreader of an image's objects: the first {@link KEY_HASH_HEX_DIGITS} hex digits
+ * of SHA-256(imageId), so `00`…`ff`. Derived from the id alone, it is the same on every retry and
+ * for every variant, and it spreads sequential (UUIDv7) ids evenly over 256 ranges that S3 can
+ * partition on its own: each partitioned prefix serves at least 3,500 PUT/s ("Best practices
+ * design patterns: optimizing Amazon S3 performance", Amazon S3 User Guide). See docs/capacity.md.
+ */
+export function keyHashPrefix(imageId: string): string {
+  return createHash('sha256').update(imageId).digest('hex').slice(0, KEY_HASH_HEX_DIGITS);
 }
 
-/** `processed/<imageId>/<variant>.<ext>`. */
+/**
+ * `raw/<hash>/YYYY/MM/DD/<imageId>[.<ext>]`, dated by the record's creation (UTC), `<hash>` from
+ * {@link keyHashPrefix}. Never from a caller's file name. Records store the key they were
+ * written with; nothing rebuilds a stored record's key from its id.
+ */
+export function rawKey(imageId: string, createdAt: Date, extension?: string): string {
+  const date = createdAt.toISOString().slice(0, 10).replace(/-/g, '/');
+  return `${KEY_PREFIXES.raw}${keyHashPrefix(imageId)}/${date}/${imageId}${extension ? `.${extension}` : ''}`;
+}
+
+/** `processed/<hash>/<imageId>/<variant>.<ext>`, `<hash>` from {@link keyHashPrefix}. */
 export function variantKey(imageId: string, variant: string, extension: string): string {
-  return `processed/${imageId}/${variant}.${extension}`;
+  return `${KEY_PREFIXES.processed}${keyHashPrefix(imageId)}/${imageId}/${variant}.${extension}`;
 }
 
 /** Where presigned uploads land before the upload handler picks them up. */
 export function incomingKey(imageId: string): string {
-  return `incoming/${imageId}`;
+  return `${KEY_PREFIXES.incoming}${imageId}`;
 }
 
 /** The image id of an `incoming/<imageId>` key, or undefined for any other key. */
 export function imageIdFromIncomingKey(key: string): string | undefined {
-  const match = /^incoming\/([^/]+)$/.exec(key);
+  if (!key.startsWith(KEY_PREFIXES.incoming)) return undefined;
+  const match = /^([^/]+)$/.exec(key.slice(KEY_PREFIXES.incoming.length));
   return match?.[1] !== undefined && isValidImageId(match[1]) ? match[1] : undefined;
 }
 
@@ -50,7 +68,7 @@ export function expiresAtSeconds(createdAt: Date, config: Pick<Config, 'limits'>
 }
 
 /** Key prefix of claim-check objects in the raw bucket: `claims/<customerId>/<eventId>`. */
-export const CLAIM_CHECK_PREFIX = 'claims/' as const;
+export const CLAIM_CHECK_PREFIX = KEY_PREFIXES.claims;
 
 /** Where a producer stores the bytes of an event too large for Kafka: under its customer's claim-check prefix. */
 export function claimCheckKey(customerId: string, eventId: string): string {

@@ -7,6 +7,7 @@
 import type { Type } from 'avsc';
 import { SchemaDecodeError } from '../core/errors';
 import { assertBodyBounds } from './body-bounds';
+import { DEAD_LETTER_REASONS } from '../core/constants';
 
 /** avsc's resolver from a writer type into a reader type. */
 export type AvroResolver = ReturnType<Type['createResolver']>;
@@ -45,16 +46,16 @@ export function decodeAvroBody(readerType: Type, bytes: Buffer, offset: number, 
   try {
     result = readerType.decode(bytes, offset, writer.resolver);
   } catch (error) {
-    throw new SchemaDecodeError('invalid-body', `Body does not decode with writer schema ${writer.label}: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new SchemaDecodeError(DEAD_LETTER_REASONS.invalidBody, `Body does not decode with writer schema ${writer.label}: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });
   }
   // avsc reports reading past the end (a cut body, or a corrupt length) as offset -1.
   if (result.offset < 0) {
-    throw new SchemaDecodeError('truncated', `Body ends before the value written with schema ${writer.label} is complete`);
+    throw new SchemaDecodeError(DEAD_LETTER_REASONS.truncated, `Body ends before the value written with schema ${writer.label} is complete`);
   }
   if (result.offset !== bytes.length) {
-    throw new SchemaDecodeError('invalid-body', `Body has ${bytes.length - result.offset} trailing byte(s) after the value written with schema ${writer.label}`);
+    throw new SchemaDecodeError(DEAD_LETTER_REASONS.invalidBody, `Body has ${bytes.length - result.offset} trailing byte(s) after the value written with schema ${writer.label}`);
   }
   return result.value;
 }

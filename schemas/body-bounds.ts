@@ -12,6 +12,7 @@
  */
 import type { Type } from 'avsc';
 import { SchemaDecodeError } from '../core/errors';
+import { DEAD_LETTER_REASONS } from '../core/constants';
 
 /**
  * The `reason`s of the {@link SchemaDecodeError}s this pre-pass raises, the same the decoder
@@ -19,7 +20,7 @@ import { SchemaDecodeError } from '../core/errors';
  * a value cannot be right whatever follows (negative length, union or enum index out of range,
  * over-long varint, nesting too deep).
  */
-export const BODY_BOUNDS_REASONS = { short: 'truncated', invalid: 'invalid-body' } as const;
+export const BODY_BOUNDS_REASONS = { short: DEAD_LETTER_REASONS.truncated, invalid: DEAD_LETTER_REASONS.invalidBody } as const;
 
 type BoundsReason = (typeof BODY_BOUNDS_REASONS)[keyof typeof BODY_BOUNDS_REASONS];
 

@@ -13,6 +13,7 @@ import { detectFraming, parseConfluentFrame, parseGlueFrame, DEFAULT_MAX_BODY_BY
 import { fromImageEventRecord } from './image-event';
 import type { ImageEvent } from './image-event';
 import type { RegisteredSchema } from './registry';
+import { DEAD_LETTER_REASONS } from '../core/constants';
 
 /** What the event source mapping says about a record it decoded (`valueSchemaMetadata`). */
 export interface EsmSchemaMetadata {
@@ -147,7 +148,7 @@ export class ImageEventDecoder {
    */
   async decodeJson(json: Buffer, metadata: EsmSchemaMetadata = {}): Promise<ImageEvent> {
     if (metadata.dataFormat !== undefined && metadata.dataFormat.toUpperCase() !== 'AVRO') {
-      throw new SchemaDecodeError('unsupported-data-format', `Expected valueSchemaMetadata.dataFormat AVRO but the record says ${JSON.stringify(metadata.dataFormat.slice(0, 40))}`);
+      throw new SchemaDecodeError(DEAD_LETTER_REASONS.unsupportedDataFormat, `Expected valueSchemaMetadata.dataFormat AVRO but the record says ${JSON.stringify(metadata.dataFormat.slice(0, 40))}`);
     }
     const writer = metadata.schemaId === undefined ? this.codec.registry.reader : await this.writerFor(registryKindOf(metadata.schemaId), metadata.schemaId);
     let body: Buffer;
@@ -156,7 +157,7 @@ export class ImageEventDecoder {
       // record takes exactly the binary path from here on.
       body = writer.type.toBuffer(writer.type.fromString(json.toString('utf8')));
     } catch (error) {
-      throw new SchemaDecodeError('invalid-json', `The JSON record is not a valid ${writer.name ?? 'record'} in Avro's JSON encoding: ${(error as Error).message.slice(0, 200)}`, { cause: error });
+      throw new SchemaDecodeError(DEAD_LETTER_REASONS.invalidJson, `The JSON record is not a valid ${writer.name ?? 'record'} in Avro's JSON encoding: ${(error as Error).message.slice(0, 200)}`, { cause: error });
     }
     return fromImageEventRecord(this.codec.registry.decodeBody(writer, body, 0, metadata.schemaId ?? writer.fingerprintHex));
   }
@@ -184,22 +185,22 @@ export class ImageEventDecoder {
     const registryName = kind === 'glue' ? 'AWS Glue Schema Registry' : 'Confluent schema registry';
     const until = this.now() + this.unknownSchemaTtlMs;
     if (client === undefined) {
-      return { error: new SchemaDecodeError('registry-not-configured', `The record names ${registryName} schema ${schemaId} but no ${kind} registry is configured`), until };
+      return { error: new SchemaDecodeError(DEAD_LETTER_REASONS.registryNotConfigured, `The record names ${registryName} schema ${schemaId} but no ${kind} registry is configured`), until };
     }
     const found = await client.getSchema(schemaId);
     if (found === undefined) {
-      const reason = kind === 'glue' ? 'unknown-schema-version' : 'unknown-schema-id';
+      const reason = kind === 'glue' ? DEAD_LETTER_REASONS.unknownSchemaVersion : DEAD_LETTER_REASONS.unknownSchemaId;
       return { error: new SchemaDecodeError(reason, `${registryName} has no available schema ${kind === 'glue' ? 'version ' : ''}${schemaId}`), until };
     }
     if (found.dataFormat.toUpperCase() !== 'AVRO') {
-      return { error: new SchemaDecodeError('unresolvable-writer-schema', `${registryName} schema ${schemaId} is ${found.dataFormat}, not AVRO`), until: Number.POSITIVE_INFINITY };
+      return { error: new SchemaDecodeError(DEAD_LETTER_REASONS.unresolvableWriterSchema, `${registryName} schema ${schemaId} is ${found.dataFormat}, not AVRO`), until: Number.POSITIVE_INFINITY };
     }
     try {
       return { writer: this.codec.registry.register(JSON.parse(found.definition) as AvroSchema) };
     } catch (error) {
       const why = error instanceof InvalidParameterError ? error.message : 'its definition is not JSON';
       // Versions are immutable: a writer that does not resolve now never will.
-      return { error: new SchemaDecodeError('unresolvable-writer-schema', `${registryName} schema ${schemaId} cannot be read as the image event: ${why}`, { cause: error }), until: Number.POSITIVE_INFINITY };
+      return { error: new SchemaDecodeError(DEAD_LETTER_REASONS.unresolvableWriterSchema, `${registryName} schema ${schemaId} cannot be read as the image event: ${why}`, { cause: error }), until: Number.POSITIVE_INFINITY };
     }
   }
 }

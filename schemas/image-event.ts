@@ -4,6 +4,7 @@
  */
 import { SchemaDecodeError, invalidParameterError } from '../core/errors';
 import type { ErrorContext, InvalidParameterError } from '../core/errors';
+import { DEAD_LETTER_REASONS } from '../core/constants';
 
 /** Image bytes carried in the event itself; for images well under Kafka's ~1 MB message limit. */
 export interface InlineImageSource {
@@ -173,7 +174,7 @@ export function fromImageEventRecord(value: unknown): ImageEvent {
   const image = fromImageSourceRecord(record.image);
   const problem = semanticProblem(record.eventId, record.customerId, record.occurredAt, image);
   if (problem !== undefined) {
-    throw new SchemaDecodeError('invalid-body', problem.error.message, { context: problem.context });
+    throw new SchemaDecodeError(DEAD_LETTER_REASONS.invalidBody, problem.error.message, { context: problem.context });
   }
   const event: ImageEvent = {
     eventId: record.eventId.toLowerCase(),
@@ -200,7 +201,7 @@ function fromImageSourceRecord(union: ImageEventRecord['image']): ImageSource {
   const url = union[URL_RECORD];
   if (url !== undefined) return { kind: 'url', url: url.url };
   // Only reachable when the reader schema gained a branch this mapping does not know.
-  throw new SchemaDecodeError('invalid-body', `Expected one of ${INLINE_RECORD}, ${S3_RECORD}, ${URL_RECORD} for image`, {
+  throw new SchemaDecodeError(DEAD_LETTER_REASONS.invalidBody, `Expected one of ${INLINE_RECORD}, ${S3_RECORD}, ${URL_RECORD} for image`, {
     context: { parameter: 'image' },
   });
 }

@@ -16,6 +16,7 @@ import {
 import { LOGICAL_TYPES } from './logical-types';
 import { decodeAvroBody } from './avro-body';
 import type { AvroResolver } from './avro-body';
+import { DEAD_LETTER_REASONS } from '../core/constants';
 
 /** One schema version the registry knows. */
 export interface RegisteredSchema {
@@ -228,7 +229,7 @@ export class SchemaRegistry {
     }
     const fingerprintHex = message.toString('hex', SINGLE_OBJECT_FINGERPRINT_OFFSET, SINGLE_OBJECT_HEADER_LENGTH);
     throw new SchemaDecodeError(
-      'unknown-fingerprint',
+      DEAD_LETTER_REASONS.unknownFingerprint,
       `Unknown writer schema fingerprint ${fingerprintHex}; this reader knows ${this.entries.map((entry) => entry.registered.fingerprintHex).join(', ')}`,
     );
   }

@@ -5,6 +5,7 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { DependencyError } from '../core/errors';
 import type { DeliveredRecord } from './msk-event';
+import type { DeadLetterReason } from '../core/constants';
 
 /** Header names on every dead-lettered message. */
 export const DEAD_LETTER_HEADERS = {
@@ -21,8 +22,8 @@ export const DEAD_LETTER_HEADERS = {
 /** Why a record is dead-lettered. */
 export interface DeadLetter {
   record: DeliveredRecord;
-  /** Short machine-readable reason, e.g. `bad-magic`, `unknown-fingerprint`, `idempotency-conflict`. */
-  reason: string;
+  /** Short machine-readable reason, one of `DEAD_LETTER_REASONS` (core/constants.ts). */
+  reason: DeadLetterReason;
   /** An `ERROR_CODES` value, or `INTERNAL_ERROR` for an unexpected error. */
   code: string;
   /** Human-readable; never payload bytes. */

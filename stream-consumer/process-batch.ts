@@ -13,12 +13,13 @@ import { ingestFromSource } from '../core/sources';
 import type { RecordOutcome, RecordResult } from './batch-failures';
 import type { DeadLetterSink } from './dead-letter';
 import { topicPartitionKey, type DeliveredRecord } from './msk-event';
+import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../core/constants';
 
 /** Dead-letter reason and code for an error we did not expect: a bug, never retried. */
-export const UNEXPECTED_ERROR = { reason: 'processing-error', code: 'INTERNAL_ERROR' } as const;
+export const UNEXPECTED_ERROR = { reason: DEAD_LETTER_REASONS.processingError, code: 'INTERNAL_ERROR' } as const;
 
 /** Dead-letter reasons for events refused at the edge, before anything is stored. */
-export const EDGE_REASONS = { outOfBounds: 'out-of-bounds', tooLarge: 'message-too-large' } as const;
+export const EDGE_REASONS = { outOfBounds: DEAD_LETTER_REASONS.outOfBounds, tooLarge: DEAD_LETTER_REASONS.messageTooLarge } as const;
 
 /**
  * Checks an event's fields against the bounds both paths share (customer id, file name,
@@ -105,7 +106,7 @@ export class StreamBatchProcessor {
     let decoded: ImageEvent | undefined;
     try {
       if (record.value === null) {
-        return await this.deadLetter(record, 'empty-value', ERROR_CODES.schemaDecode, 'the record has no value');
+        return await this.deadLetter(record, DEAD_LETTER_REASONS.emptyValue, ERROR_CODES.schemaDecode, 'the record has no value');
       }
       const { maxMessageBytes } = this.deps.runtime.config.kafka;
       if (record.value.length > maxMessageBytes) {
@@ -129,11 +130,11 @@ export class StreamBatchProcessor {
         return { kind: 'retry', error };
       }
       try {
-        if (error instanceof IdempotencyConflictError) return await this.deadLetter(record, 'idempotency-conflict', error.code, error.message);
+        if (error instanceof IdempotencyConflictError) return await this.deadLetter(record, DEAD_LETTER_REASONS.idempotencyConflict, error.code, error.message);
         if (!(error instanceof PipelineError)) log.error('unexpected error while processing a record', { error: (error as Error)?.stack ?? String(error) });
         // Giving up on this image: it ends FAILED with the reason and is announced, then the letter keeps the event for a replay.
         if (decoded !== undefined) await this.recordGivenUp(record, decoded, error);
-        if (error instanceof PipelineError) return await this.deadLetter(record, 'rejected', error.code, error.message);
+        if (error instanceof PipelineError) return await this.deadLetter(record, DEAD_LETTER_REASONS.rejected, error.code, error.message);
         // A bug: retrying cannot help and would block the partition.
         return await this.deadLetter(record, UNEXPECTED_ERROR.reason, UNEXPECTED_ERROR.code, (error as Error)?.message ?? String(error));
       } catch (deadLetterError) {
@@ -143,7 +144,7 @@ export class StreamBatchProcessor {
     }
   }
 
-  private async deadLetter(record: DeliveredRecord, reason: string, code: string, message: string): Promise<RecordOutcome> {
+  private async deadLetter(record: DeliveredRecord, reason: DeadLetterReason, code: string, message: string): Promise<RecordOutcome> {
     await this.deps.deadLetters.send({ record, reason, code, message });
     this.deps.runtime.telemetry.warn('record dead-lettered', { topic: record.topic, partition: record.partition, offset: record.offset, reason, errorCode: code });
     return { kind: 'dead-lettered', reason, code };

@@ -17,7 +17,7 @@ import type { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
 import type { MskCluster } from '@cdktn/provider-aws/lib/msk-cluster';
 import { ENV } from '../../core/config/env';
 import { reconcileReceivedAfterSeconds } from '../props';
-import { CLAIM_CHECK_PREFIX } from '../../core/keys';
+import { KEY_PREFIXES } from '../../core/constants';
 import { bundleLambda, findProjectRoot, placeholderBundle, type LambdaName } from '../bundling';
 import { assumeRolePolicy, policyDocument, type AllowStatement } from '../iam';
 import type { FunctionSizing } from '../props';
@@ -26,8 +26,8 @@ import { TABLE_SCHEMA } from './data';
 import type { Network } from './network';
 import type { SecureBucket } from './storage';
 
-/** S3 key prefixes of the data contract (DESIGN.md): permissions are scoped to exactly these. */
-export const KEY_PREFIXES = { raw: 'raw/', incoming: 'incoming/', processed: 'processed/', claims: CLAIM_CHECK_PREFIX } as const;
+/** S3 key prefixes of the data contract (core/constants.ts): permissions are scoped to exactly these. */
+export { KEY_PREFIXES };
 
 /** The ENI actions Lambda needs for VPC placement and MSK polling; AWS offers no resource-level scoping for them. */
 export const ENI_ACTIONS = [

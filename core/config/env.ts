@@ -88,8 +88,6 @@ export const DEFAULT_NAMES = {
   processedBucket: 'image-pipeline-processed',
   analyticsBucket: 'image-pipeline-analytics',
   imagesTable: 'image-pipeline-images',
-  customerIndex: 'byCustomer',
-  statusIndex: 'byStatusDay',
   snsTopic: 'image-pipeline-notifications',
   notificationQueue: 'image-pipeline-notifications',
   uploadQueue: 'image-pipeline-uploads',

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors';
 import { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
+import { INDEX_NAMES, MAX_IMAGE_BYTES } from '../constants';
 import { MAX_STATUS_SHARDS } from '../adapters/dynamodb/status-key';
 
 /**
@@ -210,7 +211,7 @@ export interface Config {
     confluentUrl: string | undefined;
   };
   limits: {
-    /** @default 10 MiB */
+    /** @default 10 MiB ({@link MAX_IMAGE_BYTES}) */
     maxImageBytes: number;
     /** @default 100 megapixels */
     maxPixels: number;
@@ -420,8 +421,8 @@ export function loadConfig(env: Env = process.env): Config {
     analyticsBucket: readString(env, ENV.analyticsBucket, DEFAULT_NAMES.analyticsBucket),
     table: {
       name: readString(env, ENV.imagesTable, DEFAULT_NAMES.imagesTable),
-      customerIndex: DEFAULT_NAMES.customerIndex,
-      statusIndex: DEFAULT_NAMES.statusIndex,
+      customerIndex: INDEX_NAMES.byCustomer,
+      statusIndex: INDEX_NAMES.byStatusDay,
       statusShards: readInt(env, ENV.statusIndexShards, DEFAULT_STATUS_SHARDS, 1, MAX_STATUS_SHARDS),
     },
     snsTopicArn,
@@ -444,7 +445,7 @@ export function loadConfig(env: Env = process.env): Config {
       confluentUrl: readUrl(env, ENV.confluentRegistryUrl),
     },
     limits: {
-      maxImageBytes: readInt(env, ENV.maxImageBytes, 10 * 1024 * 1024),
+      maxImageBytes: readInt(env, ENV.maxImageBytes, MAX_IMAGE_BYTES),
       maxPixels: readInt(env, ENV.maxPixels, 100_000_000),
       maxDecodeBytes: readInt(env, ENV.maxDecodeBytes, 256 * 1024 * 1024, 32 * 1024 * 1024),
       retentionDays: readInt(env, ENV.retentionDays, 7, 1, 3650),

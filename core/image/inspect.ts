@@ -1,5 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { sha256Digest } from '../hashing';
+import { MAX_IMAGE_BYTES } from '../constants';
 import {
   ImageTooLargeError,
   TooManyPixelsError,
@@ -17,7 +18,7 @@ import { EXPECTED_FORMATS_TEXT, FORMAT_DETAILS, identifyImage, type ImageFormat 
 export interface ImageLimits {
   /**
    * Largest accepted input, in bytes.
-   * @default 10485760 (10 MiB)
+   * @default MAX_IMAGE_BYTES (10 MiB)
    */
   maxImageBytes?: number;
   /**
@@ -35,7 +36,7 @@ export interface ImageLimits {
 
 /** The defaults of {@link ImageLimits}, the same as `loadConfig()`'s. */
 export const DEFAULT_IMAGE_LIMITS: Readonly<Required<ImageLimits>> = {
-  maxImageBytes: 10 * 1024 * 1024,
+  maxImageBytes: MAX_IMAGE_BYTES,
   maxPixels: 100_000_000,
   maxDecodeBytes: DEFAULT_DECODE_BUDGET_BYTES,
 } as const;

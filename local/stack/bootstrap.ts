@@ -27,6 +27,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../../core/config';
 import { DEFAULT_NAMES } from '../../core/config';
+import { KEY_PREFIXES } from '../../core/constants';
 import type { AwsClients } from '../../core/adapters/aws-clients';
 import { ensureTableStream } from '../../core/adapters/dynamodb/change-stream';
 import { IMAGE_TABLE } from '../../core/adapters/dynamodb/table';
@@ -167,7 +168,7 @@ export async function ensureUploadNotifications(clients: AwsClients, config: Con
       Bucket: config.rawBucket,
       NotificationConfiguration: {
         QueueConfigurations: [
-          { Id: 'incoming-uploads', QueueArn: queue.arn, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'incoming/' }] } } },
+          { Id: 'incoming-uploads', QueueArn: queue.arn, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: KEY_PREFIXES.incoming }] } } },
         ],
       },
     }),

@@ -38,7 +38,7 @@ const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-sr
  * types the API key).
  * @throws Error when the port is taken.
  * @example
- * const page = await startUploadPage({ host: '127.0.0.1', port: 3001, apiUrl: 'http://127.0.0.1:3000', directUploadMaxBytes: DIRECT_UPLOAD_MAX_BYTES, maxImageBytes: 10485760 });
+ * const page = await startUploadPage({ host: '127.0.0.1', port: 3001, apiUrl: 'http://127.0.0.1:3000', directUploadMaxBytes: DIRECT_UPLOAD_MAX_BYTES, maxImageBytes: config.limits.maxImageBytes });
  */
 export async function startUploadPage(options: UploadPageOptions): Promise<{ server: Server; url: string; stop(): Promise<void> }> {
   const dir = join(projectRoot(), 'local', 'upload-page');

@@ -7,6 +7,7 @@
  * Source: Confluent documentation, "Schema Registry: Wire format".
  */
 import { SchemaDecodeError } from '../../core/errors';
+import { DEAD_LETTER_REASONS } from '../../core/constants';
 
 /** The first byte of every Confluent-framed record. */
 export const CONFLUENT_MAGIC = 0x00;
@@ -31,10 +32,10 @@ export interface ConfluentFrame {
  */
 export function parseConfluentFrame(message: Buffer): ConfluentFrame {
   if (message.length > 0 && message[0] !== CONFLUENT_MAGIC) {
-    throw new SchemaDecodeError('bad-magic', `Expected the Confluent magic byte 00 but the message starts with ${(message[0] ?? 0).toString(16).padStart(2, '0').toUpperCase()}`);
+    throw new SchemaDecodeError(DEAD_LETTER_REASONS.badMagic, `Expected the Confluent magic byte 00 but the message starts with ${(message[0] ?? 0).toString(16).padStart(2, '0').toUpperCase()}`);
   }
   if (message.length < CONFLUENT_HEADER_LENGTH) {
-    throw new SchemaDecodeError('truncated', `Expected at least ${CONFLUENT_HEADER_LENGTH} bytes (magic byte and schema id) but the message has ${message.length}`);
+    throw new SchemaDecodeError(DEAD_LETTER_REASONS.truncated, `Expected at least ${CONFLUENT_HEADER_LENGTH} bytes (magic byte and schema id) but the message has ${message.length}`);
   }
   return { schemaId: message.readUInt32BE(1), offset: CONFLUENT_HEADER_LENGTH };
 }

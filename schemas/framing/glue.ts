@@ -9,6 +9,7 @@
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 import { SchemaDecodeError } from '../../core/errors';
+import { DEAD_LETTER_REASONS } from '../../core/constants';
 
 /** The first byte of every Glue-framed record. */
 export const GLUE_HEADER_VERSION = 0x03;
@@ -80,24 +81,24 @@ export const DEFAULT_MAX_BODY_BYTES = 11 * 1024 * 1024;
 export function parseGlueFrame(message: Buffer, options: ParseGlueFrameOptions = {}): GlueFrame {
   const { maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
   if (message.length > 0 && message[0] !== GLUE_HEADER_VERSION) {
-    throw new SchemaDecodeError('bad-magic', `Expected the AWS Glue Schema Registry header byte 03 but the message starts with ${hexByte(message[0])}`);
+    throw new SchemaDecodeError(DEAD_LETTER_REASONS.badMagic, `Expected the AWS Glue Schema Registry header byte 03 but the message starts with ${hexByte(message[0])}`);
   }
   if (message.length < GLUE_HEADER_LENGTH) {
-    throw new SchemaDecodeError('truncated', `Expected at least ${GLUE_HEADER_LENGTH} bytes (header, compression, schema version id) but the message has ${message.length}`);
+    throw new SchemaDecodeError(DEAD_LETTER_REASONS.truncated, `Expected at least ${GLUE_HEADER_LENGTH} bytes (header, compression, schema version id) but the message has ${message.length}`);
   }
   const compressionByte = message[1];
   if (compressionByte === GLUE_COMPRESSION.none) return new GlueFrame(message, 'none', message, GLUE_HEADER_LENGTH);
   if (compressionByte !== GLUE_COMPRESSION.zlib) {
-    throw new SchemaDecodeError('unsupported-compression', `Unknown AWS Glue Schema Registry compression byte ${hexByte(compressionByte)}; expected 00 (none) or 05 (zlib)`);
+    throw new SchemaDecodeError(DEAD_LETTER_REASONS.unsupportedCompression, `Unknown AWS Glue Schema Registry compression byte ${hexByte(compressionByte)}; expected 00 (none) or 05 (zlib)`);
   }
   let inflated: Buffer;
   try {
     inflated = inflateSync(message.subarray(GLUE_HEADER_LENGTH), { maxOutputLength: maxBodyBytes });
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new SchemaDecodeError('body-too-large', `The zlib-compressed body inflates past ${maxBodyBytes} bytes`, { cause: error });
+      throw new SchemaDecodeError(DEAD_LETTER_REASONS.bodyTooLarge, `The zlib-compressed body inflates past ${maxBodyBytes} bytes`, { cause: error });
     }
-    throw new SchemaDecodeError('invalid-compressed-body', `The body is marked zlib-compressed but does not inflate: ${(error as Error).message}`, { cause: error });
+    throw new SchemaDecodeError(DEAD_LETTER_REASONS.invalidCompressedBody, `The body is marked zlib-compressed but does not inflate: ${(error as Error).message}`, { cause: error });
   }
   return new GlueFrame(message, 'zlib', inflated, 0);
 }

@@ -6,6 +6,7 @@ import { SchemaDecodeError } from '../../core/errors';
 import { CONFLUENT_MAGIC } from './confluent';
 import { GLUE_HEADER_VERSION } from './glue';
 import { SINGLE_OBJECT_MAGIC } from './single-object';
+import { DEAD_LETTER_REASONS } from '../../core/constants';
 
 /** The framings the consumer reads. */
 export const FRAMINGS = ['single-object', 'glue', 'confluent'] as const;
@@ -31,7 +32,7 @@ export function detectFraming(message: Uint8Array): Framing {
       return 'confluent';
     default:
       throw new SchemaDecodeError(
-        'unknown-framing',
+        DEAD_LETTER_REASONS.unknownFraming,
         message.length === 0
           ? 'The record value is empty'
           : `Unknown framing: the record starts with ${(message[0] as number).toString(16).padStart(2, '0').toUpperCase()}; expected C3 (Avro single-object), 03 (AWS Glue Schema Registry) or 00 (Confluent)`,

@@ -6,6 +6,7 @@
  * registry's business.
  */
 import { SchemaDecodeError } from '../../core/errors';
+import { DEAD_LETTER_REASONS } from '../../core/constants';
 
 /** The two marker bytes every single-object encoded message starts with. */
 export const SINGLE_OBJECT_MAGIC = [0xc3, 0x01] as const;
@@ -52,11 +53,11 @@ export function frameSingleObject(fingerprint: Uint8Array, body: Uint8Array): Bu
 export function assertSingleObjectHeader(message: Uint8Array): void {
   const { length } = message;
   if ((length > 0 && message[0] !== SINGLE_OBJECT_MAGIC[0]) || (length > 1 && message[1] !== SINGLE_OBJECT_MAGIC[1])) {
-    throw new SchemaDecodeError('bad-magic', `Expected Avro single-object marker C3 01 but the message starts with ${hexPrefix(message)}`);
+    throw new SchemaDecodeError(DEAD_LETTER_REASONS.badMagic, `Expected Avro single-object marker C3 01 but the message starts with ${hexPrefix(message)}`);
   }
   if (length < SINGLE_OBJECT_HEADER_LENGTH) {
     throw new SchemaDecodeError(
-      'truncated',
+      DEAD_LETTER_REASONS.truncated,
       `Expected at least ${SINGLE_OBJECT_HEADER_LENGTH} bytes (marker + schema fingerprint) but the message has ${length}`,
     );
   }

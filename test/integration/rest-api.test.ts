@@ -8,7 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
-import { generateApiKey, loadConfig, parseApiKeySecret, sha256Hex, type Config } from '../../core';
+import { MAX_IMAGE_BYTES, generateApiKey, keyHashPrefix, loadConfig, parseApiKeySecret, rawKey, sha256Hex, type Config } from '../../core';
 import { createPipelineRuntime, imageIdForKey, type PipelineRuntime } from '../../core/runtime';
 import { IngestApi, UploadProcessor } from '../../ingest-api';
 import { startHttpAdapter } from '../../local/http-adapter';
@@ -31,7 +31,7 @@ import {
 } from '../helpers/images';
 import { openNotificationInbox, type NotificationInbox } from '../helpers/notifications';
 
-const TEN_MIB = 10 * 1024 * 1024;
+const TEN_MIB = MAX_IMAGE_BYTES;
 const run = promisify(execFile);
 let config: Config;
 let runtime: PipelineRuntime;
@@ -119,7 +119,7 @@ describe('POST /v1/images stores, processes and announces every accepted format'
 
     const raw = await objectBytes(record.raw.bucket, record.raw.key);
     expect(sha256Hex(raw)).toBe(sha256Hex(bytes));
-    expect(record.raw.key).toMatch(new RegExp(`^raw/\\d{4}/\\d{2}/\\d{2}/${record.imageId}\\.`));
+    expect(record.raw.key).toMatch(new RegExp(`^raw/${keyHashPrefix(record.imageId)}/\\d{4}/\\d{2}/\\d{2}/${record.imageId}\\.`));
 
     const stored = await item(record.imageId);
     expect(stored).toMatchObject({ status: 'PROCESSED', source: 'api', customerId, fileName: `photo.${format}` });
@@ -164,8 +164,7 @@ describe('size limits', () => {
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     const imageId = imageIdForKey(customerId, key);
     expect(await item(imageId)).toBeUndefined();
-    const today = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
-    const listed = await runtime.clients.s3.send(new ListObjectsV2Command({ Bucket: config.rawBucket, Prefix: `raw/${today}/${imageId}` }));
+    const listed = await runtime.clients.s3.send(new ListObjectsV2Command({ Bucket: config.rawBucket, Prefix: rawKey(imageId, new Date()) }));
     expect(listed.KeyCount ?? 0).toBe(0);
   });
 

@@ -7,7 +7,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type Config } from '../../core';
+import { INDEX_NAMES, createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type Config } from '../../core';
 import { resetStackState } from '../../local/stack';
 
 let config: Config;
@@ -32,7 +32,7 @@ it('empties S3 and DynamoDB, then leaves the bootstrap resources in place', asyn
   expect((await clients.documents.send(new GetCommand({ TableName: config.table.name, Key: { imageId } }))).Item).toBeUndefined();
   await expect(clients.s3.send(new HeadBucketCommand({ Bucket: config.processedBucket }))).resolves.toBeDefined();
   const table = await clients.dynamodb.send(new DescribeTableCommand({ TableName: config.table.name }));
-  expect(table.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['byCustomer', 'byStatusDay']);
+  expect(table.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual([INDEX_NAMES.byCustomer, INDEX_NAMES.byStatusDay]);
   const secret = await clients.secrets.send(new GetSecretValueCommand({ SecretId: config.apiKeySecretId }));
   expect(secret.SecretString).toContain('"dev"');
   expect(resources.devApiKey).toMatch(/^ik_/);

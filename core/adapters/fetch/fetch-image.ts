@@ -9,11 +9,12 @@ import {
   invalidParameterError,
   type ErrorContext,
 } from '../../errors';
+import { MAX_IMAGE_BYTES } from '../../constants';
 import { backoffDelayMs, sleep as realSleep } from './backoff';
 import { RefusedAddressError, createGuardedLookup, refusalFor, systemResolve, type ResolveHostname, type TargetPolicy } from './guarded-lookup';
 
 /** 10 MiB: the pipeline's image size limit, and the default cap of {@link fetchImage}. */
-export const DEFAULT_MAX_FETCH_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_FETCH_BYTES = MAX_IMAGE_BYTES;
 
 /** Options of {@link fetchImage}. Every field is optional. */
 export interface FetchImageOptions {

@@ -4,6 +4,7 @@
  */
 import { ENV } from '../../../core/config/env';
 import { DEFAULT_STATUS_SHARDS } from '../../../core/config';
+import { INDEX_NAMES } from '../../../core/constants';
 import { kafkaAdminCommands, kafkaTopicPlan } from '../../../cdktf/constructs/streaming';
 import { DERIVED_METRICS_NAMESPACE } from '../../../cdktf/constructs/observability';
 import { latestImageStateSql } from '../../../cdktf/constructs/analytics';
@@ -81,8 +82,8 @@ describe.each([
       expect(dims).toEqual(
         expect.arrayContaining([
           { TableName: tableName },
-          { TableName: tableName, GlobalSecondaryIndexName: 'byCustomer' },
-          { TableName: tableName, GlobalSecondaryIndexName: 'byStatusDay' },
+          { TableName: tableName, GlobalSecondaryIndexName: INDEX_NAMES.byCustomer },
+          { TableName: tableName, GlobalSecondaryIndexName: INDEX_NAMES.byStatusDay },
         ]),
       );
     }

@@ -1,5 +1,6 @@
 import { AnnotationMetadataEntryType, Testing } from 'cdktn';
 import { DEFAULT_NAMES, ENV } from '../../../core/config/env';
+import { INDEX_NAMES, KEY_PREFIXES } from '../../../core/constants';
 import { API_ROUTES, PREFLIGHT_PATHS } from '../../../cdktf/constructs/api';
 import { ALLOCATOR_ENVIRONMENT, ENI_ACTIONS } from '../../../cdktf/constructs/compute';
 import { MSK_SERVER_PROPERTIES } from '../../../cdktf/constructs/streaming';
@@ -47,8 +48,8 @@ describe.each([
     const indexes = asList(table.global_secondary_index as Record<string, unknown>[]);
     expect(indexes).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ name: DEFAULT_NAMES.customerIndex, hash_key: 'customerId', range_key: 'createdAt' }),
-        expect.objectContaining({ name: DEFAULT_NAMES.statusIndex, hash_key: 'statusDay', range_key: 'createdAt' }),
+        expect.objectContaining({ name: INDEX_NAMES.byCustomer, hash_key: 'customerId', range_key: 'createdAt' }),
+        expect.objectContaining({ name: INDEX_NAMES.byStatusDay, hash_key: 'statusDay', range_key: 'createdAt' }),
       ]),
     );
     expect(indexes).toHaveLength(2);
@@ -236,7 +237,7 @@ describe.each([
     // Prefix scoping on the raw bucket: the upload handler may delete only under incoming/.
     const uploadPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(s.compute.uploadHandler.role, 'id'));
     const deletes = statementsOf(uploadPolicy?.[1].policy).filter((st) => asList(st.Action).includes('s3:DeleteObject'));
-    expect(deletes.flatMap((st) => asList(st.Resource))).toEqual([`${refOf(s.storage.raw.bucket, 'arn')}/incoming/*`]);
+    expect(deletes.flatMap((st) => asList(st.Resource))).toEqual([`${refOf(s.storage.raw.bucket, 'arn')}/${KEY_PREFIXES.incoming}*`]);
     // S3 references are claim checks: the stream consumer reads the raw bucket only under raw/
     // (its own copies) and claims/, never incoming/, processed/ or the whole bucket (issue 12, fault 4).
     const streamPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(s.compute.streamConsumer.role, 'id'));
@@ -245,14 +246,14 @@ describe.each([
       .filter((st) => asList(st.Action).includes('s3:GetObject'))
       .flatMap((st) => asList(st.Resource))
       .filter((resource) => resource.startsWith(rawArn));
-    expect(streamReads.sort()).toEqual([`${rawArn}/claims/*`, `${rawArn}/raw/*`]);
+    expect(streamReads.sort()).toEqual([`${rawArn}/${KEY_PREFIXES.claims}*`, `${rawArn}/${KEY_PREFIXES.raw}*`]);
     // Index access is by exact index ARN, only for the function that queries (ingest-api).
     const ingestPolicy = resourcesOf(json, 'aws_iam_role_policy').find(([, p]) => p.role === refOf(s.compute.ingestApi.role, 'id'));
     const query = statementsOf(ingestPolicy?.[1].policy).find((st) => asList(st.Action).includes('dynamodb:Query'));
     expect(asList(query?.Resource)).toEqual([
       refOf(s.data.table, 'arn'),
-      `${refOf(s.data.table, 'arn')}/index/${DEFAULT_NAMES.customerIndex}`,
-      `${refOf(s.data.table, 'arn')}/index/${DEFAULT_NAMES.statusIndex}`,
+      `${refOf(s.data.table, 'arn')}/index/${INDEX_NAMES.byCustomer}`,
+      `${refOf(s.data.table, 'arn')}/index/${INDEX_NAMES.byStatusDay}`,
     ]);
   });
 
@@ -338,7 +339,7 @@ describe.each([
     const [[, notification] = ['', {}]] = resourcesOf(json, 'aws_s3_bucket_notification');
     expect(notification.bucket).toBe(refOf(stack.storage.raw.bucket, 'id'));
     expect(notification.lambda_function).toEqual([
-      expect.objectContaining({ lambda_function_arn: refOf(stack.compute.uploadHandler.fn, 'arn'), filter_prefix: 'incoming/', events: ['s3:ObjectCreated:*'] }),
+      expect.objectContaining({ lambda_function_arn: refOf(stack.compute.uploadHandler.fn, 'arn'), filter_prefix: KEY_PREFIXES.incoming, events: ['s3:ObjectCreated:*'] }),
     ]);
   });
 

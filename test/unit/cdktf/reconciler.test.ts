@@ -6,6 +6,7 @@
  * anything within an hour.
  */
 import { ENV } from '../../../core/config/env';
+import { INDEX_NAMES, KEY_PREFIXES } from '../../../core/constants';
 import { RECONCILE_METRICS } from '../../../core/reconciler';
 import type { ImagePipelineStack } from '../../../cdktf/stack';
 import { asList, bodyOf, refOf, resourcesOf, statementsOf, synthStack, type TerraformJson } from './synth-helpers';
@@ -52,14 +53,14 @@ test('the reconciler role reads raw objects, writes variants, transitions record
   expect(granted).toEqual(
     [
       `dynamodb:GetItem ${table}`,
-      `dynamodb:Query ${table}/index/byStatusDay`,
+      `dynamodb:Query ${table}/index/${INDEX_NAMES.byStatusDay}`,
       `dynamodb:UpdateItem ${table}`,
       `kms:Decrypt ${refOf(stack.security.key, 'arn')}`,
       `kms:GenerateDataKey ${refOf(stack.security.key, 'arn')}`,
       `logs:CreateLogStream ${refOf(stack.compute.reconciler.logGroup, 'arn')}:*`,
       `logs:PutLogEvents ${refOf(stack.compute.reconciler.logGroup, 'arn')}:*`,
-      `s3:GetObject ${refOf(stack.storage.raw.bucket, 'arn')}/raw/*`,
-      `s3:PutObject ${refOf(stack.storage.processed.bucket, 'arn')}/processed/*`,
+      `s3:GetObject ${refOf(stack.storage.raw.bucket, 'arn')}/${KEY_PREFIXES.raw}*`,
+      `s3:PutObject ${refOf(stack.storage.processed.bucket, 'arn')}/${KEY_PREFIXES.processed}*`,
       `sns:Publish ${refOf(stack.notifications.topic, 'arn')}`,
     ].sort(),
   );

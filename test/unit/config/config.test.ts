@@ -1,5 +1,6 @@
 import { ConfigError } from '../../../core/errors';
 import { DEFAULT_NAMES, ENV, loadConfig, localStackEnvironment, requireBrokers } from '../../../core/config';
+import { MAX_IMAGE_BYTES } from '../../../core/constants';
 
 const AWS_ENV = { [ENV.snsTopicArn]: 'arn:aws:sns:eu-west-1:111122223333:images', [ENV.kafkaBrokers]: 'b-1.msk:9096,b-2.msk:9096', [ENV.region]: 'eu-west-1' };
 
@@ -16,7 +17,7 @@ describe('loadConfig', () => {
 
   it('applies the documented defaults', () => {
     const config = loadConfig(AWS_ENV);
-    expect(config.limits).toEqual({ maxImageBytes: 10 * 1024 * 1024, maxPixels: 100_000_000, maxDecodeBytes: 256 * 1024 * 1024, retentionDays: 7 });
+    expect(config.limits).toEqual({ maxImageBytes: MAX_IMAGE_BYTES, maxPixels: 100_000_000, maxDecodeBytes: 256 * 1024 * 1024, retentionDays: 7 });
     expect(config.rawBucket).toBe(DEFAULT_NAMES.rawBucket);
     expect(config.table.name).toBe(DEFAULT_NAMES.imagesTable);
     expect(config.kafka.imageTopic).toBe(DEFAULT_NAMES.imageTopic);

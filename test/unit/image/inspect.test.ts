@@ -9,6 +9,7 @@ import {
   UnsupportedImageError,
 } from '../../../core/errors';
 import { DEFAULT_IMAGE_LIMITS, inspectImage, type ImageInfo } from '../../../core/image';
+import { MAX_IMAGE_BYTES } from '../../../core/constants';
 import {
   CAMERA_EXIF,
   makeAnimatedGif,
@@ -183,7 +184,7 @@ describe('inspectImage: the byte limit boundary (10 MiB)', () => {
   }, 120_000);
 
   it('accepts a real JPEG of exactly 10 MiB', async () => {
-    expect(atLimit.length).toBe(10 * 1024 * 1024);
+    expect(atLimit.length).toBe(MAX_IMAGE_BYTES);
 
     const info = await inspectImage(atLimit);
 
