@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { invalidParameterError } from '../../core/errors';
 import { kafkaTopicPlan } from '../../cdktf/constructs/streaming';
+import { KEY_HASH_PREFIXES } from '../../core/constants';
 import type { PipelineStackProps } from '../../cdktf/props';
 import type { CapacityInputs, DeploymentSettings, MeasuredCosts, Prices, Quotas } from './model';
 
@@ -60,11 +61,11 @@ export const DEFAULT_PRICES: Prices = {
 /**
  * The settings a stack's props deploy, as the model sees them.
  * @param modelOnly what the props do not hold: the largest customer's share of images and how
- *   many S3 partitions `processed/` writes spread over.
+ *   many S3 key ranges `raw/` and `processed/` writes spread over.
  */
 export function settingsFromProps(
   props: PipelineStackProps,
-  modelOnly: Pick<DeploymentSettings, 'largestCustomerShare' | 'processedPrefixPartitions' | 'recordConcurrency'>,
+  modelOnly: Pick<DeploymentSettings, 'largestCustomerShare' | 's3KeyRanges' | 'recordConcurrency'>,
 ): DeploymentSettings {
   const imageTopic = kafkaTopicPlan(props).find((t) => t.name === props.names.imageTopic);
   return {
@@ -81,8 +82,12 @@ export function settingsFromProps(
   };
 }
 
-/** What the props cannot say: one customer sends at most 10 % of images; time-ordered ids put all `processed/` writes on one S3 partition. */
-export const MODEL_ONLY_SETTINGS = { largestCustomerShare: 0.1, processedPrefixPartitions: 1, recordConcurrency: 4 } as const;
+/**
+ * What the props cannot say: one customer sends at most 10 % of images; the 2-hex hash prefix of
+ * `core/keys.ts` spreads `raw/` and `processed/` writes over 256 key ranges (it was 1 before:
+ * time-ordered ids put every write of a moment in one range).
+ */
+export const MODEL_ONLY_SETTINGS = { largestCustomerShare: 0.1, s3KeyRanges: KEY_HASH_PREFIXES, recordConcurrency: 4 } as const;
 
 /**
  * Default inputs for a stack's props, with a JSON file's overrides merged per group.

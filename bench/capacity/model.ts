@@ -26,9 +26,9 @@ export interface MeasuredCosts {
   statusIndexHotKeyWriteUnits: number;
   /** Write units on `byCustomer`, all on the customer's key: 1 + 2 + 2. */
   customerIndexWriteUnits: number;
-  /** S3 PUTs per image under `processed/` (one per variant). */
+  /** S3 PUTs per image under `processed/<hash>/` (one per variant). */
   processedPuts: number;
-  /** S3 PUTs per image under the day's `raw/YYYY/MM/DD/` prefix. */
+  /** S3 PUTs per image under `raw/<hash>/`. */
   rawPuts: number;
   snsPublishes: number;
   /** KMS requests per image; 0 with S3 Bucket Keys (S3 reuses a bucket-level data key). */
@@ -84,8 +84,12 @@ export interface DeploymentSettings {
   statusShards: number;
   /** Share of all images from the largest customer (its byCustomer key takes that share). */
   largestCustomerShare: number;
-  /** Distinct S3 partitions `processed/` writes spread over: 1 for time-ordered ids on a fresh bucket. */
-  processedPrefixPartitions: number;
+  /**
+   * Key ranges S3 can partition `raw/` and `processed/` writes into: 256 with the 2-hex hash
+   * prefix of `core/keys.ts` (1 for time-ordered ids without it). S3 splits a range as load
+   * grows, so this is the ceiling the layout allows, reached after S3 has scaled.
+   */
+  s3KeyRanges: number;
 }
 
 /** Everything the model reads. */
@@ -183,12 +187,17 @@ export function componentLimits(inputs: CapacityInputs): ComponentLimit[] {
       basis: `${q.dynamoTableWriteUnits} WCU/s per table and per GSI ÷ ${Math.max(m.tableWriteUnits, m.statusIndexWriteUnits, m.customerIndexWriteUnits)} WCU on the busiest of them`,
     },
     {
-      component: 'S3 PUTs under processed/',
+      component: 'S3 PUTs under processed/<hash>/',
       path: 'both',
-      imagesPerSecond: (s.processedPrefixPartitions * q.s3PutsPerPrefix) / m.processedPuts,
-      basis: `${s.processedPrefixPartitions} partitioned prefix(es) × ${q.s3PutsPerPrefix} PUT/s ÷ ${m.processedPuts} PUTs per image`,
+      imagesPerSecond: (s.s3KeyRanges * q.s3PutsPerPrefix) / m.processedPuts,
+      basis: `${s.s3KeyRanges} key range(s) × ${q.s3PutsPerPrefix} PUT/s ÷ ${m.processedPuts} PUTs per image`,
     },
-    { component: 'S3 PUTs under raw/YYYY/MM/DD/', path: 'both', imagesPerSecond: q.s3PutsPerPrefix / m.rawPuts, basis: `${q.s3PutsPerPrefix} PUT/s ÷ ${m.rawPuts} PUT per image` },
+    {
+      component: 'S3 PUTs under raw/<hash>/',
+      path: 'both',
+      imagesPerSecond: (s.s3KeyRanges * q.s3PutsPerPrefix) / m.rawPuts,
+      basis: `${s.s3KeyRanges} key range(s) × ${q.s3PutsPerPrefix} PUT/s ÷ ${m.rawPuts} PUT per image`,
+    },
     { component: 'SNS Publish', path: 'both', imagesPerSecond: q.snsPublishesPerSecond / m.snsPublishes, basis: `${q.snsPublishesPerSecond} publishes/s ÷ ${m.snsPublishes}` },
   ];
   if (m.kmsRequests > 0) {
@@ -236,6 +245,8 @@ export interface TargetPlan {
   /** Table write units per second at the peak (on-demand warm throughput to pre-provision). */
   tableWriteUnitsAtPeak: number;
   statusIndexWriteUnitsAtPeak: number;
+  /** S3 partitions the peak's PUTs need (processed and raw), against the key ranges the layout offers. */
+  s3PartitionsAtPeak: { processed: number; raw: number; keyRanges: number };
   /** MSK brokers (a multiple of 3) for partitions and ingress. */
   brokerCount: number;
   /** Events left on the topic after the peak when the stream path runs at its sustained size, and minutes to drain them. */
@@ -310,6 +321,11 @@ export function planForTarget(
     statusShards,
     tableWriteUnitsAtPeak: Math.ceil(peak * m.tableWriteUnits),
     statusIndexWriteUnitsAtPeak: Math.ceil(peak * m.statusIndexWriteUnits),
+    s3PartitionsAtPeak: {
+      processed: Math.ceil((peak * m.processedPuts) / (q.s3PutsPerPrefix * headroom)),
+      raw: Math.ceil((peak * m.rawPuts) / (q.s3PutsPerPrefix * headroom)),
+      keyRanges: s.s3KeyRanges,
+    },
     brokerCount,
     backlogAfterPeak,
     drainMinutes,

@@ -68,6 +68,7 @@ export function capacityReport(options: CapacityOptions): string {
   lines.push(`  API stage throttle rate/burst ${plan.apiThrottleRate} / ${plan.apiThrottleBurst}`);
   lines.push(`  byStatusDay write shards      ${plan.statusShards}`);
   lines.push(`  DynamoDB warm write units     table ${fmt(plan.tableWriteUnitsAtPeak)}, byStatusDay ${fmt(plan.statusIndexWriteUnitsAtPeak)}`);
+  lines.push(`  S3 partitions at the peak     processed ${plan.s3PartitionsAtPeak.processed}, raw ${plan.s3PartitionsAtPeak.raw} (of ${plan.s3PartitionsAtPeak.keyRanges} hashed key ranges)`);
   lines.push(`  MSK brokers                   ${plan.brokerCount}`);
   lines.push(`  account concurrency at peak   ${plan.accountConcurrencyAtPeak}`);
   lines.push(`  stream backlog after the peak ${fmt(plan.backlogAfterPeak)} events, drained in ${fmt(plan.drainMinutes, 1)} min`);

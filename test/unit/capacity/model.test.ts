@@ -34,7 +34,7 @@ function handInputs(settings: Partial<DeploymentSettings> = {}): CapacityInputs 
       apiThrottleRate: 5000,
       statusShards: 1,
       largestCustomerShare: 0.1,
-      processedPrefixPartitions: 8,
+      s3KeyRanges: 8,
       ...settings,
     },
   };
@@ -67,6 +67,20 @@ describe('capacity model', () => {
     expect(stream?.bottleneck.component).toBe('DynamoDB byCustomer key of the largest customer');
   });
 
+  it('finds S3 PUTs under processed/ first while time-ordered keys share one range, and not once the hash prefix spreads them', () => {
+    // One range: 3,500 PUT/s ÷ 4 variants = 875 images/s, below the 1,000/s target.
+    const oneRange = handInputs({ imageTopicPartitions: 1000, statusShards: 32, s3KeyRanges: 1 });
+    const [stream] = sustainableRate(oneRange);
+    expect(stream?.imagesPerSecond).toBe(875);
+    expect(stream?.bottleneck.component).toBe('S3 PUTs under processed/<hash>/');
+    // 256 ranges (core/keys.ts): 256 × 3,500 ÷ 4 = 224,000; raw 256 × 3,500 = 896,000; the customer key (2,000) binds again.
+    const hashed = handInputs({ imageTopicPartitions: 1000, statusShards: 32, s3KeyRanges: 256 });
+    const limits = componentLimits(hashed);
+    expect(limits.find((l) => l.component === 'S3 PUTs under processed/<hash>/')?.imagesPerSecond).toBe(224_000);
+    expect(limits.find((l) => l.component === 'S3 PUTs under raw/<hash>/')?.imagesPerSecond).toBe(896_000);
+    expect(sustainableRate(hashed)[0]?.bottleneck.component).toBe('DynamoDB byCustomer key of the largest customer');
+  });
+
   it('plans 1,000/s sustained and 5,000/s for 60 s by hand', () => {
     const plan = planForTarget(handInputs(), { sustained: 1000, peak: 5000, peakSeconds: 60, headroom: 0.5, streamVcpus: 2 });
     expect(plan.imageTopicPartitions).toBe(200); // 1000 ÷ (10 × 0.5)
@@ -76,6 +90,8 @@ describe('capacity model', () => {
     expect(plan.restConcurrencyAtPeak).toBe(1500); // 5000 × 0.3 s
     expect(plan.statusShards).toBe(40); // 5000 × 4 WCU ÷ (1000 × 0.5)
     expect(plan.tableWriteUnitsAtPeak).toBe(25_000);
+    // 5000 × 4 PUTs ÷ (3500 × 0.5) = 11.4 → 12; raw 5000 ÷ 1750 = 2.9 → 3: a single raw range would not take the peak.
+    expect(plan.s3PartitionsAtPeak).toEqual({ processed: 12, raw: 3, keyRanges: 8 });
     expect(plan.backlogAfterPeak).toBe(180_000); // (5000 − 2000) × 60
     expect(plan.drainMinutes).toBe(3); // 180,000 ÷ (2000 − 1000) ÷ 60
     expect(plan.apiThrottleRate).toBe(2000);
