@@ -2,6 +2,7 @@ import { DEFAULT_STATUS_SHARDS, parseCorsOrigins } from '../core/config';
 import { DEFAULT_NAMES, ENV } from '../core/config/env';
 import { MAX_STATUS_SHARDS } from '../core/adapters/dynamodb/status-key';
 import { invalidParameterError } from '../core/errors';
+import { formatVariantList, parseVariantList, type VariantSpec } from '../core/image/variants';
 
 /** CPU architecture of the Lambdas; also decides which sharp Linux binary goes into the bundles. */
 export type LambdaArchitecture = 'arm64' | 'x86_64';
@@ -67,6 +68,16 @@ export interface PipelineStackProps {
     extraSourceBuckets: string[];
     /** Lets `terraform destroy` delete non-empty buckets. @default true in dev, false in prod */
     forceDestroy: boolean;
+  };
+  images: {
+    /**
+     * The processed copies every function makes, passed to the Lambdas as `IMAGE_VARIANTS`
+     * (JSON). `undefined` leaves the variable unset, so the runtime uses `DEFAULT_VARIANTS`.
+     * Checked at synth by the runtime's own validator. Each variant is one more PUT per image:
+     * re-run `make capacity` (`measured.processedPuts`) when the count changes.
+     * @default undefined (thumbnail, medium, large, large-webp)
+     */
+    variants: readonly VariantSpec[] | undefined;
   };
   data: {
     /** @default false in dev, true in prod */
@@ -250,6 +261,7 @@ export const INFRA_ENV = {
   // The runtime's own names with the infra prefix, so `PIPELINE_PROD_CORS_ALLOWED_ORIGINS` works too.
   corsAllowedOrigins: `PIPELINE_${ENV.corsAllowedOrigins}`,
   corsAllowCredentials: `PIPELINE_${ENV.corsAllowCredentials}`,
+  imageVariants: `PIPELINE_${ENV.imageVariants}`,
 } as const;
 
 const KAFKA_SECRET_PREFIX = 'AmazonMSK_';
@@ -352,6 +364,7 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
     tags: { project: 'image-pipeline', environment },
     network: { vpcCidr: '10.40.0.0/16', availabilityZoneCount: 3, natGateways: preset.natGateways },
     storage: { objectExpirationDays: 7, failedBatchRetentionDays: 14, extraSourceBuckets: [], forceDestroy: preset.forceDestroy },
+    images: { variants: undefined },
     data: { deletionProtection: preset.deletionProtection, statusIndexShards: DEFAULT_STATUS_SHARDS, warmWriteUnitsPerSecond: preset.warmWriteUnitsPerSecond },
     msk: {
       kafkaVersion: '4.1.x.kraft',
@@ -451,6 +464,7 @@ export function validateStackProps(p: PipelineStackProps): void {
   requireIntInRange('msk.volumeSizeGb', p.msk.volumeSizeGb, 1, 16_384);
   requireIntInRange('msk.imageTopicPartitions', p.msk.imageTopicPartitions, 1, 1000);
   requireIntInRange('msk.deadLetterTopicPartitions', p.msk.deadLetterTopicPartitions, 1, 1000);
+  if (p.images.variants !== undefined) formatVariantList(p.images.variants, 'images.variants');
   requireIntInRange('data.statusIndexShards', p.data.statusIndexShards, 1, MAX_STATUS_SHARDS);
   if (p.data.warmWriteUnitsPerSecond !== undefined) requireIntInRange('data.warmWriteUnitsPerSecond', p.data.warmWriteUnitsPerSecond, 1, 40_000);
   requireIntInRange('storage.objectExpirationDays', p.storage.objectExpirationDays, 1, 3650);
@@ -530,7 +544,8 @@ export function environmentsFromEnv(env: Env): string[] {
  * may also be given per environment (`PIPELINE_PROD_MSK_BROKER_COUNT`).
  * The AWS region falls back to the runtime's `AWS_REGION`.
  *
- * @throws InvalidParameterError when a numeric variable is not a number.
+ * @throws InvalidParameterError when a numeric variable is not a number; ConfigError for a bad
+ *   `PIPELINE_IMAGE_VARIANTS` (the runtime's own parser).
  * @example
  * const props = resolveStackProps('prod', overridesFromEnv('prod', process.env));
  */
@@ -576,6 +591,9 @@ export function overridesFromEnv(environment: string, env: Env): PipelineStackOv
       ...(credentials !== undefined ? { corsAllowCredentials: /^(1|true|yes)$/i.test(credentials) } : {}),
     };
   }
+
+  const variants = get(INFRA_ENV.imageVariants);
+  if (variants !== undefined) overrides.images = { variants: parseVariantList(INFRA_ENV.imageVariants, variants) };
 
   const principalArn = get(INFRA_ENV.quicksightPrincipalArn);
   if (principalArn !== undefined) {

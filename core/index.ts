@@ -11,6 +11,7 @@ export { sha256Digest, sha256Hex } from './hashing';
 export { createTelemetry, type ContextLogger, type Telemetry } from './observability';
 export { newImageId, isValidImageId, incomingKey, imageIdFromIncomingKey, keyHashPrefix, rawKey, variantKey, CLAIM_CHECK_PREFIX, claimCheckKey } from './keys';
 export * from './constants';
+export { DEFAULT_VARIANTS, formatVariantList, parseVariantList, validateVariantSpecs, type VariantSpec } from './image/variants';
 export { createAwsClients, destroyAwsClients, type AwsClients } from './adapters/aws-clients';
 export { findCustomerForKey, generateApiKey, hashApiKey, parseApiKeySecret, assertCustomerId } from './auth/api-keys';
 export { notificationBody } from './adapters/sns/notifier';

@@ -12,7 +12,8 @@
  */
 import sharp from 'sharp';
 import { ssim } from 'ssim.js';
-import { SHARP_DEFAULT_ENCODING, type EncoderSettings, type VariantSpec } from '../../core/config';
+import { SHARP_DEFAULT_ENCODING, type EncoderSettings } from '../../core/config';
+import type { VariantSpec } from '../../core/image/variants';
 import { inspectImage, intermediateResizeOptions, jpegOptions, renderVariants, webpOptions, type ImageInfo } from '../../core/image';
 import { insideSize, intermediateSize } from '../../core/image/render';
 import { percentile } from '../measure';

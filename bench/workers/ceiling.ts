@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { loadConfig, type VariantSpec } from '../../core/config';
+import { loadConfig } from '../../core/config';
+import type { VariantSpec } from '../../core/image/variants';
 import { intermediateResizeOptions, jpegOptions, webpOptions } from '../../core/image';
 import { toDriver, type CeilingRequest, type CeilingStrategy, type DriverMessage } from '../protocol';
 

@@ -18,6 +18,7 @@ import type { MskCluster } from '@cdktn/provider-aws/lib/msk-cluster';
 import { ENV } from '../../core/config/env';
 import { reconcileReceivedAfterSeconds } from '../props';
 import { KEY_PREFIXES } from '../../core/constants';
+import { formatVariantList } from '../../core/image/variants';
 import { bundleLambda, findProjectRoot, placeholderBundle, type LambdaName } from '../bundling';
 import { assumeRolePolicy, policyDocument, type AllowStatement } from '../iam';
 import type { FunctionSizing } from '../props';
@@ -112,6 +113,8 @@ export class Compute extends Construct {
       // The runtime's TTL must match the buckets' lifecycle.
       [ENV.retentionDays]: String(props.storage.objectExpirationDays),
       [ENV.logLevel]: props.lambda.logLevel,
+      // Every function that renders (API, upload handler, stream consumer, reconciler) makes the same copies.
+      ...(props.images.variants !== undefined ? { [ENV.imageVariants]: formatVariantList(props.images.variants, 'images.variants') } : {}),
     };
 
     this.ingestApi = this.createFunction('ingestApi', 'ingest-api', props.lambda.ingestApi, {

@@ -36,6 +36,8 @@ export const ENV = {
   confluentRegistryUrl: 'CONFLUENT_SCHEMA_REGISTRY_URL',
 
   maxImageBytes: 'MAX_IMAGE_BYTES',
+  // The processed copies: a JSON array of {name, width, height, fit?, format, quality?} (docs/variants.md).
+  imageVariants: 'IMAGE_VARIANTS',
   maxPixels: 'MAX_PIXELS',
   maxDecodeBytes: 'MAX_DECODE_BYTES',
   retentionDays: 'RETENTION_DAYS',

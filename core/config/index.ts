@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors';
 import { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
 import { INDEX_NAMES, MAX_IMAGE_BYTES } from '../constants';
+import { DEFAULT_VARIANTS, parseVariantList, type VariantSpec } from '../image/variants';
 import { MAX_STATUS_SHARDS } from '../adapters/dynamodb/status-key';
 
 /**
@@ -13,25 +14,6 @@ export const DEFAULT_STATUS_SHARDS = 32;
 
 export { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
 export type { EnvName } from './env';
-
-/** How one processed copy is made. */
-export interface VariantSpec {
-  name: string;
-  width: number;
-  height: number;
-  /** `cover` crops to exactly width×height; `inside` fits within the box keeping aspect ratio. */
-  fit: 'cover' | 'inside';
-  format: 'jpeg' | 'webp';
-  quality: number;
-}
-
-/** The default variant set of the design brief. */
-export const DEFAULT_VARIANTS: readonly VariantSpec[] = [
-  { name: 'thumbnail', width: 200, height: 200, fit: 'cover', format: 'jpeg', quality: 85 },
-  { name: 'medium', width: 800, height: 600, fit: 'inside', format: 'jpeg', quality: 85 },
-  { name: 'large', width: 1600, height: 1600, fit: 'inside', format: 'jpeg', quality: 85 },
-  { name: 'large-webp', width: 1600, height: 1600, fit: 'inside', format: 'webp', quality: 80 },
-] as const;
 
 /**
  * Cross-origin (CORS) settings shared by the API, the local adapter, the upload bucket and the
@@ -224,6 +206,11 @@ export interface Config {
     /** @default 7 */
     retentionDays: number;
   };
+  /**
+   * The processed copies made of every image, from `IMAGE_VARIANTS` (a JSON array; see
+   * `parseVariantList` in core/image/variants.ts and docs/variants.md).
+   * @default DEFAULT_VARIANTS
+   */
   variants: readonly VariantSpec[];
   /** @default DEFAULT_ENCODING */
   encoding: EncoderSettings;
@@ -333,6 +320,11 @@ function readList(env: Env, name: string, fallback: string[]): string[] {
   const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   if (items.length === 0) throw new ConfigError(`${name} must be a comma-separated list, got "${raw}"`);
   return items;
+}
+
+function readVariants(env: Env, name: string): readonly VariantSpec[] {
+  const raw = readOptional(env, name);
+  return raw === undefined ? DEFAULT_VARIANTS : parseVariantList(name, raw);
 }
 
 function readFetchSettings(env: Env): Config['fetch'] {
@@ -450,7 +442,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxDecodeBytes: readInt(env, ENV.maxDecodeBytes, 256 * 1024 * 1024, 32 * 1024 * 1024),
       retentionDays: readInt(env, ENV.retentionDays, 7, 1, 3650),
     },
-    variants: DEFAULT_VARIANTS,
+    variants: readVariants(env, ENV.imageVariants),
     encoding: {
       webpEffort: readInt(env, ENV.webpEffort, DEFAULT_ENCODING.webpEffort, 0, 6),
       webpAlphaQuality: readInt(env, ENV.webpAlphaQuality, DEFAULT_ENCODING.webpAlphaQuality, 0, 100),

@@ -17,6 +17,8 @@ export { DEFAULT_IMAGE_LIMITS, inspectImage } from './inspect';
 export type { ImageInfo, ImageLimits } from './inspect';
 export { intermediateResizeOptions, jpegOptions, webpOptions } from './encoding';
 export { processImage, renderVariants } from './render';
+export { DEFAULT_VARIANTS, DEFAULT_VARIANT_QUALITY, MAX_VARIANTS, MAX_VARIANT_SIDE, VARIANT_FITS, VARIANT_FORMATS, VARIANT_OUTPUT, formatVariantList, parseVariantList, validateVariantSpecs } from './variants';
+export type { VariantSpec } from './variants';
 export { DECODER_OVERHEAD_BYTES, DEFAULT_DECODE_BUDGET_BYTES, DecodeBudget, estimateDecodeBytes, processDecodeBudget } from './decode-budget';
 export type { DecodeShape } from './decode-budget';
 export type { ProcessImageOptions, RenderedVariant } from './render';

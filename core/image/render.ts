@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { DEFAULT_ENCODING, DEFAULT_VARIANTS, type EncoderSettings, type VariantSpec } from '../config';
+import { DEFAULT_ENCODING, type EncoderSettings } from '../config';
 import { invalidParameterError } from '../errors';
 import { readBmpHeader } from './bmp';
 import { decodeFailure, openPipeline, type DecodeSource } from './decode';
@@ -7,8 +7,9 @@ import { intermediateResizeOptions, jpegOptions, webpOptions } from './encoding'
 import { IMAGE_FORMATS, type ImageFormat } from './formats';
 import { DEFAULT_IMAGE_LIMITS, asBuffer, inspect, type ImageInfo, type ImageLimits } from './inspect';
 import { estimateDecodeBytes, processDecodeBudget } from './decode-budget';
+import { DEFAULT_VARIANTS, VARIANT_OUTPUT, validateVariantSpecs, type VariantSpec } from './variants';
 
-/** One processed copy, ready to store under `processed/<imageId>/<name>.<extension>`. */
+/** One processed copy, ready to store under `variantKey(imageId, name, extension)` (core/keys.ts). */
 export interface RenderedVariant {
   /** The spec's name, e.g. `thumbnail`. */
   name: string;
@@ -25,42 +26,6 @@ export interface RenderedVariant {
   extension: string;
   /** The encoded image: upright, sRGB, no EXIF/XMP/ICC/GPS. */
   data: Buffer;
-}
-
-const OUTPUT: Readonly<Record<VariantSpec['format'], { contentType: string; extension: string }>> = {
-  jpeg: { contentType: 'image/jpeg', extension: 'jpg' },
-  webp: { contentType: 'image/webp', extension: 'webp' },
-};
-/** WebP's hard limit; no variant of a web pipeline needs more. */
-const MAX_VARIANT_SIDE = 16383;
-/** Names go into S3 keys: keep them to characters that need no escaping. */
-const VARIANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-
-function validateSpecs(specs: unknown): readonly VariantSpec[] {
-  if (!Array.isArray(specs)) throw invalidParameterError('specs', 'array of variant specs', specs);
-  const seen = new Set<string>();
-  specs.forEach((spec: Partial<VariantSpec> | null, i) => {
-    const at = `specs[${i}]`;
-    if (typeof spec !== 'object' || spec === null) throw invalidParameterError(at, 'variant spec object', spec);
-    if (typeof spec.name !== 'string' || !VARIANT_NAME.test(spec.name)) {
-      throw invalidParameterError(`${at}.name`, 'name of 1-64 letters, digits, "-" or "_"', spec.name);
-    }
-    if (seen.has(spec.name)) throw invalidParameterError(`${at}.name`, 'unique variant name', spec.name);
-    seen.add(spec.name);
-    for (const side of ['width', 'height'] as const) {
-      const value = spec[side];
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_VARIANT_SIDE) {
-        throw invalidParameterError(`${at}.${side}`, `integer between 1 and ${MAX_VARIANT_SIDE}`, value);
-      }
-    }
-    if (spec.fit !== 'cover' && spec.fit !== 'inside') throw invalidParameterError(`${at}.fit`, '"cover" or "inside"', spec.fit);
-    if (spec.format !== 'jpeg' && spec.format !== 'webp') throw invalidParameterError(`${at}.format`, '"jpeg" or "webp"', spec.format);
-    const quality = spec.quality;
-    if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 1 || quality > 100) {
-      throw invalidParameterError(`${at}.quality`, 'integer between 1 and 100', quality);
-    }
-  });
-  return specs as readonly VariantSpec[];
 }
 
 /**
@@ -154,8 +119,8 @@ async function encodeVariant(
       width: info.width,
       height: info.height,
       bytes: data.length,
-      contentType: OUTPUT[spec.format].contentType,
-      extension: OUTPUT[spec.format].extension,
+      contentType: VARIANT_OUTPUT[spec.format].contentType,
+      extension: VARIANT_OUTPUT[spec.format].extension,
       data,
     };
   } catch (error) {
@@ -206,7 +171,7 @@ function validateInfo(bytes: Buffer, info: ImageInfo): void {
  * @example
  * const info = await inspectImage(body, config.limits);
  * const variants = await renderVariants(body, info, config.variants);
- * for (const v of variants) await blobs.put(`processed/${imageId}/${v.name}.${v.extension}`, v.data, v.contentType);
+ * for (const v of variants) await blobs.put({ bucket, key: variantKey(imageId, v.name, v.extension) }, v.data, { contentType: v.contentType });
  */
 export async function renderVariants(
   bytes: Uint8Array,
@@ -217,7 +182,7 @@ export async function renderVariants(
 ): Promise<RenderedVariant[]> {
   const buffer = asBuffer(bytes);
   validateInfo(buffer, info);
-  const checkedSpecs = validateSpecs(specs);
+  const checkedSpecs = validateVariantSpecs(specs);
   // Rendering alone decodes too: it waits for its share of the process's decode memory.
   const size = intermediateSize(info.width, info.height, checkedSpecs);
   const estimate = estimateDecodeBytes({ format: info.format, width: info.width, height: info.height, channels: 4, intermediatePixels: size.width * size.height });
@@ -258,7 +223,7 @@ export async function processImage(
   bytes: Uint8Array,
   options: ProcessImageOptions = {},
 ): Promise<{ info: ImageInfo; variants: RenderedVariant[] }> {
-  const specs = validateSpecs(options.variants ?? DEFAULT_VARIANTS);
+  const specs = validateVariantSpecs(options.variants ?? DEFAULT_VARIANTS);
   const intermediatePixels = (width: number, height: number): number => {
     const size = intermediateSize(width, height, specs);
     return size.width * size.height;

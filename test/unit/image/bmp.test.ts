@@ -1,4 +1,4 @@
-import { DEFAULT_VARIANTS, type VariantSpec } from '../../../core/config';
+import { DEFAULT_VARIANTS, type VariantSpec } from '../../../core/image/variants';
 import { UndecodableImageError, UnsupportedImageError } from '../../../core/errors';
 import { inspectImage, renderVariants } from '../../../core/image';
 import { COLOURS, colourDistance, makeBmp, samplePixel, type BmpOptions } from '../../helpers/images';

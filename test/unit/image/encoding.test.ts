@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { DEFAULT_ENCODING, DEFAULT_VARIANTS, SHARP_DEFAULT_ENCODING, type EncoderSettings, type VariantSpec } from '../../../core/config';
+import { DEFAULT_ENCODING, SHARP_DEFAULT_ENCODING, type EncoderSettings } from '../../../core/config';
+import { DEFAULT_VARIANTS, type VariantSpec } from '../../../core/image/variants';
 import { inspectImage, renderVariants } from '../../../core/image';
 import { makeJpeg } from '../../helpers/images';
 

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { DEFAULT_VARIANTS, type VariantSpec } from '../../../core/config';
+import { DEFAULT_VARIANTS, type VariantSpec } from '../../../core/image/variants';
 import { InvalidParameterError, UndecodableImageError } from '../../../core/errors';
 import { inspectImage, processImage, renderVariants, type RenderedVariant } from '../../../core/image';
 import {
