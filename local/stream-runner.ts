@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { destroyAwsClients, type Config } from '../core';
 import { createPipelineRuntime } from '../core/runtime';
+import { abortableSleep, backoffDelayMs } from '../core/retry';
 import type { SecretStore } from '../core/ports';
 import type { RuntimeComponent } from './runtime';
 import { resumeOffsets } from '../stream-consumer/batch-failures';
@@ -98,7 +99,8 @@ export interface StreamRunnerOptions {
    */
   fromBeginning?: boolean;
   /**
-   * Backoff between redeliveries of a failed record: doubles from `initialMs` up to `maxMs`, with jitter.
+   * Backoff between redeliveries of a failed record: doubles from `initialMs` up to `maxMs`, with
+   * equal jitter (`backoffDelayMs`, core/retry.ts; the fetcher's formula too).
    * @default { initialMs: 250, maxMs: 10_000 }
    */
   backoff?: { initialMs: number; maxMs: number };
@@ -133,20 +135,6 @@ export interface StreamRunnerOptions {
   onFatal?: (error: Error) => void;
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
-}
-
 /** Rejects with `message` after `ms` unless `work` settles first. */
 function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -154,12 +142,6 @@ function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(message)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Exponential backoff with full jitter in its upper half, capped. */
-export function redeliveryDelayMs(failures: number, backoff: { initialMs: number; maxMs: number }, random: () => number = Math.random): number {
-  const ceiling = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 /**
@@ -291,7 +273,7 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
           index = nextIndex === -1 ? messages.length : nextIndex;
           if (resumeAt !== undefined) {
             failures += 1;
-            await pause(redeliveryDelayMs(failures, backoff), stopping.signal);
+            await abortableSleep(backoffDelayMs(failures, backoff), stopping.signal);
           } else {
             failures = 0;
           }
@@ -363,9 +345,9 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
             return;
           }
           restarts += 1;
-          const delayMs = redeliveryDelayMs(restarts, restartBackoff);
+          const delayMs = backoffDelayMs(restarts, restartBackoff);
           setState('restarting', `in ${delayMs} ms (attempt ${restarts} of ${config.stream.restartAttempts})`);
-          await pause(delayMs, stopping.signal);
+          await abortableSleep(delayMs, stopping.signal);
           if (stopping.signal.aborted) return;
           try {
             consumer = await launch();

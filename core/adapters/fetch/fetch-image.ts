@@ -10,7 +10,8 @@ import {
   type ErrorContext,
 } from '../../errors';
 import { MAX_IMAGE_BYTES } from '../../constants';
-import { backoffDelayMs, sleep as realSleep } from './backoff';
+import { backoffDelayMs } from '../../retry';
+import { sleep as realSleep } from './backoff';
 import { RefusedAddressError, createGuardedLookup, refusalFor, systemResolve, type ResolveHostname, type TargetPolicy } from './guarded-lookup';
 
 /** 10 MiB: the pipeline's image size limit, and the default cap of {@link fetchImage}. */
@@ -64,7 +65,7 @@ export interface FetchImageOptions {
    */
   allowedPorts?: readonly number[];
   /**
-   * First retry's backoff step, doubled per retry and jittered (see `backoffDelayMs`).
+   * First retry's backoff step, doubled per retry and jittered (`backoffDelayMs`, core/retry.ts).
    * @default 200
    */
   retryBaseDelayMs?: number;
@@ -508,7 +509,7 @@ export async function fetchImage(url: string, options: FetchImageOptions = {}): 
       if (!error.retriable || attempt >= settings.maxAttempts) throw failed(error, attempt);
       // A source's Retry-After is a floor on our own backoff, never shortened by `retryMaxDelayMs`;
       // only the deadline bounds it.
-      const delayMs = Math.max(backoffDelayMs(attempt, settings.retryBaseDelayMs, settings.retryMaxDelayMs), error.retryAfterMs ?? 0);
+      const delayMs = Math.max(backoffDelayMs(attempt, { initialMs: settings.retryBaseDelayMs, maxMs: settings.retryMaxDelayMs }), error.retryAfterMs ?? 0);
       if (now() + delayMs >= deadlineAt) {
         throw failed(error, attempt, `; no time left for another attempt within the ${settings.deadlineMs} ms deadline`);
       }

@@ -1,5 +1,4 @@
 import { classifyAddress, isForbiddenAddress, type AddressCategory, type IPv4Embedding } from '../../../core/adapters/fetch';
-import { backoffDelayMs } from '../../../core/adapters/fetch/backoff';
 
 type Row = [input: string, category: AddressCategory, embedding?: IPv4Embedding];
 
@@ -151,17 +150,5 @@ describe('classifyAddress / isForbiddenAddress', () => {
     expect(classifyAddress('[::ffff:127.0.0.1]')).toMatchObject({ address: '::ffff:7f00:1', family: 6, embeddedIPv4: '127.0.0.1' });
     expect(classifyAddress('::127.0.0.1')).toMatchObject({ address: '::7f00:1', embeddedIPv4: '127.0.0.1' });
     expect(classifyAddress('64:ff9b::a9fe:a9fe').description).toContain('169.254.169.254');
-  });
-});
-
-describe('backoffDelayMs', () => {
-  it('doubles per retry with equal jitter and respects the cap', () => {
-    const lowest = () => 0;
-    const highest = () => 1;
-
-    expect([1, 2, 3].map((retry) => backoffDelayMs(retry, 200, 2_000, lowest))).toEqual([100, 200, 400]);
-    expect([1, 2, 3].map((retry) => backoffDelayMs(retry, 200, 2_000, highest))).toEqual([200, 400, 800]);
-    expect(backoffDelayMs(10, 200, 2_000, lowest)).toBe(1_000);
-    expect(backoffDelayMs(10, 200, 2_000, highest)).toBe(2_000);
   });
 });

@@ -1,5 +1,5 @@
 import { batchItemFailures, resumeOffsets, type RecordOutcome, type RecordResult } from '../../../stream-consumer';
-import { chunkProgress, redeliveryDelayMs } from '../../../local/stream-runner';
+import { chunkProgress } from '../../../local/stream-runner';
 import { DependencyError } from '../../../core/errors';
 import { mskEventOf } from '../../helpers/msk-events';
 
@@ -90,14 +90,5 @@ describe('chunkProgress (what the local runner commits)', () => {
 
   it('commits nothing when the first record must be redelivered', () => {
     expect(chunkProgress(10, 19, 10)).toEqual({ commit: undefined, nextOffset: 10 });
-  });
-});
-
-describe('redeliveryDelayMs', () => {
-  const backoff = { initialMs: 100, maxMs: 1000 };
-
-  it('doubles per failure within [ceiling/2, ceiling] and stops at the cap', () => {
-    expect([1, 2, 3, 4, 5, 9].map((n) => redeliveryDelayMs(n, backoff, () => 0))).toEqual([50, 100, 200, 400, 500, 500]);
-    expect([1, 2, 3, 4, 5, 9].map((n) => redeliveryDelayMs(n, backoff, () => 1))).toEqual([100, 200, 400, 800, 1000, 1000]);
   });
 });

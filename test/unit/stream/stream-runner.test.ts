@@ -4,7 +4,7 @@
  * by test/integration/stream-runner-resilience.test.ts.
  */
 import { loadConfig } from '../../../core';
-import { MIN_SESSION_TIMEOUT_MS, SESSION_MARGIN_HEARTBEATS, redeliveryDelayMs, sessionTimeoutFor } from '../../../local/stream-runner';
+import { MIN_SESSION_TIMEOUT_MS, SESSION_MARGIN_HEARTBEATS, sessionTimeoutFor } from '../../../local/stream-runner';
 
 describe('sessionTimeoutFor', () => {
   it('is the fetch deadline plus five heartbeats: 45 s with the defaults, Kafka’s own client default', () => {
@@ -25,14 +25,5 @@ describe('sessionTimeoutFor', () => {
     expect(session).toBe(expected);
     expect(session).toBeGreaterThan(deadline);
     expect(session).toBeGreaterThanOrEqual(MIN_SESSION_TIMEOUT_MS);
-  });
-});
-
-describe('redeliveryDelayMs (also the restart backoff)', () => {
-  it('doubles from initialMs, caps at maxMs, and keeps at least half of each step', () => {
-    const backoff = { initialMs: 1_000, maxMs: 30_000 };
-
-    expect([1, 2, 3, 6, 10].map((n) => redeliveryDelayMs(n, backoff, () => 0))).toEqual([500, 1_000, 2_000, 15_000, 15_000]);
-    expect([1, 2, 3, 6, 10].map((n) => redeliveryDelayMs(n, backoff, () => 1))).toEqual([1_000, 2_000, 4_000, 30_000, 30_000]);
   });
 });
