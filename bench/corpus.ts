@@ -8,6 +8,7 @@
  */
 import sharp from 'sharp';
 import { seededUint32 } from '../test/helpers/images';
+import { MAX_IMAGE_BYTES } from '../core/constants';
 
 /** One image of the corpus. */
 export interface CorpusImage {
@@ -94,7 +95,7 @@ export async function throughputCorpus(seed = 20240607): Promise<CorpusImage[]> 
  *
  * @default count 2, maxBytes 10 MiB
  */
-export async function largeJpegs(count = 2, maxBytes = 10 * 1024 * 1024, seed = 777): Promise<CorpusImage[]> {
+export async function largeJpegs(count = 2, maxBytes = MAX_IMAGE_BYTES, seed = 777): Promise<CorpusImage[]> {
   const out: CorpusImage[] = [];
   for (let k = 0; k < count; k++) {
     const width = 6000;
