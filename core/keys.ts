@@ -58,8 +58,9 @@ export function incomingKey(imageId: string): string {
 /** The image id of an `incoming/<imageId>` key, or undefined for any other key. */
 export function imageIdFromIncomingKey(key: string): string | undefined {
   if (!key.startsWith(KEY_PREFIXES.incoming)) return undefined;
-  const match = /^([^/]+)$/.exec(key.slice(KEY_PREFIXES.incoming.length));
-  return match?.[1] !== undefined && isValidImageId(match[1]) ? match[1] : undefined;
+  // A valid id has no "/", so `incoming/<id>/more` is refused too.
+  const imageId = key.slice(KEY_PREFIXES.incoming.length);
+  return isValidImageId(imageId) ? imageId : undefined;
 }
 
 /** createdAt + retention days, in epoch seconds (DynamoDB TTL wants seconds). */
