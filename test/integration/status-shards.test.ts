@@ -6,7 +6,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createAwsClients, destroyAwsClients, loadConfig, statusDayKey, statusShardOf, type AwsClients, type Config, type ImageRecord } from '../../core';
+import { createAwsClients, destroyAwsClients, loadConfig, rawKey, statusDayKey, statusShardOf, type AwsClients, type Config, type ImageRecord } from '../../core';
 import { DynamoDbMetadataStore } from '../../core/adapters/dynamodb/metadata-store';
 import { IMAGE_TABLE } from '../../core/adapters/dynamodb/table';
 
@@ -41,7 +41,7 @@ function record(day: string, second: number, customerId: string): ImageRecord {
     customerId,
     bytes: 100,
     sha256: '0'.repeat(64),
-    raw: { bucket: config.rawBucket, key: `raw/${day.replaceAll('-', '/')}/${imageId}` },
+    raw: { bucket: config.rawBucket, key: rawKey(imageId, new Date(createdAt)) },
     createdAt,
     updatedAt: createdAt,
     expiresAt: Math.floor(Date.parse(createdAt) / 1000) + 7 * 86_400,

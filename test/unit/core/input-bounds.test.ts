@@ -2,7 +2,7 @@
  * Fault 2 of issue 12, first half: every caller-given field has a bound checked at the edge,
  * one rule on both paths, so the DynamoDB item and the SNS message stay well under their limits.
  */
-import { InvalidParameterError, INPUT_BOUNDS, assertRequestBounds, generateApiKey, notificationBody, type ImageRecord } from '../../../core';
+import { InvalidParameterError, INPUT_BOUNDS, assertRequestBounds, generateApiKey, notificationBody, rawKey, variantKey, type ImageRecord } from '../../../core';
 
 const ok = { customerId: 'acme-1', fileName: 'photo.jpg', attributes: { camera: 'x100' } };
 
@@ -65,8 +65,8 @@ describe('input bounds shared by the REST and stream paths', () => {
       height: 1,
       bytes: 1,
       sha256: 'f'.repeat(64),
-      raw: { bucket: 'b'.repeat(63), key: `raw/2024/01/01/${'i'.repeat(128)}.jpeg` },
-      variants: Object.fromEntries(['thumbnail', 'medium', 'large', 'large-webp'].map((name) => [name, { key: `processed/${'i'.repeat(128)}/${name}.webp`, format: 'webp', contentType: 'image/webp', width: 1600, height: 1600, bytes: 1e7 }])),
+      raw: { bucket: 'b'.repeat(63), key: rawKey('i'.repeat(128), new Date('2024-01-01T00:00:00Z'), 'jpeg') },
+      variants: Object.fromEntries(['thumbnail', 'medium', 'large', 'large-webp'].map((name) => [name, { key: variantKey('i'.repeat(128), name, 'webp'), format: 'webp', contentType: 'image/webp', width: 1600, height: 1600, bytes: 1e7 }])),
       attributes: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`.padEnd(24, '_'), '写'.repeat(333)])),
       createdAt: new Date().toISOString(),
       updatedAt: new Date().toISOString(),
