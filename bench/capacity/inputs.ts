@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { invalidParameterError } from '../../core/errors';
 import { kafkaTopicPlan } from '../../cdktf/constructs/streaming';
 import { KEY_HASH_PREFIXES } from '../../core/constants';
+import { DEFAULT_VARIANTS } from '../../core/image/variants';
 import type { PipelineStackProps } from '../../cdktf/props';
 import type { CapacityInputs, DeploymentSettings, MeasuredCosts, Prices, Quotas } from './model';
 
@@ -24,7 +25,7 @@ export const MEASURED_COSTS: MeasuredCosts = {
   statusIndexWriteUnits: 6,
   statusIndexHotKeyWriteUnits: 4,
   customerIndexWriteUnits: 5,
-  processedPuts: 4,
+  processedPuts: DEFAULT_VARIANTS.length, // one PUT per variant of the default set (IMAGE_VARIANTS changes it)
   rawPuts: 1,
   snsPublishes: 1,
   kmsRequests: 0, // S3 Bucket Keys are on (cdktf/constructs/storage.ts)
