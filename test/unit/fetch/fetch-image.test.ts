@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { ImageTooLargeError, InvalidParameterError, SourceFetchError } from '../../../core/errors';
+import { MAX_IMAGE_BYTES } from '../../../core/constants';
 import { fetchImage, retryAfterMs, type FetchImageOptions, type ResolveHostname } from '../../../core/adapters/fetch';
 import { closed, startLoopbackServer, unusedLoopbackPort, type LoopbackServer } from './loopback-server';
 
@@ -78,38 +79,38 @@ describe('fetchImage: success paths', () => {
 
   it('accepts exactly 10 MiB with a Content-Length', async () => {
     const path = server.route((_request, response) => {
-      response.writeHead(200, { 'content-length': 10 * MiB }).end(Buffer.alloc(10 * MiB, 'x'));
+      response.writeHead(200, { 'content-length': MAX_IMAGE_BYTES }).end(Buffer.alloc(MAX_IMAGE_BYTES, 'x'));
     });
 
     const result = await fetchImage(server.url(path), base);
 
-    expect(result.bytes.length).toBe(10 * MiB);
+    expect(result.bytes.length).toBe(MAX_IMAGE_BYTES);
   });
 
   it('accepts exactly 10 MiB streamed without a Content-Length', async () => {
     let sentContentLength: unknown = 'not captured';
     const path = server.route((_request, response) => {
-      streamBytes(response, 10 * MiB, true);
+      streamBytes(response, MAX_IMAGE_BYTES, true);
       sentContentLength = response.getHeader('content-length');
     });
 
     const result = await fetchImage(server.url(path), base);
 
     expect(sentContentLength).toBeUndefined();
-    expect(result.bytes.length).toBe(10 * MiB);
+    expect(result.bytes.length).toBe(MAX_IMAGE_BYTES);
   });
 });
 
 describe('fetchImage: size cap', () => {
   it('rejects 10 MiB + 1 byte announced by Content-Length', async () => {
     const path = server.route((_request, response) => {
-      response.writeHead(200, { 'content-length': 10 * MiB + 1 }).end(Buffer.alloc(10 * MiB + 1, 'x'));
+      response.writeHead(200, { 'content-length': MAX_IMAGE_BYTES + 1 }).end(Buffer.alloc(MAX_IMAGE_BYTES + 1, 'x'));
     });
 
     const error = await failureOf(fetchImage(server.url(path), base));
 
     expect(error).toBeInstanceOf(ImageTooLargeError);
-    expect((error as ImageTooLargeError).limitBytes).toBe(10 * MiB);
+    expect((error as ImageTooLargeError).limitBytes).toBe(MAX_IMAGE_BYTES);
     expect((error as ImageTooLargeError).retriable).toBe(false);
     expect(error.message).toContain('Content-Length 10485761');
     expect(error.message).not.toContain('xxxx');
@@ -119,7 +120,7 @@ describe('fetchImage: size cap', () => {
     let connectionClosed: Promise<void> = Promise.resolve();
     const path = server.route((_request, response) => {
       // Declares too much, sends one byte and then holds the connection open.
-      response.writeHead(200, { 'content-length': 10 * MiB + 1 });
+      response.writeHead(200, { 'content-length': MAX_IMAGE_BYTES + 1 });
       response.write('x');
       connectionClosed = closed(response);
     });
@@ -134,14 +135,14 @@ describe('fetchImage: size cap', () => {
     let connectionClosed: Promise<void> = Promise.resolve();
     const path = server.route((_request, response) => {
       // 10 MiB + 1 and then nothing: only counting while streaming can end this before the deadline.
-      streamBytes(response, 10 * MiB + 1, false);
+      streamBytes(response, MAX_IMAGE_BYTES + 1, false);
       connectionClosed = closed(response);
     });
 
     const error = await failureOf(fetchImage(server.url(path), { ...base, deadlineMs: 3_000 }));
 
     expect(error).toBeInstanceOf(ImageTooLargeError);
-    expect(error.message).toMatch(/more than the 10485760-byte limit arrived/);
+    expect(error.message).toMatch(new RegExp(`more than the ${MAX_IMAGE_BYTES}-byte limit arrived`));
     expect(error.message).not.toContain('xxxx');
     await connectionClosed;
   });
