@@ -5,7 +5,7 @@
  * on after an earlier delivery left it RECEIVED ends FAILED and notified.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { encodeImageEvent, fingerprintOf, IMAGE_EVENT_SCHEMA, type ImageEvent } from '../../schemas';
@@ -14,13 +14,13 @@ import { DEAD_LETTER_HEADERS, createMskHandler, createStreamConsumer, type MskBa
 import { makeGifBomb, makeJpeg } from '../helpers/images';
 import { mskEventOf, type RecordSpec } from '../helpers/msk-events';
 import { openNotificationInbox } from '../helpers/notifications';
-import { startLoopbackServer, type LoopbackServer } from '../unit/fetch/loopback-server';
+import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
+import { connectTestKafka, inOriginalOrder, type TestKafka } from '../helpers/kafka';
 
 const quietKafka = { logLevel: logLevel.NOTHING };
 
 let clients: AwsClients;
-let kafka: Kafka;
-let admin: Admin;
+let kit: TestKafka;
 let server: LoopbackServer;
 let baseConfig: Config;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -29,52 +29,16 @@ let offset = 0;
 beforeAll(async () => {
   baseConfig = loadConfig();
   clients = createAwsClients(baseConfig);
-  kafka = new Kafka({ clientId: 'hostile-test', brokers: baseConfig.kafka.brokers, logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
+  kit = await connectTestKafka({ clientId: 'hostile-test' });
   server = await startLoopbackServer();
 });
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await server?.close();
-  await admin?.disconnect();
+  await kit?.close();
   destroyAwsClients(clients);
 });
-
-async function createTopic(prefix: string): Promise<string> {
-  const topic = `${prefix}-${randomUUID()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-  cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
-  return topic;
-}
-
-/** Reads up to `count` dead letters from the start of `topic`, for at most `timeoutMs`. */
-async function readDeadLetters(topic: string, count: number, timeoutMs = 30_000): Promise<Record<string, string>[]> {
-  const consumer = kafka.consumer({ groupId: `hostile-reader-${randomUUID()}` });
-  const letters: Record<string, string>[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
-          letters.push(headers);
-          if (letters.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return letters;
-}
 
 function consumerFor(env: Record<string, string>): { runtime: PipelineRuntime; consumer: StreamConsumer; handler: MskHandlerFunction } {
   const runtime = createPipelineRuntime(loadConfig({ ...process.env, LOG_LEVEL: 'SILENT', ...env }), 'hostile-test');
@@ -115,7 +79,7 @@ function attributeCountBomb(eventId: string, customerId: string, count: number):
 }
 
 it('a batch of hostile events mixed with a normal one: each refused with its reason, nothing stored for them, no redelivery, the normal one PROCESSED', async () => {
-  const dlq = await createTopic('hostile-dlq');
+  const dlq = await kit.createTopic('hostile-dlq');
   const { runtime, handler } = consumerFor({ DEAD_LETTER_TOPIC: dlq });
   const inbox = await openNotificationInbox(clients, runtime.config, 'hostile-mix');
   cleanups.push(() => inbox.close());
@@ -152,7 +116,7 @@ it('a batch of hostile events mixed with a normal one: each refused with its rea
   const page = await runtime.metadata.listByCustomer(customer, { limit: 20 }, new Date());
   expect(page.items.map((r) => r.imageId).sort()).toEqual([gifBomb.eventId, good.eventId].sort());
   // Records run concurrently, so letters arrive in any order: sort them by original offset.
-  const letters = (await readDeadLetters(dlq, 5)).sort((a, b) => Number(a[DEAD_LETTER_HEADERS.originalOffset]) - Number(b[DEAD_LETTER_HEADERS.originalOffset]));
+  const letters = inOriginalOrder(await kit.readMessages(dlq, { count: 5 })).map((letter) => letter.headers);
   expect(letters.map((h) => h[DEAD_LETTER_HEADERS.reason])).toEqual([
     'truncated',
     'truncated',
@@ -169,7 +133,7 @@ it('a batch of hostile events mixed with a normal one: each refused with its rea
 });
 
 it('permanent dependency errors are not retried: a missing raw bucket ends the image FAILED and notified, a missing table dead-letters the event, and the partition moves on', async () => {
-  const dlq = await createTopic('hostile-permanent-dlq');
+  const dlq = await kit.createTopic('hostile-permanent-dlq');
   const missingBucket = consumerFor({ DEAD_LETTER_TOPIC: dlq, RAW_BUCKET: `missing-${randomUUID()}`, ALLOWED_SOURCE_BUCKETS: baseConfig.rawBucket });
   const missingTable = consumerFor({ DEAD_LETTER_TOPIC: dlq, IMAGES_TABLE: `missing-${randomUUID()}` });
   const inbox = await openNotificationInbox(clients, missingBucket.runtime.config, 'hostile-permanent');
@@ -187,12 +151,12 @@ it('permanent dependency errors are not retried: a missing raw bucket ends the i
   expect(record).toMatchObject({ status: 'FAILED', error: { code: 'DEPENDENCY_REJECTED' } });
   expect(record?.error?.message).toMatch(/S3 refused PutObject \(NoSuchBucket\)/);
   expect((await inbox.waitFor(1)).map((n) => [n.type, n.imageId, n.error?.code])).toEqual([['image.failed', first.eventId, 'DEPENDENCY_REJECTED']]);
-  const letters = await readDeadLetters(dlq, 1);
+  const letters = (await kit.readMessages(dlq, { count: 1 })).map((letter) => letter.headers);
   expect(letters.map((h) => [h[DEAD_LETTER_HEADERS.reason], h[DEAD_LETTER_HEADERS.errorCode]])).toEqual([['rejected', 'DEPENDENCY_REJECTED']]);
 });
 
 it('S3 down on the first delivery, the URL answering 503 on the second: the image ends FAILED and notified, not stuck RECEIVED', async () => {
-  const dlq = await createTopic('hostile-stuck-dlq');
+  const dlq = await kit.createTopic('hostile-stuck-dlq');
   const jpeg = await makeJpeg({ width: 80, height: 60 });
   let answer: 'image' | 'unavailable' = 'image';
   const path = server.route((_req, res) => (answer === 'image' ? res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg) : res.writeHead(503).end()));

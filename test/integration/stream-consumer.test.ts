@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { logLevel, type Producer } from 'kafkajs';
 import sharp from 'sharp';
 import { Type } from 'avsc';
 import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type Config, type ImageRecord } from '../../core';
@@ -20,8 +20,10 @@ import { handler as lambdaHandler } from '../../stream-consumer/handler';
 import { makeJpeg, makeTruncatedJpeg } from '../helpers/images';
 import { startSwitchableProxy } from '../helpers/switchable-proxy';
 import { claimCheckKey } from '../../core/keys';
-import { startLoopbackServer, type LoopbackServer } from '../unit/fetch/loopback-server';
-import { V2_AVSC } from '../unit/schemas/fixtures/image-events';
+import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
+import { V2_AVSC } from '../helpers/image-events';
+import { byOriginalPosition, connectTestKafka, type TestKafka } from '../helpers/kafka';
+import { waitUntil } from '../helpers/wait';
 import { mskEventOf, type RecordSpec } from '../helpers/msk-events';
 import { openNotificationInbox, waitForFinalRecord, type NotificationInbox } from '../helpers/notifications';
 
@@ -30,72 +32,23 @@ const quietKafka = { logLevel: logLevel.NOTHING };
 
 let baseConfig: Config;
 let clients: AwsClients;
-let kafka: Kafka;
-let admin: Admin;
+let kit: TestKafka;
 let server: LoopbackServer;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   baseConfig = loadConfig();
   clients = createAwsClients(baseConfig);
-  kafka = new Kafka({ clientId: 'stream-test', brokers: baseConfig.kafka.brokers, logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
+  kit = await connectTestKafka({ clientId: 'stream-test' });
   server = await startLoopbackServer();
 });
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await server?.close();
-  await admin?.disconnect();
+  await kit?.close();
   destroyAwsClients(clients);
 });
-
-async function createTopic(prefix: string, partitions = 1): Promise<string> {
-  const topic = `${prefix}-${randomUUID()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
-  cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
-  return topic;
-}
-
-/**
- * Reads `topic` from the beginning until `count` messages arrived — distinct by `keyOf` when given,
- * since a redelivered batch may write the same dead letter twice (at-least-once) — or timeout.
- */
-async function readTopic(
-  topic: string,
-  count: number,
-  timeoutMs = 30_000,
-  keyOf: (message: { headers: Record<string, string> }) => string = () => randomUUID(),
-): Promise<{ value: Buffer | null; headers: Record<string, string> }[]> {
-  const consumer = kafka.consumer({ groupId: `stream-test-reader-${randomUUID()}` });
-  const messages: { value: Buffer | null; headers: Record<string, string> }[] = [];
-  const seen = new Set<string>();
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
-          const key = keyOf({ headers });
-          if (seen.has(key)) return;
-          seen.add(key);
-          messages.push({ value: message.value, headers });
-          if (messages.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return messages;
-}
 
 function newEvent(customerId: string, image: ImageEvent['image'], overrides: Partial<ImageEvent> = {}): ImageEvent {
   return { eventId: randomUUID(), occurredAt: new Date(), customerId, fileName: 'photo.jpg', attributes: { test: 'stream' }, image, ...overrides };
@@ -133,7 +86,7 @@ describe('the MSK handler', () => {
   }
 
   beforeAll(async () => {
-    dlqTopic = await createTopic('stream-test-dlq');
+    dlqTopic = await kit.createTopic('stream-test-dlq');
     config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(server.port), DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'WARN' });
     runtime = createPipelineRuntime(config, 'stream-test');
     // A v1 consumer that also knows the v2 writer schema, as a registry would after v2 is registered.
@@ -283,7 +236,7 @@ describe('the MSK handler', () => {
     const response = await deliver([notAvro, unknownFingerprint, truncated, encodeImageEvent(follower)], { partition: 4 });
 
     expect(response).toEqual({ batchItemFailures: [] });
-    const letters = await readTopic(dlqTopic, 3);
+    const letters = await kit.readMessages(dlqTopic, { count: 3 });
     // Records run concurrently, so letters are in completion order: compare by original offset.
     const ours = letters
       .filter((l) => l.headers[DEAD_LETTER_HEADERS.originalPartition] === '4')
@@ -382,27 +335,9 @@ describe('the MSK handler', () => {
 describe('the local runner, end to end through Kafka', () => {
   const lines: string[] = [];
 
-  async function committedOffsets(groupId: string, topic: string): Promise<Record<number, string>> {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
-  }
-
-  async function endOffsets(topic: string): Promise<Record<number, string>> {
-    return Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
-  }
-
-  async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await check()) return true;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    return check();
-  }
-
   it('consumes published events, dead-letters poison, keeps each partition flowing and commits exactly what it finished', async () => {
-    const topic = await createTopic('stream-test-images', 2);
-    const dlqTopic = await createTopic('stream-test-runner-dlq');
+    const topic = await kit.createTopic('stream-test-images', 2);
+    const dlqTopic = await kit.createTopic('stream-test-runner-dlq');
     const groupId = `stream-test-group-${randomUUID()}`;
     // A small message limit so the larger image goes through the claim check.
     const config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(server.port), DEAD_LETTER_TOPIC: dlqTopic, KAFKA_MAX_MESSAGE_BYTES: '40000', BATCH_SIZE: '4', LOG_LEVEL: 'WARN' });
@@ -412,7 +347,7 @@ describe('the local runner, end to end through Kafka', () => {
     cleanups.push(async () => destroyAwsClients(publisherRuntime.clients));
     const publisher = await ImageEventPublisher.connect({ config, blobs: publisherRuntime.blobs, secrets: publisherRuntime.secrets, topic, kafkaOptions: quietKafka });
     cleanups.push(() => publisher.disconnect());
-    const raw: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const raw: Producer = kit.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await raw.connect();
     cleanups.push(() => raw.disconnect());
 
@@ -460,19 +395,18 @@ describe('the local runner, end to end through Kafka', () => {
     expect(notes.map((n) => `${n.type}:${n.imageId}`).sort()).toEqual([...ids.map((id) => `image.processed:${id}`), `image.failed:${corrupt.eventId}`].sort());
     // Distinct by original offset: a batch redelivered after another record's retriable failure
     // dead-letters its poison again (at-least-once, as on AWS).
-    const letters = await readTopic(dlqTopic, 3, 30_000, (l) => l.headers[DEAD_LETTER_HEADERS.originalOffset] ?? '');
+    const letters = await kit.readMessages(dlqTopic, { count: 3, distinctBy: byOriginalPosition });
     const byOffset = [...letters].sort((a, b) => Number(a.headers[DEAD_LETTER_HEADERS.originalOffset]) - Number(b.headers[DEAD_LETTER_HEADERS.originalOffset]));
     expect(byOffset.map((l) => l.headers[DEAD_LETTER_HEADERS.reason])).toEqual(['unknown-framing', 'unknown-fingerprint', 'truncated']);
     expect(letters.every((l) => l.headers[DEAD_LETTER_HEADERS.originalTopic] === topic && l.headers[DEAD_LETTER_HEADERS.originalPartition] === '0')).toBe(true);
-    const end = await endOffsets(topic);
+    const end = await kit.endOffsets(topic);
     // Up to one redelivery backoff (≤ 10 s) after the last retriable failure, plus the commit.
-    await waitUntil(async () => JSON.stringify(await committedOffsets(groupId, topic)) === JSON.stringify(end), 30_000);
-    expect(await committedOffsets(groupId, topic)).toEqual(end);
+    expect(await kit.waitForCommittedOffsets(groupId, topic, end, 30_000)).toEqual(end);
     expect(lines.some((l) => /^stream-runner topic=\S+ partition=\d offsets=\d+-\d+ records=\d+ ms=\d+ committed=\d+/.test(l))).toBe(true);
   });
 
   it('does not commit past a record whose dependency fails, and finishes it once the dependency is back', async () => {
-    const topic = await createTopic('stream-test-redeliver', 1);
+    const topic = await kit.createTopic('stream-test-redeliver', 1);
     const groupId = `stream-test-group-${randomUUID()}`;
     // S3 behind a proxy the test switches off and on: an outage the consumer must wait out. (A
     // missing bucket would not do: it is a permanent error, and the image would end FAILED.)
@@ -501,13 +435,14 @@ describe('the local runner, end to end through Kafka', () => {
     const waiting = await publisher.publish({ customerId, image: { kind: 's3', bucket: baseConfig.rawBucket, key: lateKey } });
     const last = await publisher.publish({ customerId, image: { kind: 'bytes', data: await makeJpeg({ width: 101, height: 101 }) } });
     // The runner keeps redelivering the unreachable record; the commit stays at it.
-    expect(await waitUntil(async () => runnerLines.filter((l) => l.includes(`resume at ${waiting.offset}`)).length >= 2, 20_000)).toBe(true);
-    expect(await committedOffsets(groupId, topic)).toEqual({ 0: waiting.offset });
+    await waitUntil(() => runnerLines.filter((l) => l.includes(`resume at ${waiting.offset}`)).length >= 2, { what: `two redeliveries resuming at offset ${waiting.offset}`, timeoutMs: 20_000 });
+    expect(await kit.committedOffsets(groupId, topic)).toEqual({ 0: waiting.offset });
 
     s3.setOn(true);
 
     await expectProcessed(runtime, await waitForFinalRecord(runtime.metadata, waiting.eventId, 30_000), { width: 100, height: 100 });
     await expectProcessed(runtime, await waitForFinalRecord(runtime.metadata, last.eventId, 30_000), { width: 101, height: 101 });
-    expect(await waitUntil(async () => (await committedOffsets(groupId, topic))[0] === String(Number(last.offset) + 1), 15_000)).toBe(true);
+    const next = { 0: String(Number(last.offset) + 1) };
+    expect(await kit.waitForCommittedOffsets(groupId, topic, next, 15_000)).toEqual(next);
   });
 });

@@ -13,7 +13,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { Kafka, logLevel, type Admin, type ISocketFactory, type Producer } from 'kafkajs';
+import { logLevel, type ISocketFactory, type Producer } from 'kafkajs';
 import sharp from 'sharp';
 import { createAwsClients, destroyAwsClients, loadConfig, rawKey, type AwsClients, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
@@ -26,13 +26,14 @@ import { claimCheckKey } from '../../core/keys';
 import { makeJpeg } from '../helpers/images';
 import { mskEventOf } from '../helpers/msk-events';
 import { openNotificationInbox, waitForFinalRecord } from '../helpers/notifications';
-import { startLoopbackServer, unusedLoopbackPort, type LoopbackServer } from '../unit/fetch/loopback-server';
+import { startLoopbackServer, unusedLoopbackPort, type LoopbackServer } from '../helpers/loopback-server';
+import { connectTestKafka, type TestKafka } from '../helpers/kafka';
+import { waitUntil } from '../helpers/wait';
 
 const quietKafka = { logLevel: logLevel.NOTHING };
 
 let clients: AwsClients;
-let kafka: Kafka;
-let admin: Admin;
+let kit: TestKafka;
 let producer: Producer;
 let server: LoopbackServer;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -40,10 +41,8 @@ const cleanups: (() => Promise<unknown>)[] = [];
 beforeAll(async () => {
   const config = loadConfig();
   clients = createAwsClients(config);
-  kafka = new Kafka({ clientId: 'runner-resilience-test', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  kit = await connectTestKafka({ clientId: 'runner-resilience-test' });
+  producer = kit.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   server = await startLoopbackServer();
 });
@@ -52,35 +51,9 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await server?.close();
   await producer?.disconnect();
-  await admin?.disconnect();
+  await kit?.close();
   destroyAwsClients(clients);
 });
-
-async function createTopic(prefix: string, partitions = 1): Promise<string> {
-  const topic = `${prefix}-${randomUUID()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
-  cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
-  return topic;
-}
-
-/** Polls `check` every 100 ms until it holds or `timeoutMs` passed; returns its last answer. */
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return check();
-}
-
-async function committedOffsets(groupId: string, topic: string): Promise<Record<number, string>> {
-  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
-}
-
-async function endOffsets(topic: string): Promise<Record<number, string>> {
-  return Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
-}
 
 function newEvent(customerId: string, image: ImageEvent['image']): ImageEvent {
   return { eventId: randomUUID(), occurredAt: new Date(), customerId, attributes: {}, image };
@@ -126,7 +99,7 @@ function dribble(socket: Socket, everyMs: number, maxWrites: number, step: () =>
 
 describe('the local runner under slow sources', () => {
   it('a trickling body, a never-ending chunked body and a connection held open after a short body end FAILED at the deadline while the partition’s next event and the other partition are processed, with no crash', async () => {
-    const topic = await createTopic('runner-slow', 2);
+    const topic = await kit.createTopic('runner-slow', 2);
     const groupId = `runner-slow-${randomUUID()}`;
     // One record at a time, 3 s fetch deadline, 500 ms heartbeats: the session timeout is the
     // broker minimum of 6 s, and partition 0's first handler call (three slow records in a row)
@@ -182,8 +155,8 @@ describe('the local runner under slow sources', () => {
     }
     expect((await waitForFinalRecord(runtime.metadata, next.eventId, 30_000))?.status).toBe('PROCESSED');
     expect((await waitForFinalRecord(runtime.metadata, other.eventId, 30_000))?.status).toBe('PROCESSED');
-    const end = await endOffsets(topic);
-    expect(await waitUntil(async () => JSON.stringify(await committedOffsets(groupId, topic)) === JSON.stringify(end), 30_000)).toBe(true);
+    const end = await kit.endOffsets(topic);
+    expect(await kit.waitForCommittedOffsets(groupId, topic, end, 30_000)).toEqual(end);
     // Partition 0's four records went to the handler in one call, committed in one go.
     expect(lines.some((l) => / partition=0 offsets=0-3 records=4 ms=\d+ committed=4$/.test(l))).toBe(true);
     expect(lines.filter((l) => /crashed|rebalancing|heartbeat failed|state=restarting/.test(l))).toEqual([]);
@@ -193,7 +166,7 @@ describe('the local runner under slow sources', () => {
 
 describe('the local runner when its consumer dies', () => {
   it('a consumer killed mid-batch is restarted with backoff and finishes the work once', async () => {
-    const topic = await createTopic('runner-killed', 1);
+    const topic = await kit.createTopic('runner-killed', 1);
     const groupId = `runner-killed-${randomUUID()}`;
     // A 1 s fetch deadline and 500 ms heartbeats make the session timeout 6 s: the member left
     // behind by the kill (it could not leave) expires that soon, and the restarted one joins.
@@ -238,10 +211,10 @@ describe('the local runner when its consumer dies', () => {
 
     await producer.send({ topic, acks: -1, messages: [{ value: encodeImageEvent(event) }] });
 
-    expect(await waitUntil(() => lines.some((l) => l.includes('state=restarting')), 60_000)).toBe(true);
+    await waitUntil(() => lines.some((l) => l.includes('state=restarting')), { what: 'the runner to report state=restarting', timeoutMs: 60_000 });
     connections.heal();
-    expect(await waitUntil(() => lines.some((l) => l.includes('consumer restarted')), 60_000)).toBe(true);
-    expect(await waitUntil(async () => (await committedOffsets(groupId, topic))[0] === '1', 30_000)).toBe(true);
+    await waitUntil(() => lines.some((l) => l.includes('consumer restarted')), { what: 'the runner to report "consumer restarted"', timeoutMs: 60_000 });
+    expect(await kit.waitForCommittedOffsets(groupId, topic, { 0: '1' }, 30_000)).toEqual({ 0: '1' });
     expect((await runtime.metadata.get(event.eventId, new Date()))?.status).toBe('PROCESSED');
     // Delivered again after the restart (nothing was committed before the kill), done once.
     expect(invokedOffsets.filter((o) => o === 0).length).toBeGreaterThanOrEqual(2);
@@ -252,7 +225,7 @@ describe('the local runner when its consumer dies', () => {
   });
 
   it('a runner that cannot restart its consumer says so: /readyz answers 503 with state stopped, and onFatal is called', async () => {
-    const topic = await createTopic('runner-stopped', 1);
+    const topic = await kit.createTopic('runner-stopped', 1);
     const groupId = `runner-stopped-${randomUUID()}`;
     const config = loadConfig({ ...process.env, STREAM_RESTART_ATTEMPTS: '2', LOG_LEVEL: 'ERROR' });
     const runtime = createPipelineRuntime(config, 'runner-stopped-test');
@@ -287,7 +260,7 @@ describe('the local runner when its consumer dies', () => {
     const stopRuntime = await startRuntime([runner], () => undefined, health);
     cleanups.push(() => stopRuntime());
     await producer.send({ topic, acks: -1, messages: [{ value: encodeImageEvent(newEvent(`runner-stopped-${randomUUID()}`, { kind: 'inline', data: await makeJpeg() })) }] });
-    expect(await waitUntil(async () => (await committedOffsets(groupId, topic))[0] === '1', 30_000)).toBe(true);
+    expect(await kit.waitForCommittedOffsets(groupId, topic, { 0: '1' }, 30_000)).toEqual({ 0: '1' });
     const ready = await fetch(`${adapter.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
@@ -297,7 +270,7 @@ describe('the local runner when its consumer dies', () => {
 
     connections.cut();
 
-    expect(await waitUntil(() => fatal.length > 0, 60_000)).toBe(true);
+    await waitUntil(() => fatal.length > 0, { what: 'onFatal to be called', timeoutMs: 60_000 });
     const stopped = await fetch(`${adapter.url}/readyz`);
     expect(stopped.status).toBe(503);
     const report = (await stopped.json()) as { ready: boolean; components: Record<string, StreamRunnerHealth> };

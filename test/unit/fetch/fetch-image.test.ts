@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { ImageTooLargeError, InvalidParameterError, SourceFetchError } from '../../../core/errors';
 import { fetchImage, retryAfterMs, type FetchImageOptions, type ResolveHostname } from '../../../core/adapters/fetch';
-import { closed, startLoopbackServer, unusedLoopbackPort, type LoopbackServer } from './loopback-server';
+import { closed, startLoopbackServer, unusedLoopbackPort, type LoopbackServer } from '../../helpers/loopback-server';
 
 const MiB = 1024 * 1024;
 const BODY_MARKER = 'BODY-MARKER-must-not-leak';

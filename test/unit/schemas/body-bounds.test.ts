@@ -9,7 +9,7 @@ import { SchemaDecodeError } from '../../../core/errors';
 import { ImageEventCodec, createImageEventRegistry, fingerprintOf } from '../../../schemas';
 import { assertBodyBounds } from '../../../schemas/body-bounds';
 import { frameSingleObject } from '../../../schemas/framing/single-object';
-import { V1_AVSC, V2_AVSC, referenceEvent } from './fixtures/image-events';
+import { V1_AVSC, V2_AVSC, referenceEvent } from '../../helpers/image-events';
 
 /** Avro zig-zag varint of a (possibly huge) non-fractional number. */
 function long(value: number): Buffer {
