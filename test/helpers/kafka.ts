@@ -36,7 +36,8 @@ export interface ReadMessagesOptions {
 
 /** A connected admin client plus the topics a test file made. */
 export interface TestKafka {
-  readonly kafka: Kafka;
+  /** The kafkajs client, for producers and consumers of the test's own. */
+  readonly client: Kafka;
   readonly admin: Admin;
   /**
    * Creates `<prefix>-<uuid>` with `partitions` partitions (replication factor 1) and waits for
@@ -97,7 +98,7 @@ export async function connectTestKafka(options: { clientId: string } & Partial<O
   };
 
   return {
-    kafka,
+    client: kafka,
     admin,
     async createTopic(prefix, partitions = 1) {
       const topic = `${prefix}-${randomUUID()}`;
