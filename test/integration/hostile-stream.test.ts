@@ -11,6 +11,7 @@ import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime'
 import { encodeImageEvent, fingerprintOf, IMAGE_EVENT_SCHEMA, type ImageEvent } from '../../schemas';
 import { frameSingleObject } from '../../schemas/framing/single-object';
 import { DEAD_LETTER_HEADERS, createMskHandler, createStreamConsumer, type MskBatchResponse, type MskHandlerFunction, type StreamConsumer } from '../../stream-consumer';
+import { avroLong as long, avroString as str } from '../helpers/avro-bytes';
 import { makeGifBomb, makeJpeg } from '../helpers/images';
 import { mskEventOf, type RecordSpec } from '../helpers/msk-events';
 import { useStreamTestBed } from '../helpers/stream-test-bed';
@@ -40,19 +41,6 @@ async function deliver(handler: MskHandlerFunction, values: Buffer[]): Promise<M
 function newEvent(customerId: string, image: ImageEvent['image'], overrides: Partial<ImageEvent> = {}): ImageEvent {
   return { eventId: randomUUID(), occurredAt: new Date(), customerId, attributes: {}, image, ...overrides };
 }
-
-/** Avro long, zig-zag varint. */
-function long(value: number): Buffer {
-  let zigzag = value >= 0 ? value * 2 : -value * 2 - 1;
-  const bytes: number[] = [];
-  while (zigzag >= 128) {
-    bytes.push((zigzag % 128) | 0x80);
-    zigzag = Math.floor(zigzag / 128);
-  }
-  bytes.push(zigzag);
-  return Buffer.from(bytes);
-}
-const str = (text: string): Buffer => Buffer.concat([long(Buffer.byteLength(text)), Buffer.from(text)]);
 
 /** The reported ~59-byte record: a valid header and fields, then an attributes map block declaring `count` entries. */
 function attributeCountBomb(eventId: string, customerId: string, count: number): Buffer {
