@@ -21,7 +21,7 @@ import { makeJpeg, makeTruncatedJpeg } from '../helpers/images';
 import { startSwitchableProxy } from '../helpers/switchable-proxy';
 import { claimCheckKey } from '../../core/keys';
 import { V2_AVSC } from '../helpers/image-events';
-import { byOriginalPosition } from '../helpers/kafka';
+import { byOriginalPosition, inOriginalOrder } from '../helpers/kafka';
 import { waitUntil } from '../helpers/wait';
 import { mskEventOf, type RecordSpec } from '../helpers/msk-events';
 import { useStreamTestBed } from '../helpers/stream-test-bed';
@@ -219,9 +219,7 @@ describe('the MSK handler', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     const letters = await bed.kafka.readMessages(dlqTopic, { count: 3 });
     // Records run concurrently, so letters are in completion order: compare by original offset.
-    const ours = letters
-      .filter((l) => l.headers[DEAD_LETTER_HEADERS.originalPartition] === '4')
-      .sort((a, b) => Number(a.headers[DEAD_LETTER_HEADERS.originalOffset]) - Number(b.headers[DEAD_LETTER_HEADERS.originalOffset]));
+    const ours = inOriginalOrder(letters.filter((l) => l.headers[DEAD_LETTER_HEADERS.originalPartition] === '4'));
     expect(ours.map((l) => [l.headers[DEAD_LETTER_HEADERS.reason], l.headers[DEAD_LETTER_HEADERS.errorCode], l.headers[DEAD_LETTER_HEADERS.originalTopic], l.headers[DEAD_LETTER_HEADERS.originalOffset]])).toEqual([
       ['unknown-framing', 'SCHEMA_DECODE', 'images-under-test', String(firstOffset)],
       ['unknown-fingerprint', 'UNKNOWN_SCHEMA', 'images-under-test', String(firstOffset + 1)],
@@ -377,7 +375,7 @@ describe('the local runner, end to end through Kafka', () => {
     // Distinct by original offset: a batch redelivered after another record's retriable failure
     // dead-letters its poison again (at-least-once, as on AWS).
     const letters = await bed.kafka.readMessages(dlqTopic, { count: 3, distinctBy: byOriginalPosition });
-    const byOffset = [...letters].sort((a, b) => Number(a.headers[DEAD_LETTER_HEADERS.originalOffset]) - Number(b.headers[DEAD_LETTER_HEADERS.originalOffset]));
+    const byOffset = inOriginalOrder(letters);
     expect(byOffset.map((l) => l.headers[DEAD_LETTER_HEADERS.reason])).toEqual(['unknown-framing', 'unknown-fingerprint', 'truncated']);
     expect(letters.every((l) => l.headers[DEAD_LETTER_HEADERS.originalTopic] === topic && l.headers[DEAD_LETTER_HEADERS.originalPartition] === '0')).toBe(true);
     const end = await bed.kafka.endOffsets(topic);
