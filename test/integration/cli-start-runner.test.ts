@@ -20,8 +20,8 @@ describe('`ingest start` over a stream runner that cannot restart', () => {
 
   afterAll(async () => {
     ingest?.kill();
-    await kit.admin.deleteTopics({ topics: [deadLetterTopic] }).catch(() => undefined);
-    await kit.close();
+    await kit?.admin.deleteTopics({ topics: [deadLetterTopic] }).catch(() => undefined);
+    await kit?.close();
   });
 
   it('reports the runner on /readyz, then says why and exits non-zero once the consumer cannot be restarted', async () => {
