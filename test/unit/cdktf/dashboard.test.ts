@@ -77,6 +77,8 @@ describe('the operations dashboard on AWS', () => {
     const [[, table] = ['', {}]] = resourcesOf(withQuickSight, 'aws_glue_catalog_table');
     const storage = table.storage_descriptor as { columns: { name: string; type: string }[] };
     const partitions = (table.partition_keys as { name: string }[]).map((p) => p.name);
+    // The change record's top-level fields, lower-cased as the Glue catalog stores them.
+    expect(storage.columns.map((c) => c.name)).toEqual(['awsregion', 'eventid', 'eventname', 'tablename', 'dynamodb']);
     const declared = glueFieldPaths(storage.columns);
     expect(partitions).toEqual(['dt']);
     for (const p of partitions) declared.add(p);
