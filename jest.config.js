@@ -4,6 +4,8 @@
  * the shared stack, so `make test` runs them on their own, one at a time, after the others).
  */
 const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
+/** Node's environment, with the pipeline's log and metric lines shown only for a failing test. */
+const testEnvironment = '<rootDir>/test/helpers/quiet-environment.ts';
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -12,13 +14,13 @@ module.exports = {
   projects: [
     {
       displayName: 'unit',
-      testEnvironment: 'node',
+      testEnvironment,
       transform,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     {
       displayName: 'integration',
-      testEnvironment: 'node',
+      testEnvironment,
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       testPathIgnorePatterns: ['-faults\\.test\\.ts$'],
@@ -27,7 +29,7 @@ module.exports = {
     },
     {
       displayName: 'faults',
-      testEnvironment: 'node',
+      testEnvironment,
       transform,
       testMatch: ['<rootDir>/test/integration/**/*-faults.test.ts'],
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',

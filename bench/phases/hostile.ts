@@ -7,15 +7,10 @@
  * and bounds the decodes running at once; the figure is the consumer's VmHWM after the last
  * notification. Target: ≤ 512 MiB (issue 12).
  */
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { makeDeepPngHeader, makeGifBomb, makePixelBombPng } from '../../test/helpers/images';
-import { ImageEventPublisher } from '../../kafka';
-import { createBenchTopic, type BenchContext } from '../context';
+import type { BenchContext } from '../context';
 import type { CorpusImage } from '../corpus';
-import { openInbox } from '../inbox';
-import { peakRssMiB, processAllocator } from '../measure';
-import { startWorker } from '../protocol';
+import { measureConsumerRss } from './consumer-rss';
 
 /** What the hostile mix measured. */
 export interface HostileResult {
@@ -49,62 +44,40 @@ export async function measureHostileMix(ctx: BenchContext, normal: readonly Corp
     ['png-bomb-7000x7000-in-budget', makePixelBombPng({ width: 7000, height: 7000 })],
     ...normal.map((image): [string, Buffer] => [`normal-${image.name}`, image.bytes]),
   ];
-  const topic = await createBenchTopic(ctx, `bench-hostile-${ctx.runId}`);
-  const groupId = `bench-hostile-${ctx.runId}`;
-  ctx.groups.push(groupId);
-  const customerId = `bench-hostile-${ctx.runId}`;
-  const inbox = await openInbox(ctx.runtime.clients, ctx.config, customerId);
-  const publisher = await ImageEventPublisher.connect({ config: ctx.config, blobs: ctx.runtime.blobs, secrets: ctx.runtime.secrets, topic });
   const setting = 'MALLOC_ARENA_MAX=2';
-  try {
-    const worker = await startWorker('stream', {
-      args: [topic, groupId],
-      env: { ...process.env, MALLOC_ARENA_MAX: '2' },
-      logFile: join(ctx.outDir, 'hostile-worker.log'),
-      readyTimeoutMs: 90_000,
-    });
-    try {
-      await sleep(500);
-      const idleRssMiB = peakRssMiB(worker.pid) ?? Number.NaN;
-      const started = performance.now();
-      const kindOf = new Map<string, string>();
-      for (let round = 0; round < rounds; round++) {
-        for (const [kind, bytes] of kinds) {
-          const result = await publisher.publish({ customerId, image: { kind: 'bytes', data: bytes }, fileName: `${kind}-${round}` });
-          if (result.claimCheck !== undefined) ctx.claimChecks.push(result.claimCheck);
-          kindOf.set(result.eventId, kind);
-        }
+  const measured = await measureConsumerRss(ctx, { name: 'hostile', env: { ...process.env, MALLOC_ARENA_MAX: '2' } }, async ({ publisher, inbox, customerId }) => {
+    const kindOf = new Map<string, string>();
+    for (let round = 0; round < rounds; round++) {
+      for (const [kind, bytes] of kinds) {
+        const result = await publisher.publish({ customerId, image: { kind: 'bytes', data: bytes }, fileName: `${kind}-${round}` });
+        if (result.claimCheck !== undefined) ctx.claimChecks.push(result.claimCheck);
+        kindOf.set(result.eventId, kind);
       }
-      const ids = [...kindOf.keys()];
-      const { missing } = await inbox.waitFor(ids, 300_000);
-      const outcomes: Record<string, Record<string, number>> = {};
-      for (const id of ids) {
-        const kind = kindOf.get(id) as string;
-        const arrival = inbox.arrivals.get(id);
-        const label = arrival === undefined ? 'missing' : arrival.status === 'FAILED' ? `FAILED ${arrival.errorCode ?? ''}`.trim() : arrival.status;
-        const perKind = (outcomes[kind] ??= {});
-        perKind[label] = (perKind[label] ?? 0) + 1;
-      }
-      const result: HostileResult = {
-        setting,
-        allocator: processAllocator(worker.pid),
-        images: ids.length,
-        mix: Object.fromEntries(kinds.map(([kind]) => [kind, rounds])),
-        peakRssMiB: peakRssMiB(worker.pid) ?? Number.NaN,
-        idleRssMiB,
-        wallMs: Math.round(performance.now() - started),
-        outcomes,
-        missing: missing.length,
-      };
-      ctx.log(`  hostile mix (${setting}): peak RSS ${result.peakRssMiB.toFixed(0)} MiB (idle ${idleRssMiB.toFixed(0)} MiB, target ≤ ${HOSTILE_PEAK_RSS_LIMIT_MIB}), ${ids.length} events in ${(result.wallMs / 1000).toFixed(1)} s`);
-      for (const [kind, counts] of Object.entries(outcomes)) ctx.log(`    ${kind}: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}`);
-      return result;
-    } finally {
-      await worker.stop();
     }
-  } finally {
-    for (const [id, arrival] of inbox.arrivals) ctx.created.set(id, arrival);
-    await publisher.disconnect();
-    await inbox.close();
-  }
+    const ids = [...kindOf.keys()];
+    const { missing } = await inbox.waitFor(ids, 300_000);
+    const outcomes: Record<string, Record<string, number>> = {};
+    for (const id of ids) {
+      const kind = kindOf.get(id) as string;
+      const arrival = inbox.arrivals.get(id);
+      const label = arrival === undefined ? 'missing' : arrival.status === 'FAILED' ? `FAILED ${arrival.errorCode ?? ''}`.trim() : arrival.status;
+      const perKind = (outcomes[kind] ??= {});
+      perKind[label] = (perKind[label] ?? 0) + 1;
+    }
+    return { images: ids.length, outcomes, missing: missing.length };
+  });
+  const result: HostileResult = {
+    setting,
+    allocator: measured.allocator,
+    images: measured.fed.images,
+    mix: Object.fromEntries(kinds.map(([kind]) => [kind, rounds])),
+    peakRssMiB: measured.peakRssMiB,
+    idleRssMiB: measured.idleRssMiB,
+    wallMs: measured.wallMs,
+    outcomes: measured.fed.outcomes,
+    missing: measured.fed.missing,
+  };
+  ctx.log(`  hostile mix (${setting}): peak RSS ${result.peakRssMiB.toFixed(0)} MiB (idle ${result.idleRssMiB.toFixed(0)} MiB, target ≤ ${HOSTILE_PEAK_RSS_LIMIT_MIB}), ${result.images} events in ${(result.wallMs / 1000).toFixed(1)} s`);
+  for (const [kind, counts] of Object.entries(result.outcomes)) ctx.log(`    ${kind}: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  return result;
 }

@@ -8,13 +8,9 @@
  * limited to two arenas, the usual mitigation of its per-thread-arena fragmentation).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ImageEventPublisher } from '../../kafka';
-import { createBenchTopic, type BenchContext } from '../context';
-import { openInbox } from '../inbox';
-import { findJemalloc, peakRssMiB, processAllocator } from '../measure';
-import { startWorker } from '../protocol';
+import type { BenchContext } from '../context';
+import { findJemalloc } from '../measure';
+import { measureConsumerRss } from './consumer-rss';
 
 /** One measured consumer process. */
 export interface MemoryRun {
@@ -41,52 +37,29 @@ export interface MemoryResult {
 
 async function measureOnce(ctx: BenchContext, images: Buffer[], count: number, setting: string, extraEnv: Record<string, string>): Promise<MemoryRun> {
   const label = setting === 'default' ? 'default' : 'advice';
-  const topic = await createBenchTopic(ctx, `bench-memory-${label}-${ctx.runId}`);
-  const groupId = `bench-memory-${label}-${ctx.runId}`;
-  ctx.groups.push(groupId);
-  const customerId = `bench-memory-${label}-${ctx.runId}`;
-  const inbox = await openInbox(ctx.runtime.clients, ctx.config, customerId);
-  const publisher = await ImageEventPublisher.connect({ config: ctx.config, blobs: ctx.runtime.blobs, secrets: ctx.runtime.secrets, topic });
-  try {
-    // Consumer first, then the events, so the idle baseline is read before any image exists.
-    const worker = await startWorker('stream', {
-      args: [topic, groupId],
-      env: { ...process.env, ...extraEnv },
-      logFile: join(ctx.outDir, `memory-${label}-worker.log`),
-      readyTimeoutMs: 90_000,
-    });
-    try {
-      await sleep(500);
-      const idleRssMiB = peakRssMiB(worker.pid) ?? Number.NaN;
-      const started = performance.now();
-      const ids: string[] = [];
-      for (let i = 0; i < count; i++) {
-        const result = await publisher.publish({ customerId, image: { kind: 'bytes', data: images[i % images.length] as Buffer }, fileName: `large-${i}.jpg` });
-        if (result.claimCheck !== undefined) ctx.claimChecks.push(result.claimCheck);
-        ids.push(result.eventId);
-      }
-      const { missing } = await inbox.waitFor(ids, 180_000);
-      const run: MemoryRun = {
-        setting,
-        allocator: processAllocator(worker.pid),
-        sharpConcurrency: worker.ready.sharpConcurrency,
-        images: count,
-        peakRssMiB: peakRssMiB(worker.pid) ?? Number.NaN,
-        idleRssMiB,
-        wallMs: Math.round(performance.now() - started),
-        notProcessed: ids.filter((id) => inbox.arrivals.has(id) && inbox.arrivals.get(id)?.status !== 'PROCESSED').length,
-        missing: missing.length,
-      };
-      ctx.log(`  memory (${setting}): peak RSS ${run.peakRssMiB.toFixed(0)} MiB (idle ${idleRssMiB.toFixed(0)} MiB), ${count} images in ${(run.wallMs / 1000).toFixed(1)} s, allocator ${run.allocator}, sharp.concurrency ${run.sharpConcurrency}`);
-      return run;
-    } finally {
-      await worker.stop();
+  const measured = await measureConsumerRss(ctx, { name: `memory-${label}`, env: { ...process.env, ...extraEnv } }, async ({ publisher, inbox, customerId }) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const result = await publisher.publish({ customerId, image: { kind: 'bytes', data: images[i % images.length] as Buffer }, fileName: `large-${i}.jpg` });
+      if (result.claimCheck !== undefined) ctx.claimChecks.push(result.claimCheck);
+      ids.push(result.eventId);
     }
-  } finally {
-    for (const [id, arrival] of inbox.arrivals) ctx.created.set(id, arrival);
-    await publisher.disconnect();
-    await inbox.close();
-  }
+    const { missing } = await inbox.waitFor(ids, 180_000);
+    return { missing: missing.length, notProcessed: ids.filter((id) => inbox.arrivals.has(id) && inbox.arrivals.get(id)?.status !== 'PROCESSED').length };
+  });
+  const run: MemoryRun = {
+    setting,
+    allocator: measured.allocator,
+    sharpConcurrency: measured.sharpConcurrency,
+    images: count,
+    peakRssMiB: measured.peakRssMiB,
+    idleRssMiB: measured.idleRssMiB,
+    wallMs: measured.wallMs,
+    notProcessed: measured.fed.notProcessed,
+    missing: measured.fed.missing,
+  };
+  ctx.log(`  memory (${setting}): peak RSS ${run.peakRssMiB.toFixed(0)} MiB (idle ${run.idleRssMiB.toFixed(0)} MiB), ${count} images in ${(run.wallMs / 1000).toFixed(1)} s, allocator ${run.allocator}, sharp.concurrency ${run.sharpConcurrency}`);
+  return run;
 }
 
 /**

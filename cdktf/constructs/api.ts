@@ -118,51 +118,31 @@ export class Api extends Construct {
       return parentId;
     };
 
-    const integrations: ApiGatewayIntegration[] = [];
-    for (const route of API_ROUTES) {
-      const slug = `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/\//g, '-')}`;
-      const resourceId = resourceFor(route.path);
-      const method = new ApiGatewayMethod(this, `method-${slug}`, {
-        restApiId: this.restApi.id,
-        resourceId,
-        httpMethod: route.method,
-        authorization: 'NONE',
-        requestParameters: route.path.includes('{id}') ? { 'method.request.path.id': true } : undefined,
-      });
-      integrations.push(
-        new ApiGatewayIntegration(this, `integration-${slug}`, {
-          restApiId: this.restApi.id,
-          resourceId,
-          httpMethod: method.httpMethod,
-          type: 'AWS_PROXY',
-          integrationHttpMethod: 'POST',
-          uri: handler.invokeArn,
-        }),
-      );
-    }
-
-    // CORS preflights: OPTIONS (no API key, as browsers send none on a preflight) to the same Lambda.
-    for (const path of PREFLIGHT_PATHS) {
-      const slug = `options${path.replace(/[{}]/g, '').replace(/\//g, '-')}`;
+    /** A method on `path` (no authorizer: the Lambda checks the API key) proxied to the ingest Lambda. */
+    const proxyToLambda = (path: string, httpMethod: string): ApiGatewayIntegration => {
+      const slug = `${httpMethod.toLowerCase()}${path.replace(/[{}]/g, '').replace(/\//g, '-')}`;
       const resourceId = resourceFor(path);
       const method = new ApiGatewayMethod(this, `method-${slug}`, {
         restApiId: this.restApi.id,
         resourceId,
-        httpMethod: 'OPTIONS',
+        httpMethod,
         authorization: 'NONE',
         requestParameters: path.includes('{id}') ? { 'method.request.path.id': true } : undefined,
       });
-      integrations.push(
-        new ApiGatewayIntegration(this, `integration-${slug}`, {
-          restApiId: this.restApi.id,
-          resourceId,
-          httpMethod: method.httpMethod,
-          type: 'AWS_PROXY',
-          integrationHttpMethod: 'POST',
-          uri: handler.invokeArn,
-        }),
-      );
-    }
+      return new ApiGatewayIntegration(this, `integration-${slug}`, {
+        restApiId: this.restApi.id,
+        resourceId,
+        httpMethod: method.httpMethod,
+        type: 'AWS_PROXY',
+        integrationHttpMethod: 'POST',
+        uri: handler.invokeArn,
+      });
+    };
+    const integrations = [
+      ...API_ROUTES.map((route) => proxyToLambda(route.path, route.method)),
+      // CORS preflights: OPTIONS (no API key, as browsers send none on a preflight) to the same Lambda.
+      ...PREFLIGHT_PATHS.map((path) => proxyToLambda(path, 'OPTIONS')),
+    ];
     const corsParameters = gatewayResponseCorsParameters({ allowedOrigins: props.api.corsAllowedOrigins, allowCredentials: props.api.corsAllowCredentials });
     if (Object.keys(corsParameters).length > 0) {
       for (const responseType of CORS_GATEWAY_RESPONSE_TYPES) {

@@ -145,6 +145,25 @@ function visualSql(select: string): { sql: string; select: string } {
   return { sql: `WITH image_state AS (\n${IMAGE_STATE_SQL}\n)\n${select}`, select };
 }
 
+/**
+ * Images per hour in the window as stacked bars, one series per value of `series` (a column of
+ * the image state): the page's stacked bar and QuickSight's bar coloured by that column.
+ */
+function imagesPerHourBy(series: 'source' | 'status', named: { id: string; title: string }): VisualDefinition {
+  return {
+    ...named,
+    ...visualSql(`SELECT ${HOUR} AS hour, ${series}, COUNT(*) AS images\nFROM image_state WHERE ${IN_WINDOW}\nGROUP BY 1, 2 ORDER BY 1, 2`),
+    columns: ['hour', series, 'images'],
+    local: { kind: 'stacked-bar', x: 'hour', series, y: 'images' },
+    quicksight: {
+      kind: 'bar',
+      category: { column: 'created_time', granularity: 'HOUR' },
+      colors: { column: series },
+      values: [{ column: 'image_id', aggregation: 'COUNT' }],
+    },
+  };
+}
+
 /** Every visual, in page order. */
 export const DASHBOARD_VISUALS: readonly VisualDefinition[] = [
   {
@@ -184,32 +203,8 @@ export const DASHBOARD_VISUALS: readonly VisualDefinition[] = [
     local: { kind: 'figures', figures: [{ column: 'stuck', label: 'stuck now' }] },
     quicksight: { kind: 'kpi', values: [{ column: 'stuck_image', aggregation: 'SUM' }], ignoresWindow: true },
   },
-  {
-    id: 'images_by_path',
-    title: 'Images per hour by path',
-    ...visualSql(`SELECT ${HOUR} AS hour, source, COUNT(*) AS images\nFROM image_state WHERE ${IN_WINDOW}\nGROUP BY 1, 2 ORDER BY 1, 2`),
-    columns: ['hour', 'source', 'images'],
-    local: { kind: 'stacked-bar', x: 'hour', series: 'source', y: 'images' },
-    quicksight: {
-      kind: 'bar',
-      category: { column: 'created_time', granularity: 'HOUR' },
-      colors: { column: 'source' },
-      values: [{ column: 'image_id', aggregation: 'COUNT' }],
-    },
-  },
-  {
-    id: 'images_by_status',
-    title: 'Images per hour by final status',
-    ...visualSql(`SELECT ${HOUR} AS hour, status, COUNT(*) AS images\nFROM image_state WHERE ${IN_WINDOW}\nGROUP BY 1, 2 ORDER BY 1, 2`),
-    columns: ['hour', 'status', 'images'],
-    local: { kind: 'stacked-bar', x: 'hour', series: 'status', y: 'images' },
-    quicksight: {
-      kind: 'bar',
-      category: { column: 'created_time', granularity: 'HOUR' },
-      colors: { column: 'status' },
-      values: [{ column: 'image_id', aggregation: 'COUNT' }],
-    },
-  },
+  imagesPerHourBy('source', { id: 'images_by_path', title: 'Images per hour by path' }),
+  imagesPerHourBy('status', { id: 'images_by_status', title: 'Images per hour by final status' }),
   {
     id: 'failures_by_code',
     title: 'Failures by error code (top 10)',

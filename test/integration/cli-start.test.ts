@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,10 +7,11 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../../core';
 import { projectRoot } from '../../local/stack/paths';
 import { makeJpeg } from '../helpers/images';
+import { INGEST_CLI, startIngest, type IngestProcess } from '../helpers/ingest-process';
 import { freePorts } from '../helpers/tcp-ports';
 
 const run = promisify(execFile);
-const cli = join(projectRoot(), 'bin', 'ingest.js');
+const cli = INGEST_CLI;
 
 /**
  * The machine's own `node` and a PATH without the project's `.local/node`: what a user's shell
@@ -32,23 +33,8 @@ function machineNode(): { node: string; path: string } {
   return { node: process.execPath, path: dirs.join(delimiter) };
 }
 
-/** Resolves with everything printed once `pattern` appears on stdout, or rejects after `ms`. */
-function waitForOutput(child: ChildProcessWithoutNullStreams, pattern: RegExp, ms: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`no ${String(pattern)} within ${ms} ms; output so far:\n${output}`)), ms);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (pattern.test(output)) {
-        clearTimeout(timer);
-        resolve(output);
-      }
-    });
-  });
-}
-
 describe('`ingest start` (what `make start` runs)', () => {
-  let child: ChildProcessWithoutNullStreams | undefined;
+  let ingest: IngestProcess | undefined;
   let dir: string;
 
   beforeAll(() => {
@@ -56,15 +42,15 @@ describe('`ingest start` (what `make start` runs)', () => {
   });
 
   afterAll(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    ingest?.kill();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('serves the pipeline, takes a key made by `ingest keys create`, logs to console and file, and stops on Ctrl-C', async () => {
     const [apiPort, pagePort, dashboardPort] = await freePorts(3);
     const env = { ...process.env, API_PORT: String(apiPort), UPLOAD_PAGE_PORT: String(pagePort), DASHBOARD_PORT: String(dashboardPort), LOG_LEVEL: 'INFO', CONSUMER_GROUP_ID: `cli-start-${randomUUID()}` };
-    child = spawn(process.execPath, [cli, 'start'], { env });
-    const banner = await waitForOutput(child, /ready\. Ctrl-C to stop\./, 90_000);
+    ingest = startIngest(['start'], env);
+    const banner = await ingest.waitForOutput(/ready\. Ctrl-C to stop\./, 90_000);
     expect(banner).toContain(`REST API (API Gateway stand-in) on http://127.0.0.1:${apiPort}`);
     expect(banner).toMatch(/development API key \(customer "dev"\): ik_\S+/);
     expect(banner).toContain('stream-runner: consuming');
@@ -103,11 +89,10 @@ describe('`ingest start` (what `make start` runs)', () => {
     expect(finished[0]).toMatchObject({ level: 'INFO', imageId: record.imageId, source: 'api', status: 'PROCESSED' });
     expect(finished[0]?.requestId).toEqual(expect.any(String));
 
-    const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
-    const stopping = waitForOutput(child, /stopped: /, 30_000);
-    child.kill('SIGINT');
+    const stopping = ingest.waitForOutput(/stopped: /, 30_000);
+    ingest.child.kill('SIGINT');
     await stopping;
-    expect(await exited).toBe(0);
+    expect(await ingest.exited).toBe(0);
     await expect(fetch(`http://127.0.0.1:${apiPort}/healthz`)).rejects.toThrow();
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createAwsClients, destroyAwsClients, generateApiKey, loadConfig, parseApiKeySecret, type AwsClients, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
@@ -24,6 +24,7 @@ import { createLocalStreamComponent } from '../../local/stream-runner';
 import { launchChromium } from '../helpers/chromium';
 import { makeJpeg, makeSvg, makeTruncatedJpeg } from '../helpers/images';
 import { waitForFinalRecord } from '../helpers/notifications';
+import { connectTestKafka } from '../helpers/kafka';
 
 const quietKafka = { logLevel: logLevel.NOTHING };
 const run = randomUUID().slice(0, 8);
@@ -52,12 +53,14 @@ async function emptyAndDeleteBucket(bucket: string): Promise<void> {
 
 beforeAll(async () => {
   const base = loadConfig();
+  const kit = await connectTestKafka({ clientId: 'dashboard-test' });
+  cleanups.push(() => kit.close());
   config = loadConfig({
     ...process.env,
     IMAGES_TABLE: `i14-dashboard-${run}`,
     ANALYTICS_BUCKET: `i14-dashboard-${run}`,
-    IMAGE_TOPIC: `i14-dashboard-${run}`,
-    DEAD_LETTER_TOPIC: `i14-dashboard-dlq-${run}`,
+    IMAGE_TOPIC: await kit.createTopic('i14-dashboard'),
+    DEAD_LETTER_TOPIC: await kit.createTopic('i14-dashboard-dlq'),
     CONSUMER_GROUP_ID: `i14-dashboard-${run}`,
     LOG_LEVEL: 'WARN',
   });
@@ -67,13 +70,6 @@ beforeAll(async () => {
   cleanups.push(() => clients.dynamodb.send(new DeleteTableCommand({ TableName: config.table.name })));
   await ensureBucket(clients, config.analyticsBucket, 7);
   cleanups.push(() => emptyAndDeleteBucket(config.analyticsBucket));
-  const admin = new Kafka({ clientId: 'dashboard-test', brokers: config.kafka.brokers, ...quietKafka }).admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [config.kafka.imageTopic, config.kafka.deadLetterTopic].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })) });
-  cleanups.push(async () => {
-    await admin.deleteTopics({ topics: [config.kafka.imageTopic, config.kafka.deadLetterTopic] });
-    await admin.disconnect();
-  });
   runtime = createPipelineRuntime(config, 'dashboard-test');
   cleanups.push(async () => destroyAwsClients(runtime.clients));
 });

@@ -5,81 +5,28 @@
  * on after an earlier delivery left it RECEIVED ends FAILED and notified.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type Config } from '../../core';
+import { logLevel } from 'kafkajs';
+import { destroyAwsClients, loadConfig } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { encodeImageEvent, fingerprintOf, IMAGE_EVENT_SCHEMA, type ImageEvent } from '../../schemas';
 import { frameSingleObject } from '../../schemas/framing/single-object';
 import { DEAD_LETTER_HEADERS, createMskHandler, createStreamConsumer, type MskBatchResponse, type MskHandlerFunction, type StreamConsumer } from '../../stream-consumer';
+import { avroLong as long, avroString as str } from '../helpers/avro-bytes';
 import { makeGifBomb, makeJpeg } from '../helpers/images';
 import { mskEventOf, type RecordSpec } from '../helpers/msk-events';
+import { useStreamTestBed } from '../helpers/stream-test-bed';
 import { openNotificationInbox } from '../helpers/notifications';
-import { startLoopbackServer, type LoopbackServer } from '../unit/fetch/loopback-server';
+import { inOriginalOrder } from '../helpers/kafka';
 
 const quietKafka = { logLevel: logLevel.NOTHING };
+const bed = useStreamTestBed('hostile-test');
 
-let clients: AwsClients;
-let kafka: Kafka;
-let admin: Admin;
-let server: LoopbackServer;
-let baseConfig: Config;
-const cleanups: (() => Promise<unknown>)[] = [];
 let offset = 0;
-
-beforeAll(async () => {
-  baseConfig = loadConfig();
-  clients = createAwsClients(baseConfig);
-  kafka = new Kafka({ clientId: 'hostile-test', brokers: baseConfig.kafka.brokers, logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
-  server = await startLoopbackServer();
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await server?.close();
-  await admin?.disconnect();
-  destroyAwsClients(clients);
-});
-
-async function createTopic(prefix: string): Promise<string> {
-  const topic = `${prefix}-${randomUUID()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-  cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
-  return topic;
-}
-
-/** Reads up to `count` dead letters from the start of `topic`, for at most `timeoutMs`. */
-async function readDeadLetters(topic: string, count: number, timeoutMs = 30_000): Promise<Record<string, string>[]> {
-  const consumer = kafka.consumer({ groupId: `hostile-reader-${randomUUID()}` });
-  const letters: Record<string, string>[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
-          letters.push(headers);
-          if (letters.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return letters;
-}
 
 function consumerFor(env: Record<string, string>): { runtime: PipelineRuntime; consumer: StreamConsumer; handler: MskHandlerFunction } {
   const runtime = createPipelineRuntime(loadConfig({ ...process.env, LOG_LEVEL: 'SILENT', ...env }), 'hostile-test');
   const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
-  cleanups.push(async () => {
+  bed.defer(async () => {
     await consumer.close();
     destroyAwsClients(runtime.clients);
   });
@@ -95,19 +42,6 @@ function newEvent(customerId: string, image: ImageEvent['image'], overrides: Par
   return { eventId: randomUUID(), occurredAt: new Date(), customerId, attributes: {}, image, ...overrides };
 }
 
-/** Avro long, zig-zag varint. */
-function long(value: number): Buffer {
-  let zigzag = value >= 0 ? value * 2 : -value * 2 - 1;
-  const bytes: number[] = [];
-  while (zigzag >= 128) {
-    bytes.push((zigzag % 128) | 0x80);
-    zigzag = Math.floor(zigzag / 128);
-  }
-  bytes.push(zigzag);
-  return Buffer.from(bytes);
-}
-const str = (text: string): Buffer => Buffer.concat([long(Buffer.byteLength(text)), Buffer.from(text)]);
-
 /** The reported ~59-byte record: a valid header and fields, then an attributes map block declaring `count` entries. */
 function attributeCountBomb(eventId: string, customerId: string, count: number): Buffer {
   const body = Buffer.concat([str(eventId), long(Date.now()), str(customerId), long(0), long(0), long(count), str('k'), str('v')]);
@@ -115,10 +49,10 @@ function attributeCountBomb(eventId: string, customerId: string, count: number):
 }
 
 it('a batch of hostile events mixed with a normal one: each refused with its reason, nothing stored for them, no redelivery, the normal one PROCESSED', async () => {
-  const dlq = await createTopic('hostile-dlq');
+  const dlq = await bed.kafka.createTopic('hostile-dlq');
   const { runtime, handler } = consumerFor({ DEAD_LETTER_TOPIC: dlq });
-  const inbox = await openNotificationInbox(clients, runtime.config, 'hostile-mix');
-  cleanups.push(() => inbox.close());
+  const inbox = await openNotificationInbox(bed.clients, runtime.config, 'hostile-mix');
+  bed.defer(() => inbox.close());
   const customer = inbox.customerId;
   const bombId = randomUUID();
   const hugeCountId = randomUUID();
@@ -152,7 +86,7 @@ it('a batch of hostile events mixed with a normal one: each refused with its rea
   const page = await runtime.metadata.listByCustomer(customer, { limit: 20 }, new Date());
   expect(page.items.map((r) => r.imageId).sort()).toEqual([gifBomb.eventId, good.eventId].sort());
   // Records run concurrently, so letters arrive in any order: sort them by original offset.
-  const letters = (await readDeadLetters(dlq, 5)).sort((a, b) => Number(a[DEAD_LETTER_HEADERS.originalOffset]) - Number(b[DEAD_LETTER_HEADERS.originalOffset]));
+  const letters = inOriginalOrder(await bed.kafka.readMessages(dlq, { count: 5 })).map((letter) => letter.headers);
   expect(letters.map((h) => h[DEAD_LETTER_HEADERS.reason])).toEqual([
     'truncated',
     'truncated',
@@ -169,11 +103,11 @@ it('a batch of hostile events mixed with a normal one: each refused with its rea
 });
 
 it('permanent dependency errors are not retried: a missing raw bucket ends the image FAILED and notified, a missing table dead-letters the event, and the partition moves on', async () => {
-  const dlq = await createTopic('hostile-permanent-dlq');
-  const missingBucket = consumerFor({ DEAD_LETTER_TOPIC: dlq, RAW_BUCKET: `missing-${randomUUID()}`, ALLOWED_SOURCE_BUCKETS: baseConfig.rawBucket });
+  const dlq = await bed.kafka.createTopic('hostile-permanent-dlq');
+  const missingBucket = consumerFor({ DEAD_LETTER_TOPIC: dlq, RAW_BUCKET: `missing-${randomUUID()}`, ALLOWED_SOURCE_BUCKETS: bed.config.rawBucket });
   const missingTable = consumerFor({ DEAD_LETTER_TOPIC: dlq, IMAGES_TABLE: `missing-${randomUUID()}` });
-  const inbox = await openNotificationInbox(clients, missingBucket.runtime.config, 'hostile-permanent');
-  cleanups.push(() => inbox.close());
+  const inbox = await openNotificationInbox(bed.clients, missingBucket.runtime.config, 'hostile-permanent');
+  bed.defer(() => inbox.close());
   const jpeg = await makeJpeg({ width: 64, height: 48 });
   const first = newEvent(inbox.customerId, { kind: 'inline', data: jpeg });
   const second = newEvent(inbox.customerId, { kind: 'inline', data: jpeg });
@@ -187,22 +121,22 @@ it('permanent dependency errors are not retried: a missing raw bucket ends the i
   expect(record).toMatchObject({ status: 'FAILED', error: { code: 'DEPENDENCY_REJECTED' } });
   expect(record?.error?.message).toMatch(/S3 refused PutObject \(NoSuchBucket\)/);
   expect((await inbox.waitFor(1)).map((n) => [n.type, n.imageId, n.error?.code])).toEqual([['image.failed', first.eventId, 'DEPENDENCY_REJECTED']]);
-  const letters = await readDeadLetters(dlq, 1);
+  const letters = (await bed.kafka.readMessages(dlq, { count: 1 })).map((letter) => letter.headers);
   expect(letters.map((h) => [h[DEAD_LETTER_HEADERS.reason], h[DEAD_LETTER_HEADERS.errorCode]])).toEqual([['rejected', 'DEPENDENCY_REJECTED']]);
 });
 
 it('S3 down on the first delivery, the URL answering 503 on the second: the image ends FAILED and notified, not stuck RECEIVED', async () => {
-  const dlq = await createTopic('hostile-stuck-dlq');
+  const dlq = await bed.kafka.createTopic('hostile-stuck-dlq');
   const jpeg = await makeJpeg({ width: 80, height: 60 });
   let answer: 'image' | 'unavailable' = 'image';
-  const path = server.route((_req, res) => (answer === 'image' ? res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg) : res.writeHead(503).end()));
-  const loopback = { DEAD_LETTER_TOPIC: dlq, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(server.port) };
+  const path = bed.server.route((_req, res) => (answer === 'image' ? res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg) : res.writeHead(503).end()));
+  const loopback = { DEAD_LETTER_TOPIC: dlq, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(bed.server.port) };
   // S3 on a closed port: connection refused, a retriable dependency failure.
   const s3Down = consumerFor({ ...loopback, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' });
   const healthy = consumerFor(loopback);
-  const inbox = await openNotificationInbox(clients, healthy.runtime.config, 'hostile-stuck');
-  cleanups.push(() => inbox.close());
-  const event = newEvent(inbox.customerId, { kind: 'url', url: server.url(path) });
+  const inbox = await openNotificationInbox(bed.clients, healthy.runtime.config, 'hostile-stuck');
+  bed.defer(() => inbox.close());
+  const event = newEvent(inbox.customerId, { kind: 'url', url: bed.server.url(path) });
 
   const first = await deliver(s3Down.handler, [encodeImageEvent(event)]);
   expect(first.batchItemFailures).toHaveLength(1);

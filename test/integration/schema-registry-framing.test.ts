@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import type { MSKEvent } from 'aws-lambda';
 import { DeleteRegistryCommand } from '@aws-sdk/client-glue';
 import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type Config } from '../../core';
@@ -22,7 +22,8 @@ import { DEAD_LETTER_HEADERS, createMskHandler, createStreamConsumer, type MskBa
 import { makeJpeg } from '../helpers/images';
 import { mskEventOf } from '../helpers/msk-events';
 import { openNotificationInbox, waitForFinalRecord } from '../helpers/notifications';
-import { V2_AVSC } from '../unit/schemas/fixtures/image-events';
+import { V2_AVSC } from '../helpers/image-events';
+import { connectTestKafka, type TestKafka } from '../helpers/kafka';
 
 const SERDE_VERSION = '1.1.3';
 /** Kept between runs: building it downloads the package from PyPI once. */
@@ -37,8 +38,7 @@ let clients: AwsClients;
 let runtime: PipelineRuntime;
 let consumer: StreamConsumer;
 let handler: MskHandlerFunction;
-let admin: Admin;
-let kafka: Kafka;
+let kit: TestKafka;
 let dlqTopic: string;
 let registryName: string;
 let offset = 0;
@@ -97,31 +97,9 @@ async function deliver(values: { value: Buffer; metadata?: { dataFormat: string;
   return (await handler(eventOf(values))) as MskBatchResponse;
 }
 
-/** Dead letters on the test's DLQ topic, until `count` arrived or 30 s passed. */
+/** Dead letters on the test's DLQ topic (their headers), until `count` arrived or 30 s passed. */
 async function readDeadLetters(count: number): Promise<Record<string, string>[]> {
-  const reader = kafka.consumer({ groupId: `framing-test-reader-${randomUUID()}` });
-  const letters: Record<string, string>[] = [];
-  await reader.connect();
-  try {
-    await reader.subscribe({ topics: [dlqTopic], fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 30_000);
-      void reader.run({
-        eachMessage: async ({ message }) => {
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
-          letters.push(headers);
-          if (letters.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await reader.disconnect();
-  }
-  return letters;
+  return (await kit.readMessages(dlqTopic, { count })).map((letter) => letter.headers);
 }
 
 function newEvent(customerId: string, data: Buffer): ImageEvent {
@@ -149,12 +127,8 @@ beforeAll(async () => {
   ensureSerdeVenv();
   const base = loadConfig();
   clients = createAwsClients(base);
-  kafka = new Kafka({ clientId: 'framing-test', brokers: base.kafka.brokers, logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
-  dlqTopic = `framing-test-dlq-${randomUUID()}`;
-  await admin.createTopics({ topics: [{ topic: dlqTopic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-  cleanups.push(() => admin.deleteTopics({ topics: [dlqTopic] }));
+  kit = await connectTestKafka({ clientId: 'framing-test' });
+  dlqTopic = await kit.createTopic('framing-test-dlq');
   registryName = `framing-test-${randomUUID()}`;
   // Glue allows few registries per account (moto enforces the quota too): remove ours afterwards.
   cleanups.push(() => clients.glue.send(new DeleteRegistryCommand({ RegistryId: { RegistryName: registryName } })));
@@ -169,7 +143,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await consumer?.close();
-  await admin?.disconnect();
+  await kit?.close();
   if (runtime) destroyAwsClients(runtime.clients);
   if (clients) destroyAwsClients(clients);
 });
@@ -269,9 +243,7 @@ it('a v2 writer is read through the v1 reader in every framing: single-object, G
 it('`ingest publish --framing glue-zlib` names the schema version the bootstrap registered, and the consumer processes it', async () => {
   const inbox = await openNotificationInbox(clients, config, 'framing-cli');
   cleanups.push(() => inbox.close());
-  const topic = `framing-cli-${randomUUID()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-  cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
+  const topic = await kit.createTopic('framing-cli');
   const dir = mkdtempSync(join(tmpdir(), 'framing-cli-'));
   cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'cli.jpg');
@@ -288,24 +260,7 @@ it('`ingest publish --framing glue-zlib` names the schema version the bootstrap 
 
   expect({ status: cli.status, stderr: cli.status === 0 ? '' : cli.stderr }).toEqual({ status: 0, stderr: '' });
   const eventId = cli.stdout.trim();
-  const reader = kafka.consumer({ groupId: `framing-cli-reader-${randomUUID()}` });
-  const values: Buffer[] = [];
-  await reader.connect();
-  try {
-    await reader.subscribe({ topics: [topic], fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 30_000);
-      void reader.run({
-        eachMessage: async ({ message }) => {
-          if (message.value !== null) values.push(message.value);
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
-  } finally {
-    await reader.disconnect();
-  }
+  const values = (await kit.readMessages(topic, { count: 1 })).map((message) => message.value);
   expect(values).toHaveLength(1);
   const value = values[0] as Buffer;
   expect([value[0], value[1], value.subarray(2, 18).toString('hex')]).toEqual([0x03, 0x05, bootstrapVersionId.replace(/-/g, '')]);

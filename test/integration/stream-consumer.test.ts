@@ -6,10 +6,10 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { logLevel, type Producer } from 'kafkajs';
 import sharp from 'sharp';
 import { Type } from 'avsc';
-import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type Config, type ImageRecord } from '../../core';
+import { destroyAwsClients, loadConfig, type Config, type ImageRecord } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { ImageEventCodec, createImageEventRegistry, encodeImageEvent, fingerprintOf, type ImageEvent } from '../../schemas';
 import { frameSingleObject } from '../../schemas/framing/single-object';
@@ -20,82 +20,16 @@ import { handler as lambdaHandler } from '../../stream-consumer/handler';
 import { makeJpeg, makeTruncatedJpeg } from '../helpers/images';
 import { startSwitchableProxy } from '../helpers/switchable-proxy';
 import { claimCheckKey } from '../../core/keys';
-import { startLoopbackServer, type LoopbackServer } from '../unit/fetch/loopback-server';
-import { V2_AVSC } from '../unit/schemas/fixtures/image-events';
+import { V2_AVSC } from '../helpers/image-events';
+import { byOriginalPosition, inOriginalOrder } from '../helpers/kafka';
+import { waitUntil } from '../helpers/wait';
 import { mskEventOf, type RecordSpec } from '../helpers/msk-events';
+import { useStreamTestBed } from '../helpers/stream-test-bed';
 import { openNotificationInbox, waitForFinalRecord, type NotificationInbox } from '../helpers/notifications';
 
 const MiB = 1024 * 1024;
 const quietKafka = { logLevel: logLevel.NOTHING };
-
-let baseConfig: Config;
-let clients: AwsClients;
-let kafka: Kafka;
-let admin: Admin;
-let server: LoopbackServer;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  baseConfig = loadConfig();
-  clients = createAwsClients(baseConfig);
-  kafka = new Kafka({ clientId: 'stream-test', brokers: baseConfig.kafka.brokers, logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
-  server = await startLoopbackServer();
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await server?.close();
-  await admin?.disconnect();
-  destroyAwsClients(clients);
-});
-
-async function createTopic(prefix: string, partitions = 1): Promise<string> {
-  const topic = `${prefix}-${randomUUID()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
-  cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
-  return topic;
-}
-
-/**
- * Reads `topic` from the beginning until `count` messages arrived — distinct by `keyOf` when given,
- * since a redelivered batch may write the same dead letter twice (at-least-once) — or timeout.
- */
-async function readTopic(
-  topic: string,
-  count: number,
-  timeoutMs = 30_000,
-  keyOf: (message: { headers: Record<string, string> }) => string = () => randomUUID(),
-): Promise<{ value: Buffer | null; headers: Record<string, string> }[]> {
-  const consumer = kafka.consumer({ groupId: `stream-test-reader-${randomUUID()}` });
-  const messages: { value: Buffer | null; headers: Record<string, string> }[] = [];
-  const seen = new Set<string>();
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
-          const key = keyOf({ headers });
-          if (seen.has(key)) return;
-          seen.add(key);
-          messages.push({ value: message.value, headers });
-          if (messages.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return messages;
-}
+const bed = useStreamTestBed('stream-test');
 
 function newEvent(customerId: string, image: ImageEvent['image'], overrides: Partial<ImageEvent> = {}): ImageEvent {
   return { eventId: randomUUID(), occurredAt: new Date(), customerId, fileName: 'photo.jpg', attributes: { test: 'stream' }, image, ...overrides };
@@ -133,8 +67,8 @@ describe('the MSK handler', () => {
   }
 
   beforeAll(async () => {
-    dlqTopic = await createTopic('stream-test-dlq');
-    config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(server.port), DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'WARN' });
+    dlqTopic = await bed.kafka.createTopic('stream-test-dlq');
+    config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(bed.server.port), DEAD_LETTER_TOPIC: dlqTopic, LOG_LEVEL: 'WARN' });
     runtime = createPipelineRuntime(config, 'stream-test');
     // A v1 consumer that also knows the v2 writer schema, as a registry would after v2 is registered.
     consumer = createStreamConsumer(runtime, { codec: new ImageEventCodec({ registry: createImageEventRegistry({ writers: [V2_AVSC] }) }), kafka: quietKafka });
@@ -147,17 +81,17 @@ describe('the MSK handler', () => {
   });
 
   it('processes an inline JPEG, an S3 reference and an HTTPS-style URL: PROCESSED, copies, one image.processed each', async () => {
-    const inbox = await openNotificationInbox(clients, config, 'stream-handler');
-    cleanups.push(() => inbox.close());
+    const inbox = await openNotificationInbox(bed.clients, config, 'stream-handler');
+    bed.defer(() => inbox.close());
     const jpeg = await makeJpeg({ width: 640, height: 480 });
     const key = claimCheckKey(inbox.customerId, `stream-test-${randomUUID()}.jpg`);
-    await clients.s3.send(new PutObjectCommand({ Bucket: config.rawBucket, Key: key, Body: jpeg }));
-    cleanups.push(() => clients.s3.send(new DeleteObjectCommand({ Bucket: config.rawBucket, Key: key })));
-    const path = server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
+    await bed.clients.s3.send(new PutObjectCommand({ Bucket: config.rawBucket, Key: key, Body: jpeg }));
+    bed.defer(() => bed.clients.s3.send(new DeleteObjectCommand({ Bucket: config.rawBucket, Key: key })));
+    const path = bed.server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
     const events = [
       newEvent(inbox.customerId, { kind: 'inline', data: jpeg }),
       newEvent(inbox.customerId, { kind: 's3', bucket: config.rawBucket, key }),
-      newEvent(inbox.customerId, { kind: 'url', url: server.url(path) }),
+      newEvent(inbox.customerId, { kind: 'url', url: bed.server.url(path) }),
     ];
 
     const response = await deliver(events.map((e) => encodeImageEvent(e)));
@@ -170,12 +104,12 @@ describe('the MSK handler', () => {
     }
     const notes = await inbox.waitFor(3);
     expect(notes.map((n) => [n.type, n.imageId]).sort()).toEqual(events.map((e) => ['image.processed', e.eventId]).sort());
-    expect(server.hits(path)).toBe(1);
+    expect(bed.server.hits(path)).toBe(1);
   });
 
   it('delivered three times, an event makes one record, one set of copies and one notification', async () => {
-    const inbox = await openNotificationInbox(clients, config, 'stream-dup');
-    cleanups.push(() => inbox.close());
+    const inbox = await openNotificationInbox(bed.clients, config, 'stream-dup');
+    bed.defer(() => inbox.close());
     const event = newEvent(inbox.customerId, { kind: 'inline', data: await makeJpeg({ width: 300, height: 200 }, 3) });
     const value = encodeImageEvent(event);
 
@@ -190,8 +124,8 @@ describe('the MSK handler', () => {
   });
 
   it('a corrupt inline image becomes FAILED with image.failed, and the record behind it is processed', async () => {
-    const inbox = await openNotificationInbox(clients, config, 'stream-corrupt');
-    cleanups.push(() => inbox.close());
+    const inbox = await openNotificationInbox(bed.clients, config, 'stream-corrupt');
+    bed.defer(() => inbox.close());
     const corrupt = newEvent(inbox.customerId, { kind: 'inline', data: await makeTruncatedJpeg() });
     const good = newEvent(inbox.customerId, { kind: 'inline', data: await makeJpeg({ width: 320, height: 240 }) });
 
@@ -227,8 +161,8 @@ describe('the MSK handler', () => {
       ['a private address', 'https://10.0.0.1/image.jpg', 'FORBIDDEN_SOURCE'],
       ['an IPv4-mapped loopback address with the loopback switch off', 'https://[::ffff:127.0.0.1]:9/image.jpg', 'FORBIDDEN_SOURCE'],
     ])('a URL to %s', async (_name, url, code) => {
-      const inbox = await openNotificationInbox(clients, config, 'stream-ssrf');
-      cleanups.push(() => inbox.close());
+      const inbox = await openNotificationInbox(bed.clients, config, 'stream-ssrf');
+      bed.defer(() => inbox.close());
       const event = newEvent(inbox.customerId, { kind: 'url', url });
 
       const response = await deliver([encodeImageEvent(event)], { invoke: strict.handler });
@@ -240,12 +174,12 @@ describe('the MSK handler', () => {
     });
 
     it.each([
-      ['a response over 10 MiB', 'IMAGE_TOO_LARGE', () => server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(11 * MiB) }).end(Buffer.alloc(11 * MiB)))],
-      ['a redirect to a private address', 'FORBIDDEN_SOURCE', () => server.route((_req, res) => res.writeHead(302, { location: 'http://10.0.0.1/internal.jpg' }).end())],
+      ['a response over 10 MiB', 'IMAGE_TOO_LARGE', () => bed.server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(11 * MiB) }).end(Buffer.alloc(11 * MiB)))],
+      ['a redirect to a private address', 'FORBIDDEN_SOURCE', () => bed.server.route((_req, res) => res.writeHead(302, { location: 'http://10.0.0.1/internal.jpg' }).end())],
     ])('a URL answering with %s (loopback allowed for the test server)', async (_name, code, route) => {
-      const inbox = await openNotificationInbox(clients, config, 'stream-fetch');
-      cleanups.push(() => inbox.close());
-      const event = newEvent(inbox.customerId, { kind: 'url', url: server.url(route()) });
+      const inbox = await openNotificationInbox(bed.clients, config, 'stream-fetch');
+      bed.defer(() => inbox.close());
+      const event = newEvent(inbox.customerId, { kind: 'url', url: bed.server.url(route()) });
 
       const response = await deliver([encodeImageEvent(event)]);
 
@@ -258,8 +192,8 @@ describe('the MSK handler', () => {
       ['outside the allowed buckets', 'not-an-allowed-bucket', 'FORBIDDEN_SOURCE'],
       ['that does not exist', undefined, 'SOURCE_NOT_FOUND'],
     ])('an S3 reference %s', async (_name, bucket, code) => {
-      const inbox = await openNotificationInbox(clients, config, 'stream-s3ref');
-      cleanups.push(() => inbox.close());
+      const inbox = await openNotificationInbox(bed.clients, config, 'stream-s3ref');
+      bed.defer(() => inbox.close());
       const event = newEvent(inbox.customerId, { kind: 's3', bucket: bucket ?? config.rawBucket, key: claimCheckKey(inbox.customerId, `missing-${randomUUID()}.jpg`) });
 
       const response = await deliver([encodeImageEvent(event)]);
@@ -271,8 +205,8 @@ describe('the MSK handler', () => {
   });
 
   it('sends not-Avro, unknown-fingerprint and truncated messages to the dead-letter topic with reason and origin, and processes what follows', async () => {
-    const inbox = await openNotificationInbox(clients, config, 'stream-poison');
-    cleanups.push(() => inbox.close());
+    const inbox = await openNotificationInbox(bed.clients, config, 'stream-poison');
+    bed.defer(() => inbox.close());
     const valid = encodeImageEvent(newEvent(inbox.customerId, { kind: 'inline', data: await makeJpeg() }));
     const notAvro = Buffer.from(JSON.stringify({ eventId: randomUUID(), image: 'cat.jpg' }));
     const unknownFingerprint = Buffer.concat([Buffer.from([0xc3, 0x01]), randomBytes(8), valid.subarray(10)]);
@@ -283,11 +217,9 @@ describe('the MSK handler', () => {
     const response = await deliver([notAvro, unknownFingerprint, truncated, encodeImageEvent(follower)], { partition: 4 });
 
     expect(response).toEqual({ batchItemFailures: [] });
-    const letters = await readTopic(dlqTopic, 3);
+    const letters = await bed.kafka.readMessages(dlqTopic, { count: 3 });
     // Records run concurrently, so letters are in completion order: compare by original offset.
-    const ours = letters
-      .filter((l) => l.headers[DEAD_LETTER_HEADERS.originalPartition] === '4')
-      .sort((a, b) => Number(a.headers[DEAD_LETTER_HEADERS.originalOffset]) - Number(b.headers[DEAD_LETTER_HEADERS.originalOffset]));
+    const ours = inOriginalOrder(letters.filter((l) => l.headers[DEAD_LETTER_HEADERS.originalPartition] === '4'));
     expect(ours.map((l) => [l.headers[DEAD_LETTER_HEADERS.reason], l.headers[DEAD_LETTER_HEADERS.errorCode], l.headers[DEAD_LETTER_HEADERS.originalTopic], l.headers[DEAD_LETTER_HEADERS.originalOffset]])).toEqual([
       ['unknown-framing', 'SCHEMA_DECODE', 'images-under-test', String(firstOffset)],
       ['unknown-fingerprint', 'UNKNOWN_SCHEMA', 'images-under-test', String(firstOffset + 1)],
@@ -298,8 +230,8 @@ describe('the MSK handler', () => {
   });
 
   it('accepts an event from a v2 producer (extra field with a default) through the v1 reader', async () => {
-    const inbox = await openNotificationInbox(clients, config, 'stream-v2');
-    cleanups.push(() => inbox.close());
+    const inbox = await openNotificationInbox(bed.clients, config, 'stream-v2');
+    bed.defer(() => inbox.close());
     const eventId = randomUUID();
     const jpeg = await makeJpeg({ width: 256, height: 256 });
     // A producer in another language that only has the v2 schema file.
@@ -382,52 +314,34 @@ describe('the MSK handler', () => {
 describe('the local runner, end to end through Kafka', () => {
   const lines: string[] = [];
 
-  async function committedOffsets(groupId: string, topic: string): Promise<Record<number, string>> {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
-  }
-
-  async function endOffsets(topic: string): Promise<Record<number, string>> {
-    return Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
-  }
-
-  async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await check()) return true;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    return check();
-  }
-
   it('consumes published events, dead-letters poison, keeps each partition flowing and commits exactly what it finished', async () => {
-    const topic = await createTopic('stream-test-images', 2);
-    const dlqTopic = await createTopic('stream-test-runner-dlq');
+    const topic = await bed.kafka.createTopic('stream-test-images', 2);
+    const dlqTopic = await bed.kafka.createTopic('stream-test-runner-dlq');
     const groupId = `stream-test-group-${randomUUID()}`;
     // A small message limit so the larger image goes through the claim check.
-    const config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(server.port), DEAD_LETTER_TOPIC: dlqTopic, KAFKA_MAX_MESSAGE_BYTES: '40000', BATCH_SIZE: '4', LOG_LEVEL: 'WARN' });
-    const inbox = await openNotificationInbox(clients, config, 'stream-runner');
-    cleanups.push(() => inbox.close());
+    const config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(bed.server.port), DEAD_LETTER_TOPIC: dlqTopic, KAFKA_MAX_MESSAGE_BYTES: '40000', BATCH_SIZE: '4', LOG_LEVEL: 'WARN' });
+    const inbox = await openNotificationInbox(bed.clients, config, 'stream-runner');
+    bed.defer(() => inbox.close());
     const publisherRuntime = createPipelineRuntime(config, 'stream-test-publisher');
-    cleanups.push(async () => destroyAwsClients(publisherRuntime.clients));
+    bed.defer(async () => destroyAwsClients(publisherRuntime.clients));
     const publisher = await ImageEventPublisher.connect({ config, blobs: publisherRuntime.blobs, secrets: publisherRuntime.secrets, topic, kafkaOptions: quietKafka });
-    cleanups.push(() => publisher.disconnect());
-    const raw: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    bed.defer(() => publisher.disconnect());
+    const raw: Producer = bed.kafka.client.producer({ idempotent: true, maxInFlightRequests: 1 });
     await raw.connect();
-    cleanups.push(() => raw.disconnect());
+    bed.defer(() => raw.disconnect());
 
     const runner = createLocalStreamComponent(config, { topic, groupId, log: (line) => lines.push(line), kafka: quietKafka });
     const started = await runner.start();
-    cleanups.push(() => started.stop());
+    bed.defer(() => started.stop());
 
     const small = await makeJpeg({ width: 160, height: 120 });
     const large = await makeJpeg({ width: 400, height: 300 }, 5);
     expect(small.length).toBeLessThan(30_000);
     expect(large.length).toBeGreaterThan(40_000);
-    const urlPath = server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(small));
+    const urlPath = bed.server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(small));
     const inline = await publisher.publish({ customerId: inbox.customerId, image: { kind: 'bytes', data: small } });
     const claimed = await publisher.publish({ customerId: inbox.customerId, image: { kind: 'bytes', data: large }, contentType: 'image/jpeg' });
-    const byUrl = await publisher.publish({ customerId: inbox.customerId, image: { kind: 'url', url: server.url(urlPath) } });
+    const byUrl = await publisher.publish({ customerId: inbox.customerId, image: { kind: 'url', url: bed.server.url(urlPath) } });
     const corrupt = await publisher.publish({ customerId: inbox.customerId, image: { kind: 'bytes', data: await makeTruncatedJpeg() } });
     const repeatedId = randomUUID();
     for (let i = 0; i < 3; i++) await publisher.publish({ eventId: repeatedId, customerId: inbox.customerId, image: { kind: 'bytes', data: small } });
@@ -460,54 +374,54 @@ describe('the local runner, end to end through Kafka', () => {
     expect(notes.map((n) => `${n.type}:${n.imageId}`).sort()).toEqual([...ids.map((id) => `image.processed:${id}`), `image.failed:${corrupt.eventId}`].sort());
     // Distinct by original offset: a batch redelivered after another record's retriable failure
     // dead-letters its poison again (at-least-once, as on AWS).
-    const letters = await readTopic(dlqTopic, 3, 30_000, (l) => l.headers[DEAD_LETTER_HEADERS.originalOffset] ?? '');
-    const byOffset = [...letters].sort((a, b) => Number(a.headers[DEAD_LETTER_HEADERS.originalOffset]) - Number(b.headers[DEAD_LETTER_HEADERS.originalOffset]));
+    const letters = await bed.kafka.readMessages(dlqTopic, { count: 3, distinctBy: byOriginalPosition });
+    const byOffset = inOriginalOrder(letters);
     expect(byOffset.map((l) => l.headers[DEAD_LETTER_HEADERS.reason])).toEqual(['unknown-framing', 'unknown-fingerprint', 'truncated']);
     expect(letters.every((l) => l.headers[DEAD_LETTER_HEADERS.originalTopic] === topic && l.headers[DEAD_LETTER_HEADERS.originalPartition] === '0')).toBe(true);
-    const end = await endOffsets(topic);
+    const end = await bed.kafka.endOffsets(topic);
     // Up to one redelivery backoff (≤ 10 s) after the last retriable failure, plus the commit.
-    await waitUntil(async () => JSON.stringify(await committedOffsets(groupId, topic)) === JSON.stringify(end), 30_000);
-    expect(await committedOffsets(groupId, topic)).toEqual(end);
+    expect(await bed.kafka.waitForCommittedOffsets(groupId, topic, end, 30_000)).toEqual(end);
     expect(lines.some((l) => /^stream-runner topic=\S+ partition=\d offsets=\d+-\d+ records=\d+ ms=\d+ committed=\d+/.test(l))).toBe(true);
   });
 
   it('does not commit past a record whose dependency fails, and finishes it once the dependency is back', async () => {
-    const topic = await createTopic('stream-test-redeliver', 1);
+    const topic = await bed.kafka.createTopic('stream-test-redeliver', 1);
     const groupId = `stream-test-group-${randomUUID()}`;
     // S3 behind a proxy the test switches off and on: an outage the consumer must wait out. (A
     // missing bucket would not do: it is a permanent error, and the image would end FAILED.)
-    const s3 = await startSwitchableProxy(baseConfig.endpoints.s3 ?? '');
-    cleanups.push(() => s3.close());
+    const s3 = await startSwitchableProxy(bed.config.endpoints.s3 ?? '');
+    bed.defer(() => s3.close());
     const config = loadConfig({ ...process.env, AWS_ENDPOINT_URL_S3: s3.url, LOG_LEVEL: 'ERROR' });
     const runtime = createPipelineRuntime(config, 'stream-test-redeliver');
-    cleanups.push(async () => destroyAwsClients(runtime.clients));
+    bed.defer(async () => destroyAwsClients(runtime.clients));
     const publisher = await ImageEventPublisher.connect({ config, blobs: runtime.blobs, secrets: runtime.secrets, topic, kafkaOptions: quietKafka });
-    cleanups.push(() => publisher.disconnect());
+    bed.defer(() => publisher.disconnect());
     const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
-    cleanups.push(() => consumer.close());
+    bed.defer(() => consumer.close());
     const runnerLines: string[] = [];
     const runner = createStreamRunner({ config, handler: createMskHandler(consumer), secrets: runtime.secrets, topic, groupId, log: (line) => runnerLines.push(line), backoff: { initialMs: 200, maxMs: 1000 }, kafka: quietKafka });
     const started = await runner.start();
-    cleanups.push(() => started.stop());
+    bed.defer(() => started.stop());
     const customerId = `stream-redeliver-${randomUUID()}`;
     const jpeg = await makeJpeg({ width: 100, height: 100 });
     const lateKey = claimCheckKey(customerId, 'late.jpg');
-    await clients.s3.send(new PutObjectCommand({ Bucket: baseConfig.rawBucket, Key: lateKey, Body: jpeg }));
-    cleanups.push(() => clients.s3.send(new DeleteObjectCommand({ Bucket: baseConfig.rawBucket, Key: lateKey })));
+    await bed.clients.s3.send(new PutObjectCommand({ Bucket: bed.config.rawBucket, Key: lateKey, Body: jpeg }));
+    bed.defer(() => bed.clients.s3.send(new DeleteObjectCommand({ Bucket: bed.config.rawBucket, Key: lateKey })));
 
     const first = await publisher.publish({ customerId, image: { kind: 'bytes', data: jpeg } });
     expect((await waitForFinalRecord(runtime.metadata, first.eventId, 30_000))?.status).toBe('PROCESSED');
     s3.setOn(false);
-    const waiting = await publisher.publish({ customerId, image: { kind: 's3', bucket: baseConfig.rawBucket, key: lateKey } });
+    const waiting = await publisher.publish({ customerId, image: { kind: 's3', bucket: bed.config.rawBucket, key: lateKey } });
     const last = await publisher.publish({ customerId, image: { kind: 'bytes', data: await makeJpeg({ width: 101, height: 101 }) } });
     // The runner keeps redelivering the unreachable record; the commit stays at it.
-    expect(await waitUntil(async () => runnerLines.filter((l) => l.includes(`resume at ${waiting.offset}`)).length >= 2, 20_000)).toBe(true);
-    expect(await committedOffsets(groupId, topic)).toEqual({ 0: waiting.offset });
+    await waitUntil(() => runnerLines.filter((l) => l.includes(`resume at ${waiting.offset}`)).length >= 2, { what: `two redeliveries resuming at offset ${waiting.offset}`, timeoutMs: 20_000 });
+    expect(await bed.kafka.committedOffsets(groupId, topic)).toEqual({ 0: waiting.offset });
 
     s3.setOn(true);
 
     await expectProcessed(runtime, await waitForFinalRecord(runtime.metadata, waiting.eventId, 30_000), { width: 100, height: 100 });
     await expectProcessed(runtime, await waitForFinalRecord(runtime.metadata, last.eventId, 30_000), { width: 101, height: 101 });
-    expect(await waitUntil(async () => (await committedOffsets(groupId, topic))[0] === String(Number(last.offset) + 1), 15_000)).toBe(true);
+    const next = { 0: String(Number(last.offset) + 1) };
+    expect(await bed.kafka.waitForCommittedOffsets(groupId, topic, next, 15_000)).toEqual(next);
   });
 });

@@ -4,7 +4,7 @@
  * touch servers other tests use, so they live apart and are bounded (≤ 50 events, ≤ 2 min).
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { StackSupervisor } from '../../local/stack';
@@ -12,6 +12,7 @@ import { ImageEventPublisher, type PublishResult } from '../../kafka';
 import { createLocalStreamComponent } from '../../local/stream-runner';
 import { makeJpeg } from '../helpers/images';
 import { openNotificationInbox, waitForFinalRecord } from '../helpers/notifications';
+import { connectTestKafka, type TestKafka } from '../helpers/kafka';
 
 jest.setTimeout(120_000);
 
@@ -20,7 +21,7 @@ let config: Config;
 let clients: AwsClients;
 let runtime: PipelineRuntime;
 let supervisor: StackSupervisor;
-let admin: Admin;
+let kit: TestKafka;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
@@ -28,32 +29,15 @@ beforeAll(async () => {
   clients = createAwsClients(config);
   runtime = createPipelineRuntime(config, 'stream-faults-test');
   supervisor = new StackSupervisor(config);
-  admin = new Kafka({ clientId: 'stream-faults', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING, retry: { retries: 10 } }).admin();
-  await admin.connect();
+  kit = await connectTestKafka({ clientId: 'stream-faults', retry: { retries: 10 } });
 });
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await admin.disconnect();
+  await kit.close();
   destroyAwsClients(runtime.clients);
   destroyAwsClients(clients);
 });
-
-async function createTopic(partitions: number): Promise<string> {
-  const topic = `stream-faults-${randomUUID()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
-  cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
-  return topic;
-}
-
-async function committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
-  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return new Map((entry?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-}
-
-async function endOffsets(topic: string): Promise<Map<number, number>> {
-  return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-}
 
 async function publishAll(publisher: ImageEventPublisher, customerId: string, count: number, seed: number): Promise<PublishResult[]> {
   const results: PublishResult[] = [];
@@ -72,7 +56,7 @@ async function startRunner(topic: string, groupId: string, lines: string[]): Pro
 // buckets and queues; SIGSTOP/SIGCONT stops the S3 stand-in (no request is answered) and
 // resumes it with its state, which is what an S3 outage looks like to the consumer.
 it('the S3 stand-in stopped while 50 events are in flight, then resumed: nothing is committed past unfinished work, and every event ends PROCESSED exactly once', async () => {
-  const topic = await createTopic(2);
+  const topic = await kit.createTopic('stream-faults', 2);
   const groupId = `stream-faults-${randomUUID()}`;
   const inbox = await openNotificationInbox(clients, config, 'stream-faults-freeze');
   cleanups.push(() => inbox.close());
@@ -88,9 +72,9 @@ it('the S3 stand-in stopped while 50 events are in flight, then resumed: nothing
     // While S3 and SNS hang, check that every committed offset covers finished records only.
     const until = Date.now() + 6000;
     while (Date.now() < until) {
-      const committed = await committedOffsets(groupId, topic);
+      const committed = await kit.committedOffsets(groupId, topic);
       for (const event of events) {
-        const upTo = committed.get(event.partition) ?? -1;
+        const upTo = Number(committed[event.partition] ?? -1);
         if (Number(event.offset) < upTo) {
           const record = await runtime.metadata.get(event.eventId, new Date());
           if (record?.status !== 'PROCESSED' || record.notifiedAt === undefined) violations.push(`${event.partition}@${event.offset} committed but ${record?.status ?? 'absent'}`);
@@ -107,16 +91,12 @@ it('the S3 stand-in stopped while 50 events are in flight, then resumed: nothing
   await inbox.waitFor(events.length, 30_000);
   const notes = await inbox.settle(3000);
   expect(notes.map((n) => `${n.type}:${n.imageId}`).sort()).toEqual(events.map((e) => `image.processed:${e.eventId}`).sort());
-  const end = await endOffsets(topic);
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && JSON.stringify([...(await committedOffsets(groupId, topic))].sort()) !== JSON.stringify([...end].sort())) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  expect([...(await committedOffsets(groupId, topic))].sort()).toEqual([...end].sort());
+  const end = await kit.endOffsets(topic);
+  expect(await kit.waitForCommittedOffsets(groupId, topic, end, 15_000)).toEqual(end);
 });
 
 it('the Kafka broker restarted mid-stream: the runner reconnects and finishes every event once', async () => {
-  const topic = await createTopic(1);
+  const topic = await kit.createTopic('stream-faults', 1);
   const groupId = `stream-faults-${randomUUID()}`;
   const inbox = await openNotificationInbox(clients, config, 'stream-faults-kafka');
   cleanups.push(() => inbox.close());
@@ -138,9 +118,6 @@ it('the Kafka broker restarted mid-stream: the runner reconnects and finishes ev
   const notes = await inbox.settle(2000);
   expect(notes.map((n) => n.imageId).sort()).toEqual(events.map((e) => e.eventId).sort());
   const last = after[after.length - 1] as PublishResult;
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && (await committedOffsets(groupId, topic)).get(0) !== Number(last.offset) + 1) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  expect((await committedOffsets(groupId, topic)).get(0)).toBe(Number(last.offset) + 1);
+  const next = { 0: String(Number(last.offset) + 1) };
+  expect(await kit.waitForCommittedOffsets(groupId, topic, next, 20_000)).toEqual(next);
 });

@@ -3,18 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import { loadConfig, type ImageRecord } from '../../core';
 import { publishCommands } from '../../local/commands/publish';
 import { createLocalStreamComponent } from '../../local/stream-runner';
 import { makeJpeg, makeTruncatedJpeg } from '../helpers/images';
+import { connectTestKafka, type TestKafka } from '../helpers/kafka';
 
 const command = publishCommands.publish!;
 let dir: string;
 let topic: string;
 let previousTopic: string | undefined;
 let stopRunner: () => Promise<void> = async () => undefined;
-const admin = new Kafka({ clientId: 'stream-publish-test', brokers: loadConfig().kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+let kit: TestKafka | undefined;
 
 const UUID_LINE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/m;
 /** The pretty-printed record; the runner in this process logs single-line JSON to the same stdout. */
@@ -43,9 +44,8 @@ async function runPublish(positionals: string[], values: Record<string, string |
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'stream-publish-'));
-  topic = `stream-publish-${randomUUID()}`;
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+  kit = await connectTestKafka({ clientId: 'stream-publish-test' });
+  topic = await kit.createTopic('stream-publish');
   // The command reads its topic from the environment, like every other setting.
   previousTopic = process.env.IMAGE_TOPIC;
   process.env.IMAGE_TOPIC = topic;
@@ -58,8 +58,7 @@ afterAll(async () => {
   await stopRunner();
   if (previousTopic === undefined) delete process.env.IMAGE_TOPIC;
   else process.env.IMAGE_TOPIC = previousTopic;
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
+  await kit?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

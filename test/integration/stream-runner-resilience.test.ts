@@ -13,9 +13,9 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { Kafka, logLevel, type Admin, type ISocketFactory, type Producer } from 'kafkajs';
+import { logLevel, type ISocketFactory, type Producer } from 'kafkajs';
 import sharp from 'sharp';
-import { createAwsClients, destroyAwsClients, loadConfig, rawKey, type AwsClients, type Config } from '../../core';
+import { destroyAwsClients, loadConfig, rawKey, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { startHttpAdapter } from '../../local/http-adapter';
 import { RuntimeHealth, startRuntime } from '../../local/runtime';
@@ -25,62 +25,23 @@ import { createLocalStreamComponent, createStreamRunner, type StreamRunnerHealth
 import { claimCheckKey } from '../../core/keys';
 import { makeJpeg } from '../helpers/images';
 import { mskEventOf } from '../helpers/msk-events';
+import { useStreamTestBed } from '../helpers/stream-test-bed';
 import { openNotificationInbox, waitForFinalRecord } from '../helpers/notifications';
-import { startLoopbackServer, unusedLoopbackPort, type LoopbackServer } from '../unit/fetch/loopback-server';
+import { unusedLoopbackPort } from '../helpers/loopback-server';
+import { waitUntil } from '../helpers/wait';
 
 const quietKafka = { logLevel: logLevel.NOTHING };
-
-let clients: AwsClients;
-let kafka: Kafka;
-let admin: Admin;
+const bed = useStreamTestBed('runner-resilience-test');
 let producer: Producer;
-let server: LoopbackServer;
-const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  const config = loadConfig();
-  clients = createAwsClients(config);
-  kafka = new Kafka({ clientId: 'runner-resilience-test', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  producer = bed.kafka.client.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  server = await startLoopbackServer();
 });
 
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await server?.close();
   await producer?.disconnect();
-  await admin?.disconnect();
-  destroyAwsClients(clients);
 });
-
-async function createTopic(prefix: string, partitions = 1): Promise<string> {
-  const topic = `${prefix}-${randomUUID()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
-  cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
-  return topic;
-}
-
-/** Polls `check` every 100 ms until it holds or `timeoutMs` passed; returns its last answer. */
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return check();
-}
-
-async function committedOffsets(groupId: string, topic: string): Promise<Record<number, string>> {
-  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
-}
-
-async function endOffsets(topic: string): Promise<Record<number, string>> {
-  return Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
-}
 
 function newEvent(customerId: string, image: ImageEvent['image']): ImageEvent {
   return { eventId: randomUUID(), occurredAt: new Date(), customerId, attributes: {}, image };
@@ -126,7 +87,7 @@ function dribble(socket: Socket, everyMs: number, maxWrites: number, step: () =>
 
 describe('the local runner under slow sources', () => {
   it('a trickling body, a never-ending chunked body and a connection held open after a short body end FAILED at the deadline while the partition’s next event and the other partition are processed, with no crash', async () => {
-    const topic = await createTopic('runner-slow', 2);
+    const topic = await bed.kafka.createTopic('runner-slow', 2);
     const groupId = `runner-slow-${randomUUID()}`;
     // One record at a time, 3 s fetch deadline, 500 ms heartbeats: the session timeout is the
     // broker minimum of 6 s, and partition 0's first handler call (three slow records in a row)
@@ -134,7 +95,7 @@ describe('the local runner under slow sources', () => {
     const config = loadConfig({
       ...process.env,
       FETCH_ALLOW_LOOPBACK: 'true',
-      FETCH_ALLOWED_PORTS: String(server.port),
+      FETCH_ALLOWED_PORTS: String(bed.server.port),
       FETCH_TIMEOUT_MS: '3000',
       FETCH_DEADLINE_MS: '3000',
       RECORD_CONCURRENCY: '1',
@@ -142,25 +103,25 @@ describe('the local runner under slow sources', () => {
       LOG_LEVEL: 'ERROR',
     });
     const runtime = createPipelineRuntime(config, 'runner-slow-test');
-    cleanups.push(async () => destroyAwsClients(runtime.clients));
+    bed.defer(async () => destroyAwsClients(runtime.clients));
     const jpeg = await makeJpeg({ width: 90, height: 60 });
-    const trickle = server.route((req, res) => {
+    const trickle = bed.server.route((req, res) => {
       res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(jpeg.length) });
       let sent = 0;
       dribble(req.socket, 250, 200, () => res.write(jpeg.subarray(sent, ++sent)));
     });
-    const endless = server.route((req, res) => {
+    const endless = bed.server.route((req, res) => {
       res.writeHead(200, { 'content-type': 'image/jpeg' });
       res.write(jpeg.subarray(0, 64));
       dribble(req.socket, 100, 500, () => res.write(Buffer.alloc(16, 0x20)));
     });
-    const heldOpen = server.route((req) => {
+    const heldOpen = bed.server.route((req) => {
       // A close-delimited HTTP/1.1 response (no length, not chunked) whose connection never closes.
       req.socket.write(`HTTP/1.1 200 OK\r\ncontent-type: image/jpeg\r\nconnection: close\r\n\r\n`);
       req.socket.write(jpeg.subarray(0, 100));
     });
     const customerId = `runner-slow-${randomUUID()}`;
-    const slow = [trickle, endless, heldOpen].map((path) => newEvent(customerId, { kind: 'url', url: server.url(path) }));
+    const slow = [trickle, endless, heldOpen].map((path) => newEvent(customerId, { kind: 'url', url: bed.server.url(path) }));
     const next = newEvent(customerId, { kind: 'inline', data: jpeg });
     const other = newEvent(customerId, { kind: 'inline', data: await makeJpeg({ width: 91, height: 61 }) });
     await producer.send({
@@ -172,7 +133,7 @@ describe('the local runner under slow sources', () => {
     const runner = createLocalStreamComponent(config, { topic, groupId, log: (line) => lines.push(line), kafka: quietKafka, heartbeatIntervalMs: 500 });
 
     const started = await runner.start();
-    cleanups.push(() => started.stop());
+    bed.defer(() => started.stop());
 
     expect(started.description).toContain('session timeout 6000 ms');
     for (const event of slow) {
@@ -182,8 +143,8 @@ describe('the local runner under slow sources', () => {
     }
     expect((await waitForFinalRecord(runtime.metadata, next.eventId, 30_000))?.status).toBe('PROCESSED');
     expect((await waitForFinalRecord(runtime.metadata, other.eventId, 30_000))?.status).toBe('PROCESSED');
-    const end = await endOffsets(topic);
-    expect(await waitUntil(async () => JSON.stringify(await committedOffsets(groupId, topic)) === JSON.stringify(end), 30_000)).toBe(true);
+    const end = await bed.kafka.endOffsets(topic);
+    expect(await bed.kafka.waitForCommittedOffsets(groupId, topic, end, 30_000)).toEqual(end);
     // Partition 0's four records went to the handler in one call, committed in one go.
     expect(lines.some((l) => / partition=0 offsets=0-3 records=4 ms=\d+ committed=4$/.test(l))).toBe(true);
     expect(lines.filter((l) => /crashed|rebalancing|heartbeat failed|state=restarting/.test(l))).toEqual([]);
@@ -193,16 +154,16 @@ describe('the local runner under slow sources', () => {
 
 describe('the local runner when its consumer dies', () => {
   it('a consumer killed mid-batch is restarted with backoff and finishes the work once', async () => {
-    const topic = await createTopic('runner-killed', 1);
+    const topic = await bed.kafka.createTopic('runner-killed', 1);
     const groupId = `runner-killed-${randomUUID()}`;
     // A 1 s fetch deadline and 500 ms heartbeats make the session timeout 6 s: the member left
     // behind by the kill (it could not leave) expires that soon, and the restarted one joins.
     const config = loadConfig({ ...process.env, FETCH_TIMEOUT_MS: '1000', FETCH_DEADLINE_MS: '1000', STREAM_RESTART_ATTEMPTS: '8', LOG_LEVEL: 'ERROR' });
-    const inbox = await openNotificationInbox(clients, config, 'runner-killed');
-    cleanups.push(() => inbox.close());
+    const inbox = await openNotificationInbox(bed.clients, config, 'runner-killed');
+    bed.defer(() => inbox.close());
     const runtime = createPipelineRuntime(config, 'runner-killed-test');
     const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
-    cleanups.push(async () => {
+    bed.defer(async () => {
       await consumer.close();
       destroyAwsClients(runtime.clients);
     });
@@ -233,15 +194,15 @@ describe('the local runner when its consumer dies', () => {
       kafka: { ...quietKafka, socketFactory: connections.socketFactory, retry: { retries: 1, initialRetryTime: 100 } },
     });
     const started = await runner.start();
-    cleanups.push(() => started.stop());
+    bed.defer(() => started.stop());
     const event = newEvent(inbox.customerId, { kind: 'inline', data: await makeJpeg({ width: 120, height: 80 }) });
 
     await producer.send({ topic, acks: -1, messages: [{ value: encodeImageEvent(event) }] });
 
-    expect(await waitUntil(() => lines.some((l) => l.includes('state=restarting')), 60_000)).toBe(true);
+    await waitUntil(() => lines.some((l) => l.includes('state=restarting')), { what: 'the runner to report state=restarting', timeoutMs: 60_000 });
     connections.heal();
-    expect(await waitUntil(() => lines.some((l) => l.includes('consumer restarted')), 60_000)).toBe(true);
-    expect(await waitUntil(async () => (await committedOffsets(groupId, topic))[0] === '1', 30_000)).toBe(true);
+    await waitUntil(() => lines.some((l) => l.includes('consumer restarted')), { what: 'the runner to report "consumer restarted"', timeoutMs: 60_000 });
+    expect(await bed.kafka.waitForCommittedOffsets(groupId, topic, { 0: '1' }, 30_000)).toEqual({ 0: '1' });
     expect((await runtime.metadata.get(event.eventId, new Date()))?.status).toBe('PROCESSED');
     // Delivered again after the restart (nothing was committed before the kill), done once.
     expect(invokedOffsets.filter((o) => o === 0).length).toBeGreaterThanOrEqual(2);
@@ -252,12 +213,12 @@ describe('the local runner when its consumer dies', () => {
   });
 
   it('a runner that cannot restart its consumer says so: /readyz answers 503 with state stopped, and onFatal is called', async () => {
-    const topic = await createTopic('runner-stopped', 1);
+    const topic = await bed.kafka.createTopic('runner-stopped', 1);
     const groupId = `runner-stopped-${randomUUID()}`;
     const config = loadConfig({ ...process.env, STREAM_RESTART_ATTEMPTS: '2', LOG_LEVEL: 'ERROR' });
     const runtime = createPipelineRuntime(config, 'runner-stopped-test');
     const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
-    cleanups.push(async () => {
+    bed.defer(async () => {
       await consumer.close();
       destroyAwsClients(runtime.clients);
     });
@@ -283,11 +244,11 @@ describe('the local runner when its consumer dies', () => {
       handler: async () => ({ statusCode: 404, body: '' }),
       readiness: () => health.report(),
     });
-    cleanups.push(() => adapter.stop());
+    bed.defer(() => adapter.stop());
     const stopRuntime = await startRuntime([runner], () => undefined, health);
-    cleanups.push(() => stopRuntime());
+    bed.defer(() => stopRuntime());
     await producer.send({ topic, acks: -1, messages: [{ value: encodeImageEvent(newEvent(`runner-stopped-${randomUUID()}`, { kind: 'inline', data: await makeJpeg() })) }] });
-    expect(await waitUntil(async () => (await committedOffsets(groupId, topic))[0] === '1', 30_000)).toBe(true);
+    expect(await bed.kafka.waitForCommittedOffsets(groupId, topic, { 0: '1' }, 30_000)).toEqual({ 0: '1' });
     const ready = await fetch(`${adapter.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
@@ -297,7 +258,7 @@ describe('the local runner when its consumer dies', () => {
 
     connections.cut();
 
-    expect(await waitUntil(() => fatal.length > 0, 60_000)).toBe(true);
+    await waitUntil(() => fatal.length > 0, { what: 'onFatal to be called', timeoutMs: 60_000 });
     const stopped = await fetch(`${adapter.url}/readyz`);
     expect(stopped.status).toBe(503);
     const report = (await stopped.json()) as { ready: boolean; components: Record<string, StreamRunnerHealth> };
@@ -320,18 +281,18 @@ describe('what a record reads', () => {
 
   beforeAll(async () => {
     versioned = `stream-test-versions-${randomUUID()}`;
-    await clients.s3.send(new CreateBucketCommand({ Bucket: versioned }));
-    await clients.s3.send(new PutBucketVersioningCommand({ Bucket: versioned, VersioningConfiguration: { Status: 'Enabled' } }));
-    cleanups.push(async () => {
-      const { Versions = [], DeleteMarkers = [] } = await clients.s3.send(new ListObjectVersionsCommand({ Bucket: versioned }));
-      for (const v of [...Versions, ...DeleteMarkers]) await clients.s3.send(new DeleteObjectCommand({ Bucket: versioned, Key: v.Key, VersionId: v.VersionId }));
-      await clients.s3.send(new DeleteBucketCommand({ Bucket: versioned }));
+    await bed.clients.s3.send(new CreateBucketCommand({ Bucket: versioned }));
+    await bed.clients.s3.send(new PutBucketVersioningCommand({ Bucket: versioned, VersioningConfiguration: { Status: 'Enabled' } }));
+    bed.defer(async () => {
+      const { Versions = [], DeleteMarkers = [] } = await bed.clients.s3.send(new ListObjectVersionsCommand({ Bucket: versioned }));
+      for (const v of [...Versions, ...DeleteMarkers]) await bed.clients.s3.send(new DeleteObjectCommand({ Bucket: versioned, Key: v.Key, VersionId: v.VersionId }));
+      await bed.clients.s3.send(new DeleteBucketCommand({ Bucket: versioned }));
     });
     const base = loadConfig();
-    config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(server.port), ALLOWED_SOURCE_BUCKETS: `${base.rawBucket},${versioned}`, LOG_LEVEL: 'ERROR' });
+    config = loadConfig({ ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(bed.server.port), ALLOWED_SOURCE_BUCKETS: `${base.rawBucket},${versioned}`, LOG_LEVEL: 'ERROR' });
     runtime = createPipelineRuntime(config, 'runner-reads-test');
     const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
-    cleanups.push(async () => {
+    bed.defer(async () => {
       await consumer.close();
       destroyAwsClients(runtime.clients);
     });
@@ -339,25 +300,25 @@ describe('what a record reads', () => {
   });
 
   it('a redelivered finished event makes no request to its URL and no S3 read', async () => {
-    const inbox = await openNotificationInbox(clients, config, 'runner-redelivered');
-    cleanups.push(() => inbox.close());
+    const inbox = await openNotificationInbox(bed.clients, config, 'runner-redelivered');
+    bed.defer(() => inbox.close());
     const jpeg = await makeJpeg({ width: 70, height: 50 });
-    const path = server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
+    const path = bed.server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
     // S3 references are claim checks under the event customer's prefix.
     const key = claimCheckKey(inbox.customerId, `${randomUUID()}.jpg`);
-    await clients.s3.send(new PutObjectCommand({ Bucket: config.rawBucket, Key: key, Body: jpeg }));
-    const byUrl = newEvent(inbox.customerId, { kind: 'url', url: server.url(path) });
+    await bed.clients.s3.send(new PutObjectCommand({ Bucket: config.rawBucket, Key: key, Body: jpeg }));
+    const byUrl = newEvent(inbox.customerId, { kind: 'url', url: bed.server.url(path) });
     const byS3 = newEvent(inbox.customerId, { kind: 's3', bucket: config.rawBucket, key });
     await deliver(byUrl);
     await deliver(byS3);
-    expect(server.hits(path)).toBe(1);
+    expect(bed.server.hits(path)).toBe(1);
     // Gone from S3: a read would now end FAILED (SOURCE_NOT_FOUND) — if it happened.
-    await clients.s3.send(new DeleteObjectCommand({ Bucket: config.rawBucket, Key: key }));
+    await bed.clients.s3.send(new DeleteObjectCommand({ Bucket: config.rawBucket, Key: key }));
 
     const responses = [await deliver(byUrl), await deliver(byS3)];
 
     expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
-    expect(server.hits(path)).toBe(1);
+    expect(bed.server.hits(path)).toBe(1);
     expect((await runtime.metadata.get(byUrl.eventId, new Date()))?.status).toBe('PROCESSED');
     expect((await runtime.metadata.get(byS3.eventId, new Date()))?.status).toBe('PROCESSED');
     await inbox.waitFor(2, 30_000);
@@ -365,10 +326,10 @@ describe('what a record reads', () => {
   });
 
   it('a redelivered final event that was never announced is announced once, still without a request to its URL', async () => {
-    const inbox = await openNotificationInbox(clients, config, 'runner-unannounced');
-    cleanups.push(() => inbox.close());
-    const path = server.route((_req, res) => res.writeHead(500).end());
-    const event = newEvent(inbox.customerId, { kind: 'url', url: server.url(path) });
+    const inbox = await openNotificationInbox(bed.clients, config, 'runner-unannounced');
+    bed.defer(() => inbox.close());
+    const path = bed.server.route((_req, res) => res.writeHead(500).end());
+    const event = newEvent(inbox.customerId, { kind: 'url', url: bed.server.url(path) });
     // What a worker that crashed between the final write and the publish leaves behind.
     const now = new Date();
     await runtime.metadata.create({
@@ -389,7 +350,7 @@ describe('what a record reads', () => {
     const responses = [await deliver(event), await deliver(event)];
 
     expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
-    expect(server.hits(path)).toBe(0);
+    expect(bed.server.hits(path)).toBe(0);
     await inbox.waitFor(1, 30_000);
     expect((await inbox.settle(2000)).map((n) => [n.type, n.imageId, n.error?.code])).toEqual([['image.failed', event.eventId, 'SOURCE_FETCH_FAILED']]);
     expect((await runtime.metadata.get(event.eventId, new Date()))?.notifiedAt).toEqual(expect.any(String));
@@ -399,14 +360,14 @@ describe('what a record reads', () => {
     const customerId = `runner-version-${randomUUID()}`;
     // In a named source bucket, an event reads only its customer's folder.
     const key = `${customerId}/${randomUUID()}.jpg`;
-    const first = await clients.s3.send(new PutObjectCommand({ Bucket: versioned, Key: key, Body: await makeJpeg({ width: 80, height: 40 }) }));
-    const second = await clients.s3.send(new PutObjectCommand({ Bucket: versioned, Key: key, Body: await makeJpeg({ width: 40, height: 80 }) }));
+    const first = await bed.clients.s3.send(new PutObjectCommand({ Bucket: versioned, Key: key, Body: await makeJpeg({ width: 80, height: 40 }) }));
+    const second = await bed.clients.s3.send(new PutObjectCommand({ Bucket: versioned, Key: key, Body: await makeJpeg({ width: 40, height: 80 }) }));
     expect(first.VersionId).not.toEqual(second.VersionId);
     const older = newEvent(customerId, { kind: 's3', bucket: versioned, key, versionId: first.VersionId });
     const missing = newEvent(customerId, { kind: 's3', bucket: versioned, key, versionId: `${first.VersionId}-gone` });
     const deleted = newEvent(customerId, { kind: 's3', bucket: versioned, key, versionId: first.VersionId });
     await deliver(older);
-    await clients.s3.send(new DeleteObjectCommand({ Bucket: versioned, Key: key, VersionId: first.VersionId }));
+    await bed.clients.s3.send(new DeleteObjectCommand({ Bucket: versioned, Key: key, VersionId: first.VersionId }));
 
     await deliver(missing);
     await deliver(deleted);
@@ -425,14 +386,14 @@ describe('what a record reads', () => {
     const customerId = `runner-retry-after-${randomUUID()}`;
     const jpeg = await makeJpeg({ width: 60, height: 60 });
     const requestTimes: number[] = [];
-    const busy = server.route((_req, res, hit) => {
+    const busy = bed.server.route((_req, res, hit) => {
       requestTimes.push(Date.now());
       if (hit === 1) res.writeHead(503, { 'retry-after': '2' }).end();
       else res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg);
     });
-    const tooLong = server.route((_req, res) => res.writeHead(429, { 'retry-after': '120' }).end());
-    const waited = newEvent(customerId, { kind: 'url', url: server.url(busy) });
-    const refused = newEvent(customerId, { kind: 'url', url: server.url(tooLong) });
+    const tooLong = bed.server.route((_req, res) => res.writeHead(429, { 'retry-after': '120' }).end());
+    const waited = newEvent(customerId, { kind: 'url', url: bed.server.url(busy) });
+    const refused = newEvent(customerId, { kind: 'url', url: bed.server.url(tooLong) });
 
     await deliver(waited);
     await deliver(refused);
@@ -444,6 +405,6 @@ describe('what a record reads', () => {
     const failed = await runtime.metadata.get(refused.eventId, new Date());
     expect(failed).toMatchObject({ status: 'FAILED', error: { code: 'SOURCE_FETCH_FAILED' } });
     expect(failed?.error?.message).toMatch(/failed after 1 attempt: HTTP 429; the source asked to be retried in 120 s \(Retry-After\); no time left for another attempt within the 30000 ms deadline$/);
-    expect(server.hits(tooLong)).toBe(1);
+    expect(bed.server.hits(tooLong)).toBe(1);
   });
 });

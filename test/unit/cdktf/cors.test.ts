@@ -43,6 +43,7 @@ describe('API Gateway CORS', () => {
     expect(PREFLIGHT_PATHS).toEqual([...new Set(API_ROUTES.filter((r) => r.path.startsWith('/v1/')).map((r) => r.path))]);
     const options = resourcesOf(json, 'aws_api_gateway_method').filter(([, body]) => body.http_method === 'OPTIONS');
     expect(options.map(([, body]) => pathOf(json, body.resource_id as string)).sort()).toEqual([...PREFLIGHT_PATHS].sort());
+    expect(options).toHaveLength(PREFLIGHT_PATHS.length);
     for (const [, method] of options) expect(method.authorization).toBe('NONE');
     const proxied = resourcesOf(json, 'aws_api_gateway_integration').filter(([, body]) => options.some(([id]) => body.http_method === `\${aws_api_gateway_method.${id}.http_method}`));
     expect(proxied).toHaveLength(PREFLIGHT_PATHS.length);
@@ -59,12 +60,14 @@ describe('API Gateway CORS', () => {
       .map(([id]) => `aws_api_gateway_integration.${id}`);
     expect(optionIntegrations).toHaveLength(PREFLIGHT_PATHS.length);
     expect(deployment.depends_on).toEqual(expect.arrayContaining([...optionIntegrations, ...stack.api.corsGatewayResponses.map((r) => addressOf(r))]));
+    expect(stack.api.corsGatewayResponses).toHaveLength(CORS_GATEWAY_RESPONSE_TYPES.length);
     for (const response of stack.api.corsGatewayResponses) expect(deployment.triggers.redeployment).toContain(addressOf(response));
   });
 
   test('4XX and 5XX gateway responses carry the one allowed origin and expose Location and Retry-After', () => {
     const { stack, json } = one;
     const responses = resourcesOf(json, 'aws_api_gateway_gateway_response');
+    expect(responses).toHaveLength(CORS_GATEWAY_RESPONSE_TYPES.length);
     expect(responses.map(([, body]) => body.response_type).sort()).toEqual([...CORS_GATEWAY_RESPONSE_TYPES]);
     for (const [, body] of responses) {
       expect(body.rest_api_id).toBe(refOf(stack.api.restApi, 'id'));
@@ -78,7 +81,9 @@ describe('API Gateway CORS', () => {
   });
 
   test('with several origins the gateway responses answer the request Origin, never *', () => {
-    for (const [, body] of resourcesOf(two.json, 'aws_api_gateway_gateway_response')) {
+    const responses = resourcesOf(two.json, 'aws_api_gateway_gateway_response');
+    expect(responses).toHaveLength(CORS_GATEWAY_RESPONSE_TYPES.length);
+    for (const [, body] of responses) {
       expect((body.response_parameters as Record<string, string>)['gatewayresponse.header.Access-Control-Allow-Origin']).toBe('method.request.header.Origin');
     }
   });

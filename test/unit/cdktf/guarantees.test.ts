@@ -36,7 +36,7 @@ beforeAll(() => {
 describe.each([
   ['dev', () => dev],
   ['prod', () => prod],
-])('%s stack', (_name, get) => {
+])('%s stack', (name, get) => {
   test('the images table has TTL on expiresAt, on-demand billing, PITR, KMS encryption and the two runtime GSIs', () => {
     const { stack, json } = get();
     const table = bodyOf(json, stack.data.table);
@@ -73,7 +73,8 @@ describe.each([
     const { stack, json } = get();
     const keyArn = refOf(stack.security.key, 'arn');
     const buckets = resourcesOf(json, 'aws_s3_bucket');
-    expect(buckets.length).toBeGreaterThanOrEqual(4);
+    // Raw, processed, analytics and failed batches.
+    expect(buckets).toHaveLength(4);
     for (const [id] of buckets) {
       const bucketId = `\${aws_s3_bucket.${id}.id}`;
       const forBucket = (type: string): Record<string, unknown> | undefined =>
@@ -99,8 +100,13 @@ describe.each([
     const { stack, json } = get();
     const keyArn = refOf(stack.security.key, 'arn');
     expect(bodyOf(json, stack.security.key).enable_key_rotation).toBe(true);
-    for (const [, topic] of resourcesOf(json, 'aws_sns_topic')) expect(topic.kms_master_key_id).toBe(keyArn);
-    for (const [, queue] of resourcesOf(json, 'aws_sqs_queue')) expect(queue.kms_master_key_id).toBe(keyArn);
+    const topics = resourcesOf(json, 'aws_sns_topic');
+    // Notifications and alarms; the notification queue and the upload-failures queue.
+    expect(topics).toHaveLength(2);
+    for (const [, topic] of topics) expect(topic.kms_master_key_id).toBe(keyArn);
+    const queues = resourcesOf(json, 'aws_sqs_queue');
+    expect(queues).toHaveLength(2);
+    for (const [, queue] of queues) expect(queue.kms_master_key_id).toBe(keyArn);
     const secrets = resourcesOf(json, 'aws_secretsmanager_secret');
     expect(secrets).toHaveLength(2);
     for (const [, secret] of secrets) expect(secret.kms_key_id).toBe(keyArn);
@@ -109,11 +115,15 @@ describe.each([
       encryption_at_rest_kms_key_arn: keyArn,
       encryption_in_transit: { client_broker: 'TLS', in_cluster: true },
     });
-    for (const [, stream] of resourcesOf(json, 'aws_kinesis_stream')) expect(stream).toMatchObject({ encryption_type: 'KMS' });
-    for (const [, firehose] of resourcesOf(json, 'aws_kinesis_firehose_delivery_stream')) {
-      expect(firehose.extended_s3_configuration).toMatchObject({ kms_key_arn: keyArn });
-    }
-    for (const [, fn] of resourcesOf(json, 'aws_lambda_function')) expect(fn.kms_key_arn).toBe(keyArn);
+    const streams = resourcesOf(json, 'aws_kinesis_stream');
+    expect(streams).toHaveLength(1);
+    for (const [, stream] of streams) expect(stream).toMatchObject({ encryption_type: 'KMS' });
+    const firehoses = resourcesOf(json, 'aws_kinesis_firehose_delivery_stream');
+    expect(firehoses).toHaveLength(1);
+    for (const [, firehose] of firehoses) expect(firehose.extended_s3_configuration).toMatchObject({ kms_key_arn: keyArn });
+    const functions = resourcesOf(json, 'aws_lambda_function');
+    expect(functions).toHaveLength(4);
+    for (const [, fn] of functions) expect(fn.kms_key_arn).toBe(keyArn);
   });
 
   test('the SCRAM secret has the AmazonMSK_ prefix, the customer-managed key, and is associated to the cluster', () => {
@@ -136,6 +146,7 @@ describe.each([
     expect(subnets).toEqual(stack.network.privateSubnets.map((s) => refOf(s, 'id')));
     const azs = new Set(stack.network.privateSubnets.map((s) => String(bodyOf(json, s).availability_zone)));
     expect(azs.size).toBe(subnets.length);
+    expect(stack.network.privateSubnets).toHaveLength(3);
     for (const s of stack.network.privateSubnets) expect(bodyOf(json, s).map_public_ip_on_launch).not.toBe(true);
     const properties = String(bodyOf(json, stack.streaming.configuration).server_properties).split('\n');
     for (const [k, v] of Object.entries(MSK_SERVER_PROPERTIES)) expect(properties).toContain(`${k}=${v}`);
@@ -189,6 +200,7 @@ describe.each([
     const preflights = PREFLIGHT_PATHS.map((path) => `OPTIONS ${path}`);
     expect(methods.sort()).toEqual([...API_ROUTES.map((r) => `${r.method} ${r.path}`), ...preflights].sort());
     expect(methods.filter((m) => !m.startsWith('OPTIONS ')).sort()).toEqual(['GET /healthz', 'GET /v1/images', 'GET /v1/images/{id}', 'POST /v1/images', 'POST /v1/uploads']);
+    expect(methods).toHaveLength(API_ROUTES.length + PREFLIGHT_PATHS.length);
     for (const [, m] of resourcesOf(json, 'aws_api_gateway_method')) expect(m.authorization).toBe('NONE');
     const integrations = resourcesOf(json, 'aws_api_gateway_integration').map(([, i]) => i);
     expect(integrations).toHaveLength(API_ROUTES.length + PREFLIGHT_PATHS.length);
@@ -205,9 +217,12 @@ describe.each([
   test('no IAM statement grants a wildcard action, and only the ENI actions use resource "*"', () => {
     const { json } = get();
     const policies = resourcesOf(json, 'aws_iam_role_policy');
-    expect(policies.length).toBeGreaterThanOrEqual(3);
+    // One per function, Firehose's, the reconciler schedule's, and (dev only, with QuickSight) QuickSight's.
+    expect(policies).toHaveLength(name === 'dev' ? 7 : 6);
     for (const [id, policy] of policies) {
-      for (const statement of statementsOf(policy.policy)) {
+      const statements = statementsOf(policy.policy);
+      expect({ id, statements: statements.length > 0 }).toEqual({ id, statements: true });
+      for (const statement of statements) {
         for (const action of asList(statement.Action)) {
           expect({ id, action, wildcard: action === '*' || action.endsWith(':*') }).toEqual({ id, action, wildcard: false });
         }
@@ -282,12 +297,15 @@ describe.each([
       expect(group?.name).toBe(`/aws/lambda/${String(fn.function_name)}`);
       expect(group?.retention_in_days).toEqual(stack === prod.stack ? 90 : 14);
     }
+    // One per function, the API access log and the MSK broker log.
+    expect(groups.size).toBe(6);
     for (const [, group] of groups) expect(group.retention_in_days).toEqual(expect.any(Number));
   });
 
   test('every alarm notifies the ops topic, and the required alarms exist', () => {
     const { stack, json } = get();
     const alarms = resourcesOf(json, 'aws_cloudwatch_metric_alarm').map(([, a]) => a);
+    expect(alarms).toHaveLength(25);
     for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([refOf(stack.notifications.alarmTopic, 'arn')]);
     const metrics = alarms.map((a) => `${String(a.namespace ?? 'math')}/${String(a.metric_name ?? 'expression')}`);
     for (const metric of ['AWS/Lambda/Errors', 'AWS/Lambda/Throttles', 'AWS/Lambda/Duration']) {
@@ -307,7 +325,9 @@ describe.each([
     const { stack, json } = get();
     const allowed = new Set<string>([...Object.values(ENV), ...Object.keys(ALLOCATOR_ENVIRONMENT)]);
     const forbidden = [ENV.region, ENV.endpointS3, ENV.endpointDynamoDb, ENV.endpointSns, ENV.endpointSqs, ENV.endpointSecretsManager, ENV.s3ForcePathStyle, ENV.localDataDir, ENV.apiKey, ENV.kafkaPort];
-    for (const [, fn] of resourcesOf(json, 'aws_lambda_function')) {
+    const functions = resourcesOf(json, 'aws_lambda_function');
+    expect(functions).toHaveLength(4);
+    for (const [, fn] of functions) {
       const variables = (fn.environment as { variables: Record<string, string> }).variables;
       for (const name of Object.keys(variables)) expect(allowed.has(name) ? name : `unknown ${name}`).toBe(name);
       for (const name of forbidden) expect(variables[name]).toBeUndefined();
@@ -325,7 +345,7 @@ describe.each([
     expect(consumerEnv[ENV.deadLetterTopic]).toBe(DEFAULT_NAMES.deadLetterTopic);
     expect(consumer.timeout).toBe(300);
     // prod: 2 vCPUs per invocation, as sized by `make capacity` (docs/capacity.md).
-    expect(consumer.memory_size).toBe(_name === 'prod' ? 3538 : 1024);
+    expect(consumer.memory_size).toBe(name === 'prod' ? 3538 : 1024);
     expect(bodyOf(json, stack.compute.ingestApi.fn).memory_size).toBe(1024);
     expect(consumer.vpc_config).toEqual({
       subnet_ids: stack.network.privateSubnets.map((s) => refOf(s, 'id')),

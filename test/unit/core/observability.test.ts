@@ -16,6 +16,11 @@ async function captureStdout(work: () => Promise<void> | void): Promise<Record<s
 }
 
 describe('telemetry', () => {
+  // The test environment turns Powertools metrics off to keep test output readable; these tests are about them.
+  beforeAll(() => {
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  });
+
   it('writes one JSON line per log call carrying the context fields of the child logger', async () => {
     const telemetry = createTelemetry({ serviceName: 'test-service', logLevel: 'INFO' });
     const lines = await captureStdout(() => {

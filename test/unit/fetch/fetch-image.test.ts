@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { ImageTooLargeError, InvalidParameterError, SourceFetchError } from '../../../core/errors';
 import { MAX_IMAGE_BYTES } from '../../../core/constants';
 import { fetchImage, retryAfterMs, type FetchImageOptions, type ResolveHostname } from '../../../core/adapters/fetch';
-import { closed, startLoopbackServer, unusedLoopbackPort, type LoopbackServer } from './loopback-server';
+import { closed, startLoopbackServer, unusedLoopbackPort, type LoopbackServer } from '../../helpers/loopback-server';
 
 const MiB = 1024 * 1024;
 const BODY_MARKER = 'BODY-MARKER-must-not-leak';

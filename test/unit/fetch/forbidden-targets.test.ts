@@ -1,6 +1,6 @@
 import { ForbiddenSourceError } from '../../../core/errors';
 import { fetchImage, type FetchImageOptions, type ResolvedAddress, type ResolveHostname } from '../../../core/adapters/fetch';
-import { recordSockets, startLoopbackServer, type LoopbackServer, type SocketRecorder } from './loopback-server';
+import { recordSockets, startLoopbackServer, type LoopbackServer, type SocketRecorder } from '../../helpers/loopback-server';
 
 const quick: FetchImageOptions = { timeoutMs: 1_000, deadlineMs: 2_000, retryBaseDelayMs: 5, retryMaxDelayMs: 20 };
 

@@ -11,7 +11,7 @@ import { PipelineError } from '../../../core/errors';
 import { ImageEventCodec, createImageEventRegistry, type ImageEvent } from '../../../schemas';
 import { HttpError } from '../../../ingest-api/problem';
 import { decodeFileNameHeader, readMultipartFile, readUploadRequest } from '../../../ingest-api/request-body';
-import { V2_AVSC } from '../schemas/fixtures/image-events';
+import { V2_AVSC } from '../../helpers/image-events';
 
 const RUNS = { numRuns: 400, interruptAfterTimeLimit: 20_000, timeout: 2_000 } as const;
 

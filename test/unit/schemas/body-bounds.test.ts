@@ -9,24 +9,8 @@ import { SchemaDecodeError } from '../../../core/errors';
 import { ImageEventCodec, createImageEventRegistry, fingerprintOf } from '../../../schemas';
 import { assertBodyBounds } from '../../../schemas/body-bounds';
 import { frameSingleObject } from '../../../schemas/framing/single-object';
-import { V1_AVSC, V2_AVSC, referenceEvent } from './fixtures/image-events';
-
-/** Avro zig-zag varint of a (possibly huge) non-fractional number. */
-function long(value: number): Buffer {
-  let zigzag = value >= 0 ? value * 2 : -value * 2 - 1;
-  const bytes: number[] = [];
-  while (zigzag >= 128) {
-    bytes.push((zigzag % 128) | 0x80);
-    zigzag = Math.floor(zigzag / 128);
-  }
-  bytes.push(zigzag);
-  return Buffer.from(bytes);
-}
-
-function str(text: string): Buffer {
-  const bytes = Buffer.from(text, 'utf8');
-  return Buffer.concat([long(bytes.length), bytes]);
-}
+import { avroLong as long, avroString as str } from '../../helpers/avro-bytes';
+import { V1_AVSC, V2_AVSC, referenceEvent } from '../../helpers/image-events';
 
 /** The v1 body up to (not including) `attributes`: eventId, occurredAt, customerId, null fileName, null contentType. */
 function v1Prefix(customerId: Buffer = str('customer-bounds')): Buffer {

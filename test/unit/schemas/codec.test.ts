@@ -4,7 +4,7 @@ import { ERROR_CODES, InvalidParameterError, SchemaDecodeError } from '../../../
 import { ImageEventCodec, decodeImageEvent, encodeImageEvent, fingerprintOf } from '../../../schemas';
 import type { ImageEvent } from '../../../schemas';
 import { frameSingleObject } from '../../../schemas/framing/single-object';
-import { V1_AVSC, imageSources, referenceEvent } from './fixtures/image-events';
+import { V1_AVSC, imageSources, referenceEvent } from '../../helpers/image-events';
 
 /**
  * A generic Avro writer for the v1 schema, independent of the codec: no logical types (so

@@ -10,8 +10,8 @@ import { ConfluentSchemaRegistry } from '../../../core/adapters/confluent/schema
 import { DependencyError, SchemaDecodeError } from '../../../core/errors';
 import type { RegistrySchema, SchemaRegistryClient } from '../../../core/ports';
 import { ImageEventCodec, ImageEventDecoder, createImageEventRegistry, frameConfluent, frameGlue, type ImageEvent } from '../../../schemas';
-import { RECORDED_EVENT, RECORDED_GLUE_PLAIN, RECORDED_GLUE_ZLIB, RECORDED_VERSION_ID } from './fixtures/recorded-frames';
-import { V1_AVSC, V2_AVSC, referenceEvent } from './fixtures/image-events';
+import { RECORDED_EVENT, RECORDED_GLUE_PLAIN, RECORDED_GLUE_ZLIB, RECORDED_VERSION_ID } from '../../helpers/recorded-frames';
+import { V1_AVSC, V2_AVSC, referenceEvent } from '../../helpers/image-events';
 
 /** An in-memory registry port that counts lookups. */
 class FakeRegistry implements SchemaRegistryClient {

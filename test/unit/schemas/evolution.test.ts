@@ -4,7 +4,7 @@ import { InvalidParameterError, SchemaDecodeError } from '../../../core/errors';
 import { ImageEventCodec, createImageEventRegistry, fingerprintOf } from '../../../schemas';
 import type { AvroSchema } from '../../../schemas';
 import { frameSingleObject } from '../../../schemas/framing/single-object';
-import { V1_AVSC, V2_AVSC, imageSources, referenceEvent } from './fixtures/image-events';
+import { V1_AVSC, V2_AVSC, imageSources, referenceEvent } from '../../helpers/image-events';
 
 const V1_HEX = fingerprintOf(V1_AVSC).toString('hex');
 const V2_HEX = fingerprintOf(V2_AVSC).toString('hex');

@@ -2,7 +2,7 @@ import { Type } from 'avsc';
 import { InvalidParameterError } from '../../../core/errors';
 import { IMAGE_EVENT_SCHEMA, fingerprintOf, parsingCanonicalForm } from '../../../schemas';
 import type { AvroSchema } from '../../../schemas';
-import { V1_AVSC, V2_AVSC } from './fixtures/image-events';
+import { V1_AVSC, V2_AVSC } from '../../helpers/image-events';
 
 /**
  * Vectors from the Avro project's shared test data (share/test/data/schema-tests.txt), which

@@ -12,7 +12,7 @@ import {
   parseConfluentFrame,
   parseGlueFrame,
 } from '../../../schemas';
-import { RECORDED_GLUE_PLAIN, RECORDED_GLUE_ZLIB, RECORDED_VERSION_ID } from './fixtures/recorded-frames';
+import { RECORDED_GLUE_PLAIN, RECORDED_GLUE_ZLIB, RECORDED_VERSION_ID } from '../../helpers/recorded-frames';
 
 
 

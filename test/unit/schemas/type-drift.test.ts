@@ -8,7 +8,7 @@
 import type { AvroSchema } from '../../../schemas';
 import { IMAGE_EVENT_FIELDS, IMAGE_SOURCE_BRANCHES } from '../../../schemas/image-event';
 import { IMAGE_EVENT_V1_SCHEMA } from '../../../schemas/image-event.v1';
-import { V1_AVSC, V2_AVSC } from './fixtures/image-events';
+import { V1_AVSC, V2_AVSC } from '../../helpers/image-events';
 
 interface FieldMirror {
   readonly wire: string;
