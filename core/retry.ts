@@ -1,12 +1,12 @@
 /**
- * The project's one backoff formula and retry loop, used by the URL fetcher, the local stream
- * runner's redeliveries and its consumer restarts.
+ * The project's one backoff formula, used by the URL fetcher, the local stream runner's
+ * redeliveries and its consumer restarts. (Each caller keeps its own loop: the fetcher's has a
+ * `Retry-After` floor and a total deadline, the runner's counts restarts across crashes.)
  *
  * Sources: Marc Brooker, "Exponential Backoff And Jitter", AWS Architecture Blog (2015),
  * https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/ — the "full",
  * "equal" and "decorrelated" jitter formulas below are that article's, capped at `maxMs`; and
- * kafkajs's `src/retry/index.js` (its `retry(fn)` passes `bail` so a caller can stop on an
- * error that retrying cannot fix, and its delays are capped by `maxRetryTime`).
+ * kafkajs's `src/retry/index.js` (delays capped as its `maxRetryTime` caps them).
  */
 import { invalidParameterError } from './errors';
 
@@ -64,71 +64,6 @@ export function backoffDelayMs(attempt: number, options: BackoffOptions, previou
       return Math.round(Math.min(maxMs, initialMs + random() * (previous * 3 - initialMs)));
     }
   }
-}
-
-/** Options of {@link retry}. */
-export interface RetryOptions extends BackoffOptions {
-  /** Retries after the first attempt (so at most `retries + 1` calls). */
-  retries: number;
-  /**
-   * Whether an error is worth another attempt; errors it refuses end the loop at once.
-   * @default () => true (use `bail` or this to stop on permanent errors)
-   */
-  shouldRetry?: (error: unknown) => boolean;
-  /** Called before each wait, e.g. to log or report state. */
-  onRetry?: (event: { error: unknown; attempt: number; delayMs: number }) => void;
-  /** Stops the loop: a pending wait ends and the last error is thrown. */
-  signal?: AbortSignal;
-  /** How to wait; tests inject one. @default a timer that the signal cuts short */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-}
-
-/** Ends a {@link retry} loop with this error, with no further attempt. */
-export type Bail = (error: unknown) => never;
-
-class BailSignal {
-  constructor(readonly error: unknown) {}
-}
-
-/**
- * Runs `operation` until it resolves, retrying failures with {@link backoffDelayMs} (kafkajs's
- * `retry` shape: the operation gets `bail` and the attempt number, from 1).
- *
- * @throws the operation's last error when retries run out, `shouldRetry` refuses it, or the
- *   signal is aborted; the bailed error as it is when the operation calls `bail`.
- * @example
- * const body = await retry(async (bail) => {
- *   const response = await fetch(url);
- *   if (response.status === 404) bail(new SourceNotFoundError(url)); // permanent: no retry
- *   if (!response.ok) throw new Error(`HTTP ${response.status}`);
- *   return response.arrayBuffer();
- * }, { retries: 3, initialMs: 200, maxMs: 2_000 });
- */
-export async function retry<T>(operation: (bail: Bail, attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
-  const { retries, shouldRetry = () => true, onRetry, signal, sleep = abortableSleep } = options;
-  if (!Number.isInteger(retries) || retries < 0) throw invalidParameterError('retries', 'integer ≥ 0', retries);
-  const bail: Bail = (error) => {
-    throw new BailSignal(error);
-  };
-  let previousMs: number | undefined;
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await operation(bail, attempt);
-    } catch (caught) {
-      if (caught instanceof BailSignal) throw caught.error;
-      if (attempt > retries || signal?.aborted === true || !shouldRetry(caught)) throw caught;
-      const delayMs = backoffDelayMs(attempt, options, previousMs);
-      previousMs = delayMs;
-      onRetry?.({ error: caught, attempt, delayMs });
-      await sleep(delayMs, signal);
-      if (isAborted(signal)) throw caught;
-    }
-  }
-}
-
-/** A function, not an inline check: the signal changes while we wait, which narrowing cannot see. */
-function isAborted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts (never rejects). */

@@ -1,5 +1,5 @@
 import { InvalidParameterError } from '../../../core/errors';
-import { JITTER_MODES, abortableSleep, backoffDelayMs, retry, type BackoffOptions } from '../../../core/retry';
+import { JITTER_MODES, abortableSleep, backoffDelayMs, type BackoffOptions } from '../../../core/retry';
 
 /** mulberry32: a small seeded PRNG, so "random" draws are the same on every run. */
 function seeded(seed: number): () => number {
@@ -93,90 +93,7 @@ describe('backoffDelayMs (core/retry.ts)', () => {
   });
 });
 
-describe('retry (core/retry.ts)', () => {
-  /** A sleep that records the delays it was asked for and returns at once. */
-  function recordingSleep() {
-    const waits: number[] = [];
-    return { waits, sleep: async (ms: number) => void waits.push(ms) };
-  }
-
-  it('retries until the operation succeeds, waiting the backoff between attempts', async () => {
-    const { waits, sleep } = recordingSleep();
-    const attempts: number[] = [];
-    const retried: number[] = [];
-    const result = await retry(
-      async (_bail, attempt) => {
-        attempts.push(attempt);
-        if (attempt < 4) throw new Error(`flaky ${attempt}`);
-        return 'done';
-      },
-      { retries: 5, initialMs: 100, maxMs: 1_000, jitter: 'none', sleep, onRetry: ({ attempt }) => retried.push(attempt) },
-    );
-    expect(result).toBe('done');
-    expect(attempts).toEqual([1, 2, 3, 4]);
-    expect(waits).toEqual([100, 200, 400]);
-    expect(retried).toEqual([1, 2, 3]);
-  });
-
-  it('gives up after `retries` retries with the last error', async () => {
-    const { waits, sleep } = recordingSleep();
-    let calls = 0;
-    const failing = retry(
-      async () => {
-        calls += 1;
-        throw new Error(`failure ${calls}`);
-      },
-      { retries: 2, initialMs: 10, maxMs: 10, sleep },
-    );
-    await expect(failing).rejects.toThrow('failure 3');
-    expect(calls).toBe(3);
-    expect(waits).toHaveLength(2);
-  });
-
-  it('bail ends the loop at once with the bailed error, unwrapped', async () => {
-    const { waits, sleep } = recordingSleep();
-    const permanent = new InvalidParameterError('permanent');
-    let calls = 0;
-    const bailing = retry(
-      async (bail, attempt) => {
-        calls += 1;
-        if (attempt === 2) bail(permanent);
-        throw new Error('transient');
-      },
-      { retries: 10, initialMs: 10, maxMs: 10, sleep },
-    );
-    await expect(bailing).rejects.toBe(permanent);
-    expect(calls).toBe(2);
-    expect(waits).toHaveLength(1);
-  });
-
-  it('stops on an error shouldRetry refuses, without waiting', async () => {
-    const { waits, sleep } = recordingSleep();
-    const bug = new TypeError('a bug is never retried');
-    await expect(retry(async () => Promise.reject(bug), { retries: 5, initialMs: 10, maxMs: 10, sleep, shouldRetry: (e) => !(e instanceof TypeError) })).rejects.toBe(bug);
-    expect(waits).toEqual([]);
-  });
-
-  it('an aborted signal ends a pending wait and the loop with the last error', async () => {
-    const controller = new AbortController();
-    let calls = 0;
-    const running = retry(
-      async () => {
-        calls += 1;
-        if (calls === 1) setImmediate(() => controller.abort());
-        throw new Error(`attempt ${calls}`);
-      },
-      // A 60 s wait that only the abort can end: the test finishes because the signal cuts it short.
-      { retries: 3, initialMs: 60_000, maxMs: 60_000, jitter: 'none', signal: controller.signal },
-    );
-    await expect(running).rejects.toThrow('attempt 1');
-    expect(calls).toBe(1);
-  });
-
-  it('refuses a negative retry count', async () => {
-    await expect(retry(async () => 1, { retries: -1, initialMs: 1, maxMs: 1 })).rejects.toThrow(/integer ≥ 0 for retries but received -1/);
-  });
-
+describe('abortableSleep (core/retry.ts)', () => {
   it('abortableSleep resolves at once for an already aborted signal', async () => {
     const controller = new AbortController();
     controller.abort();
