@@ -40,6 +40,12 @@ export const ERROR_CODES = {
   dependencyRejected: 'DEPENDENCY_REJECTED',
   decodeBudget: 'DECODE_MEMORY_EXCEEDED',
   internal: 'INTERNAL_ERROR',
+  forbidden: 'FORBIDDEN',
+  methodNotAllowed: 'METHOD_NOT_ALLOWED',
+  unsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  malformedRequest: 'MALFORMED_REQUEST',
+  requestHeadersTooLarge: 'REQUEST_HEADERS_TOO_LARGE',
+  requestTimeout: 'REQUEST_TIMEOUT',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -219,6 +225,61 @@ export class DecodeBudgetError extends PipelineError {
   constructor(estimatedBytes: number, message: string, options: PipelineErrorOptions = {}) {
     super(ERROR_CODES.decodeBudget, message, options);
     this.estimatedBytes = estimatedBytes;
+  }
+}
+
+/**
+ * The caller is known but may not do this (another customer's images, a CORS origin, method or
+ * header the API does not allow). HTTP 403.
+ */
+export class ForbiddenError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.forbidden, message, options);
+  }
+}
+
+/** The path exists but not with this method. HTTP 405, with `Allow` listing {@link allowedMethods}. */
+export class MethodNotAllowedError extends PipelineError {
+  /** The methods the path does serve (RFC 9110 §15.5.6: a 405 must list them in `Allow`). */
+  readonly allowedMethods: readonly string[];
+  constructor(allowedMethods: readonly string[], message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.methodNotAllowed, message, options);
+    this.allowedMethods = [...allowedMethods];
+  }
+}
+
+/** The request body's declared media type is not one the operation reads. HTTP 415. */
+export class UnsupportedMediaTypeError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.unsupportedMediaType, message, options);
+  }
+}
+
+/**
+ * The request cannot be read at all: broken HTTP framing, a body that is not the JSON or
+ * multipart it claims to be, no file where one is required. A wrong value of a named parameter
+ * is an {@link InvalidParameterError} instead. HTTP 400.
+ */
+export class MalformedRequestError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.malformedRequest, message, options);
+  }
+}
+
+/** The request line and headers together are over the server's limit. HTTP 431 (RFC 6585 §5). */
+export class RequestHeadersTooLargeError extends PipelineError {
+  /** The limit in bytes. */
+  readonly limitBytes: number;
+  constructor(limitBytes: number, message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.requestHeadersTooLarge, message, options);
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** The client did not send the whole request in time. HTTP 408. */
+export class RequestTimeoutError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.requestTimeout, message, options);
   }
 }
 

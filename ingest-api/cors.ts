@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { newImageId, type CorsConfig } from '../core';
-import { HttpError, problemResponse } from './problem';
-import { ROUTES, matchRoute } from './routes';
+import { ForbiddenError, newImageId, type CorsConfig } from '../core';
+import { problemResponse } from './problem';
+import { methodsForPath } from './routes';
 
 /**
  * Request headers a page may send beyond the CORS-safelisted ones: the two ways to present an
@@ -91,15 +91,6 @@ export function corsResponseHeaders(cors: CorsConfig, origin: string | undefined
   return headers;
 }
 
-/** The methods the API serves on `path` (empty when no route has that path). */
-export function methodsForPath(path: string): string[] {
-  const methods = [...new Set(ROUTES.map((route) => route.method))];
-  return methods.filter((method) => {
-    const matched = matchRoute(method, path);
-    return matched !== undefined && 'route' in matched;
-  });
-}
-
 /**
  * Answers an `OPTIONS` request on a route's path, or returns undefined for every other request.
  * A CORS preflight (`Origin` + `Access-Control-Request-Method`) from an allowed origin asking
@@ -119,7 +110,7 @@ export function preflightResponse(cors: CorsConfig, event: APIGatewayProxyEvent)
 
   const vary = { Vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers' };
   const refuse = (detail: string): APIGatewayProxyResult => {
-    const { response } = problemResponse(new HttpError(403, 'Forbidden', detail), requestId);
+    const { response } = problemResponse(new ForbiddenError(detail), requestId);
     return { ...response, headers: { ...response.headers, ...vary } };
   };
   const allowedOrigin = allowedOriginFor(cors, origin);

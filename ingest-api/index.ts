@@ -1,7 +1,9 @@
-export { IngestApi } from './api';
+export { IngestApi, type IngestApiOptions } from './api';
+export { ApiKeyAuthenticator, type Authenticator } from './authentication';
+export { fromApiGatewayEvent, type HttpRequest } from './http';
 export { UploadProcessor } from './uploads';
-export { ROUTES, BINARY_MEDIA_TYPES, matchRoute, isBinaryMediaType, type RouteName } from './routes';
-export { problemResponse, HttpError } from './problem';
+export { ROUTES, BINARY_MEDIA_TYPES, matchRoute, methodsForPath, imagePath, isBinaryMediaType, type RouteName } from './routes';
+export { HTTP_PROBLEMS, problemResponse, problemType, type Problem } from './problem';
 export {
   CORS_ALLOWED_HEADERS,
   CORS_EXPOSED_HEADERS,

@@ -1,12 +1,12 @@
 /**
  * Readers of REST request bodies and headers: each returns a value or throws a typed refusal
- * ({@link HttpError} or a pipeline error), in time proportional to the input. Fuzzed in
- * test/unit/fuzz/edges.test.ts.
+ * from the one error hierarchy (`MalformedRequestError`, `InvalidParameterError`,
+ * `ImageTooLargeError`, `UnsupportedMediaTypeError`), in time proportional to the input. Fuzzed
+ * in test/unit/fuzz/edges.test.ts.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import busboy from 'busboy';
-import { ImageTooLargeError, invalidParameterError } from '../core';
-import { HttpError } from './problem';
+import { ImageTooLargeError, MalformedRequestError, UnsupportedMediaTypeError, invalidParameterError } from '../core';
 
 /** One file from a `multipart/form-data` body. */
 export interface UploadedFile {
@@ -25,7 +25,7 @@ export function bodyBytes(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64En
  * content as soon as it is passed. File names are read as UTF-8, as browsers send them (raw
  * UTF-8 in `filename="…"`, RFC 7578 §4.2), and RFC 5987 `filename*=UTF-8''…` is honoured.
  *
- * @throws HttpError 400 for a malformed body; ImageTooLargeError over `maxBytes`.
+ * @throws MalformedRequestError (400) for a malformed body or one without a file field; ImageTooLargeError over `maxBytes`.
  */
 export function readMultipartFile(body: Buffer, contentType: string, maxBytes: number): Promise<UploadedFile> {
   return new Promise((resolve, reject) => {
@@ -33,7 +33,7 @@ export function readMultipartFile(body: Buffer, contentType: string, maxBytes: n
     try {
       parser = busboy({ headers: { 'content-type': contentType }, defParamCharset: 'utf8', limits: { files: 1, fileSize: maxBytes, fields: 20, parts: 25, fieldSize: 64 * 1024, headerPairs: 50 } });
     } catch {
-      reject(new HttpError(400, 'Bad Request', 'the multipart body has no usable boundary'));
+      reject(new MalformedRequestError('the multipart body has no usable boundary'));
       return;
     }
     let file: Promise<UploadedFile> | undefined;
@@ -46,14 +46,14 @@ export function readMultipartFile(body: Buffer, contentType: string, maxBytes: n
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('limit', () => fail(new ImageTooLargeError(maxBytes, `the uploaded file is larger than ${maxBytes} bytes`)));
-        stream.on('error', () => fail(new HttpError(400, 'Bad Request', 'the multipart body is malformed')));
+        stream.on('error', () => fail(new MalformedRequestError('the multipart body is malformed')));
         stream.on('end', () => done({ bytes: Buffer.concat(chunks), fileName: info.filename }));
       });
       file.catch(() => undefined);
     });
-    parser.on('error', () => reject(new HttpError(400, 'Bad Request', 'the multipart body is malformed')));
+    parser.on('error', () => reject(new MalformedRequestError('the multipart body is malformed')));
     parser.on('close', () => {
-      if (file === undefined) reject(new HttpError(400, 'Bad Request', 'the multipart body has no file field'));
+      if (file === undefined) reject(new MalformedRequestError('the multipart body has no file field'));
       else file.then(resolve, reject);
     });
     parser.end(body);
@@ -103,7 +103,7 @@ export interface UploadRequest {
 /**
  * Parses the optional JSON body of `POST /v1/uploads`.
  *
- * @throws HttpError 400 when the body is not a JSON object; InvalidParameterError when
+ * @throws MalformedRequestError (400) when the body is not a JSON object; InvalidParameterError when
  *   `fileName` is not a string of at most 255 characters.
  */
 export function readUploadRequest(body: Buffer): UploadRequest {
@@ -112,12 +112,48 @@ export function readUploadRequest(body: Buffer): UploadRequest {
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new HttpError(400, 'Bad Request', 'the body must be JSON, e.g. {"fileName":"cat.jpg"}');
+    throw new MalformedRequestError('the body must be JSON, e.g. {"fileName":"cat.jpg"}');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'Bad Request', 'the body must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MalformedRequestError('the body must be a JSON object');
   const fileName = (parsed as { fileName?: unknown }).fileName;
   if (fileName !== undefined && (typeof fileName !== 'string' || [...fileName].length > 255)) {
     throw invalidParameterError('fileName', 'string of at most 255 characters', fileName);
   }
   return fileName === undefined ? {} : { fileName };
+}
+
+/** What `POST /v1/images` reads from its request. */
+export interface ImageUploadRequest {
+  /** The `Content-Type` header. */
+  contentType: string | undefined;
+  /** The `X-File-Name` header (used for a raw `image/*` body). */
+  fileNameHeader: string | undefined;
+  body: Buffer;
+}
+
+/**
+ * The image of a `POST /v1/images` request: a raw `image/*` body named by `X-File-Name`, or the
+ * first file field of a `multipart/form-data` body. The content type only chooses the reader;
+ * what the bytes are is decided later, from the bytes.
+ *
+ * @throws UnsupportedMediaTypeError (415) for any other content type.
+ * @throws ImageTooLargeError (413) when the image is over `maxBytes`.
+ * @throws MalformedRequestError (400) for a malformed multipart body or no image bytes.
+ * @throws InvalidParameterError (400) for a malformed `X-File-Name`.
+ * @example
+ * const { bytes, fileName } = await readImageUpload({ contentType: 'image/jpeg', fileNameHeader: 'cat.jpg', body }, 10 * 1024 * 1024);
+ */
+export async function readImageUpload(request: ImageUploadRequest, maxBytes: number): Promise<UploadedFile> {
+  const contentType = request.contentType ?? '';
+  let upload: UploadedFile;
+  if (/^multipart\/form-data/i.test(contentType)) {
+    upload = await readMultipartFile(request.body, contentType, maxBytes);
+  } else if (/^image\//i.test(contentType)) {
+    if (request.body.length > maxBytes) throw new ImageTooLargeError(maxBytes, `the body is ${request.body.length} bytes; the limit is ${maxBytes}`);
+    upload = { bytes: request.body, fileName: decodeFileNameHeader(request.fileNameHeader) };
+  } else {
+    throw new UnsupportedMediaTypeError(`Content-Type must be image/* or multipart/form-data, got "${contentType.slice(0, 80)}"`);
+  }
+  if (upload.bytes.length === 0) throw new MalformedRequestError('the request has no image bytes');
+  return upload;
 }

@@ -1,7 +1,7 @@
 /**
- * The REST API's routes as API Gateway resources. The handler dispatches on them, the local
- * HTTP adapter matches requests against them to build the same events, and the CDKTF app
- * creates the same resources.
+ * The REST API's routes as API Gateway resources. The router dispatches on them (`api.ts` binds
+ * each name to its use case), the local HTTP adapter matches requests against them to build the
+ * same events, and the CDKTF app creates the same resources.
  */
 export const ROUTES = [
   { method: 'POST', resource: '/v1/images', name: 'createImage' },
@@ -11,7 +11,16 @@ export const ROUTES = [
   { method: 'GET', resource: '/healthz', name: 'health' },
 ] as const;
 
+/** The name of one of {@link ROUTES}. */
 export type RouteName = (typeof ROUTES)[number]['name'];
+
+/** One of {@link ROUTES}. */
+export type Route = (typeof ROUTES)[number];
+
+/** The path of an image's record, `GET /v1/images/{id}`: the `Location` of a new or rejected image. */
+export function imagePath(imageId: string): string {
+  return `/v1/images/${encodeURIComponent(imageId)}`;
+}
 
 /** Media types API Gateway must pass as binary (base64 to the Lambda). */
 export const BINARY_MEDIA_TYPES = ['image/*', 'multipart/form-data', 'application/octet-stream'] as const;
@@ -23,7 +32,7 @@ export const BINARY_MEDIA_TYPES = ['image/*', 'multipart/form-data', 'applicatio
 export function matchRoute(
   method: string,
   path: string,
-): { route: (typeof ROUTES)[number]; pathParameters: Record<string, string> } | { methodNotAllowed: true } | { malformedPath: true } | undefined {
+): { route: Route; pathParameters: Record<string, string> } | { methodNotAllowed: true } | { malformedPath: true } | undefined {
   let pathMatched = false;
   for (const route of ROUTES) {
     const names: string[] = [];
@@ -45,4 +54,13 @@ export function matchRoute(
 export function isBinaryMediaType(contentType: string | undefined): boolean {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   return BINARY_MEDIA_TYPES.some((pattern) => (pattern.endsWith('/*') ? type.startsWith(pattern.slice(0, -1)) : type === pattern));
+}
+
+/** The methods the API serves on `path` (empty when no route has that path), in {@link ROUTES} order. */
+export function methodsForPath(path: string): string[] {
+  const methods = [...new Set(ROUTES.map((route) => route.method))];
+  return methods.filter((method) => {
+    const matched = matchRoute(method, path);
+    return matched !== undefined && 'route' in matched;
+  });
 }

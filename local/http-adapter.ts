@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { CorsConfig } from '../core';
-import { corsResponseHeaders, isBinaryMediaType, matchRoute } from '../ingest-api';
+import { ImageTooLargeError, MalformedRequestError, RequestHeadersTooLargeError, RequestTimeoutError, type CorsConfig } from '../core';
+import { corsResponseHeaders, isBinaryMediaType, matchRoute, problemResponse } from '../ingest-api';
 
 /** Room for multipart boundaries and part headers on top of the image limit. */
 const ENVELOPE_BYTES = 64 * 1024;
+
+/**
+ * API Gateway's limit on a REST request's line and headers together: 10,240 bytes (Amazon API
+ * Gateway quotas for configuring and running a REST API, "Total combined size of request line and
+ * header values"). The adapter refuses more with a 431, as Node would, but with a problem body.
+ */
+export const API_GATEWAY_MAX_HEADER_BYTES = 10_240;
 
 /** Options of {@link startHttpAdapter}. */
 export interface HttpAdapterOptions {
@@ -29,16 +37,52 @@ export interface HttpAdapterOptions {
    * @default no CORS headers
    */
   cors?: CorsConfig;
+  /**
+   * Largest request line + headers accepted (Node's `maxHeaderSize`); more is refused with a
+   * problem+json 431.
+   * @default API_GATEWAY_MAX_HEADER_BYTES (10,240, API Gateway's own limit)
+   */
+  maxHeaderBytes?: number;
 }
 
 /** The local readiness route of {@link HttpAdapterOptions.readiness}. */
 export const READINESS_PATH = '/readyz';
 
-function problem(res: ServerResponse, status: number, title: string, detail: string, cors?: CorsConfig): void {
-  const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+/** Answers a refusal of the adapter itself (the stand-in for an API Gateway gateway response) through the API's one error map. */
+function refuse(res: ServerResponse, error: unknown, cors?: CorsConfig): void {
+  const { response } = problemResponse(error, randomUUID());
   const corsHeaders = cors === undefined ? {} : corsResponseHeaders(cors, res.req.headers.origin);
-  res.writeHead(status, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body), Connection: 'close', ...corsHeaders });
-  res.end(body);
+  res.writeHead(response.statusCode, { ...response.headers, 'Content-Length': Buffer.byteLength(response.body), Connection: 'close', ...corsHeaders } as Record<string, string | number>);
+  res.end(response.body);
+}
+
+/**
+ * The refusal for a request Node could not parse (its `clientError` event), with the statuses
+ * Node itself would send: 431 for headers over the limit, 408 for a request not received in
+ * time, 400 for anything else malformed.
+ */
+export function clientErrorRefusal(error: NodeJS.ErrnoException, maxHeaderBytes: number): Error {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return new RequestHeadersTooLargeError(maxHeaderBytes, `the request line and headers are over ${maxHeaderBytes} bytes`);
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new RequestTimeoutError('the request was not received in time');
+    default:
+      return new MalformedRequestError('the request is not valid HTTP/1.1');
+  }
+}
+
+/** Writes a problem answer on a socket Node's HTTP parser gave up on, then closes it. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, maxHeaderBytes: number): void {
+  // A reset connection, or one whose response has begun (Node's own handler checks the same), can take nothing more.
+  if (error.code === 'ECONNRESET' || !socket.writable || (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const { response } = problemResponse(clientErrorRefusal(error, maxHeaderBytes), randomUUID());
+  const headers = { ...response.headers, 'Content-Length': String(Buffer.byteLength(response.body)), Connection: 'close' };
+  const head = [`HTTP/1.1 ${response.statusCode} ${STATUS_CODES[response.statusCode] ?? ''}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${String(value)}`)].join('\r\n');
+  socket.end(`${head}\r\n\r\n${response.body}`);
 }
 
 /** Reads the body, refusing (without buffering the rest) once it passes `limit`. */
@@ -135,7 +179,8 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, stage: str
 export async function startHttpAdapter(options: HttpAdapterOptions): Promise<{ server: Server; url: string; stop(): Promise<void> }> {
   const stage = options.stage ?? 'local';
   const limit = options.maxImageBytes + ENVELOPE_BYTES;
-  const server = createServer((req, res) => {
+  const maxHeaderBytes = options.maxHeaderBytes ?? API_GATEWAY_MAX_HEADER_BYTES;
+  const server = createServer({ maxHeaderSize: maxHeaderBytes }, (req, res) => {
     void (async () => {
       if (options.readiness !== undefined && req.method === 'GET' && new URL(req.url ?? '/', 'http://localhost').pathname === READINESS_PATH) {
         const report = await options.readiness();
@@ -146,13 +191,13 @@ export async function startHttpAdapter(options: HttpAdapterOptions): Promise<{ s
       }
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > limit) {
-        problem(res, 413, 'Payload Too Large', `the body is ${declared} bytes; images are limited to ${options.maxImageBytes} bytes`, options.cors);
+        refuse(res, new ImageTooLargeError(options.maxImageBytes, `the body is ${declared} bytes; images are limited to ${options.maxImageBytes} bytes`), options.cors);
         req.destroy();
         return;
       }
       const body = await readBody(req, limit);
       if (body === undefined) {
-        problem(res, 413, 'Payload Too Large', `the body is over ${limit} bytes; images are limited to ${options.maxImageBytes} bytes`, options.cors);
+        refuse(res, new ImageTooLargeError(options.maxImageBytes, `the body is over ${limit} bytes; images are limited to ${options.maxImageBytes} bytes`), options.cors);
         req.destroy();
         return;
       }
@@ -161,11 +206,13 @@ export async function startHttpAdapter(options: HttpAdapterOptions): Promise<{ s
       const headers: Record<string, string | number | boolean> = { ...(result.headers ?? {}), 'Content-Length': payload.length };
       res.writeHead(result.statusCode, headers as Record<string, string>);
       res.end(payload);
-    })().catch(() => {
-      if (!res.headersSent) problem(res, 500, 'Internal Server Error', 'the local adapter failed to handle the request', options.cors);
+    })().catch((error: unknown) => {
+      // Not one of ours (the handler never throws): the map answers a generic 500.
+      if (!res.headersSent) refuse(res, error, options.cors);
       else res.destroy();
     });
   });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, maxHeaderBytes));
   server.requestTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>

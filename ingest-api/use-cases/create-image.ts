@@ -1,0 +1,73 @@
+import { ERROR_CODES, PipelineError, invalidParameterError, newImageId, type ImageRecord } from '../../core';
+import { imageIdForKey, type ImagePipeline } from '../../core/runtime';
+import { presentImage, type ImageView, type ImageViewDependencies } from './image-view';
+
+/** What `POST /v1/images` needs besides the request: the pipeline, and how to show a record. */
+export interface CreateImageDependencies {
+  pipeline: Pick<ImagePipeline, 'ingest'>;
+  views: ImageViewDependencies;
+}
+
+/** One image upload, already read from the request. */
+export interface CreateImageInput {
+  customerId: string;
+  /** The image bytes; what they are is decided from their content. */
+  bytes: Buffer;
+  /** The uploader's file name, kept as metadata only (never part of a key). */
+  fileName?: string;
+  /** The `Idempotency-Key` header as sent, if any. */
+  idempotencyKey?: string;
+  /** Correlates the pipeline's log lines with the request. */
+  requestId: string;
+}
+
+/** An accepted image: its processed record, and whether an earlier request with the same key made it. */
+export interface CreateImageResult {
+  image: ImageView;
+  /** True when the `Idempotency-Key` was seen before and nothing new was made. */
+  duplicate: boolean;
+}
+
+/** RFC 9110 token-like keys: 1–255 printable ASCII characters, no spaces. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Whether the pipeline rejected the image. The one place this use case decides it, so the
+ * project-wide rule can replace it here.
+ */
+function isRejectedImage(record: ImageRecord): boolean {
+  return record.status === 'FAILED';
+}
+
+/** The refusal for a rejected image: the record's reason, naming the record (its raw bytes are kept). */
+function rejectionOf(record: ImageRecord): PipelineError {
+  return new PipelineError(record.error?.code ?? ERROR_CODES.internal, record.error?.message ?? 'the image was rejected', { context: { imageId: record.imageId } });
+}
+
+/**
+ * Ingests one uploaded image through the pipeline and returns its processed record. The image
+ * id is derived from the customer and `Idempotency-Key` when there is one, so a retried upload
+ * returns the first result.
+ *
+ * @throws InvalidParameterError for a malformed `Idempotency-Key` or file name over its bounds.
+ * @throws ImageTooLargeError over the image limit (nothing is stored).
+ * @throws IdempotencyConflictError when the key was used with other bytes.
+ * @throws PipelineError with the record's code (and `context.imageId`) when the image was
+ *   rejected: the record is FAILED, its raw bytes kept, an `image.failed` notification sent.
+ * @throws DependencyError when S3, DynamoDB or SNS fail; a retry with the same key is safe.
+ * @example
+ * const { image } = await createImage(deps, { customerId: 'acme', bytes, fileName: 'cat.jpg', requestId });
+ */
+export async function createImage(deps: CreateImageDependencies, input: CreateImageInput): Promise<CreateImageResult> {
+  const key = input.idempotencyKey;
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw invalidParameterError('Idempotency-Key', '1-255 printable ASCII characters', key);
+  const imageId = key === undefined ? newImageId() : imageIdForKey(input.customerId, key);
+  // Bounds (length, control characters) are checked by the pipeline, the same as on the stream.
+  const fileName = input.fileName === '' ? undefined : input.fileName;
+  const { record, duplicate } = await deps.pipeline.ingest(
+    { imageId, source: 'api', customerId: input.customerId, bytes: input.bytes, idempotencyKey: key, fileName, correlation: { requestId: input.requestId } },
+    { rejectOversize: true },
+  );
+  if (isRejectedImage(record)) throw rejectionOf(record);
+  return { image: await presentImage(deps.views, record), duplicate };
+}
