@@ -124,6 +124,48 @@ describe('refusals at the edge', () => {
   });
 });
 
+describe('every refusal is problem+json with a urn:image-pipeline:error type and a code', () => {
+  const cases: [string, string, string, () => Record<string, string>, string | undefined, number, string][] = [
+    ['an unknown path', 'GET', '/v2/images', auth, undefined, 404, 'NOT_FOUND'],
+    ['a method the path does not serve', 'DELETE', '/v1/images', auth, undefined, 405, 'METHOD_NOT_ALLOWED'],
+    ['no API key', 'GET', '/v1/images', () => ({}), undefined, 401, 'UNAUTHORIZED'],
+    ["another customer's list", 'GET', '/v1/images?customerId=someone-else', auth, undefined, 403, 'FORBIDDEN'],
+    ['a text body', 'POST', '/v1/images', () => ({ ...auth(), 'Content-Type': 'text/plain' }), 'hello', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['an empty image body', 'POST', '/v1/images', () => ({ ...auth(), 'Content-Type': 'image/jpeg' }), undefined, 400, 'MALFORMED_REQUEST'],
+    ['a body that is not JSON', 'POST', '/v1/uploads', () => ({ ...auth(), 'Content-Type': 'application/json' }), '{not json', 400, 'MALFORMED_REQUEST'],
+    ['a 20 KB header', 'GET', '/v1/images', () => ({ ...auth(), 'X-Padding': 'p'.repeat(20_000) }), undefined, 431, 'REQUEST_HEADERS_TOO_LARGE'],
+  ];
+
+  it.each(cases)('%s: %s %s', async (_name, method, path, headers, body, status, code) => {
+    const response = await fetch(`${baseUrl}${path}`, { method, headers: headers(), body });
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await response.json()) as Record<string, unknown>;
+    expect(problem).toMatchObject({ status, code, type: `urn:image-pipeline:error:${code.toLowerCase()}` });
+    expect(problem.detail).not.toMatch(/\n\s+at /);
+  });
+
+  it('a 405 lists the methods the path serves in Allow', async () => {
+    const response = await fetch(`${baseUrl}/v1/uploads`, { method: 'PUT', headers: auth() });
+    expect([response.status, response.headers.get('allow')]).toEqual([405, 'POST']);
+  });
+
+  it.each([
+    ['an escape sequence', '\u001b[31mred\u001b[0m'],
+    ['DEL', 'ab\u007fcd'],
+    ['a C1 next-line', 'ab\u0085cd'],
+    ['a line separator', 'ab\u2028cd'],
+    ['a right-to-left override', 'ab\u202ecd'],
+  ])('a forged cursor carrying %s is a 400 whose detail shows no control character', async (_name, cursor) => {
+    const response = await fetch(`${baseUrl}/v1/images?cursor=${encodeURIComponent(cursor)}`, { headers: auth() });
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('INVALID_PARAMETER');
+    expect(problem.detail).toMatch(/cursor/);
+    expect(problem.detail).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
+  });
+});
+
 describe('the S3 upload handler gives up on bad uploads: FAILED, announced, incoming/ removed', () => {
   function s3Event(key: string): S3Event {
     return {
