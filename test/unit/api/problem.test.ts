@@ -3,6 +3,7 @@
  * its status, code and `urn:image-pipeline:error:*` type, and no body carries a stack, a class
  * name or (for internal codes) the message.
  */
+import fc from 'fast-check';
 import * as errors from '../../../core/errors';
 import {
   AbandonedImageError,
@@ -169,5 +170,21 @@ describe('details never carry control characters', () => {
     const detail = body(response).detail as string;
     expect(detail).toMatch(/^Expected a cursor returned by a previous page for cursor but received /);
     expect(detail).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
+  });
+});
+
+describe('any message, any code: a valid problem with a printable detail', () => {
+  it('holds for random messages over every code (bounded runs)', () => {
+    const codes = Object.values(ERROR_CODES);
+    fc.assert(
+      fc.property(fc.constantFrom(...codes), fc.string({ unit: 'binary', maxLength: 2000 }), (code, message) => {
+        const { response } = problemResponse(new PipelineError(code, message), 'req-f');
+        const problem = body(response) as { type: string; code: string; status: number; detail: string };
+        expect([problem.code, problem.type, problem.status]).toEqual([code, problemType(code), response.statusCode]);
+        expect(problem.detail).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+        expect(problem.detail.length).toBeLessThanOrEqual(1001);
+      }),
+      { numRuns: 300, interruptAfterTimeLimit: 10_000 },
+    );
   });
 });

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { PipelineError } from '../../../core/errors';
 import { ImageEventCodec, createImageEventRegistry, type ImageEvent } from '../../../schemas';
-import { decodeFileNameHeader, readMultipartFile, readUploadRequest } from '../../../ingest-api/request-body';
+import { decodeFileNameHeader, readImageUpload, readMultipartFile, readUploadRequest } from '../../../ingest-api/request-body';
 import { V2_AVSC } from '../../helpers/image-events';
 
 const RUNS = { numRuns: 400, interruptAfterTimeLimit: 20_000, timeout: 2_000 } as const;
@@ -110,6 +110,27 @@ describe('fuzzing the REST body readers', () => {
         try {
           const request = readUploadRequest(body);
           expect(request.fileName === undefined || typeof request.fileName === 'string').toBe(true);
+        } catch (error) {
+          if (!isTypedRefusal(error)) throw error;
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('readImageUpload: an image of at most the limit, or a typed error, for any content type, name and body', async () => {
+    const contentType = fc.oneof(fc.constantFrom('image/jpeg', 'IMAGE/png', `multipart/form-data; boundary=${boundary}`, 'text/plain'), fc.string({ maxLength: 60 }));
+    const request = fc.record({
+      contentType: fc.option(contentType, { nil: undefined }),
+      fileNameHeader: fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
+      body: fc.oneof(multipartBody, fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b))),
+    });
+    await fc.assert(
+      fc.asyncProperty(request, async (input) => {
+        try {
+          const upload = await readImageUpload(input, 256);
+          expect(upload.bytes.length).toBeGreaterThan(0);
+          expect(upload.bytes.length).toBeLessThanOrEqual(256);
         } catch (error) {
           if (!isTypedRefusal(error)) throw error;
         }
