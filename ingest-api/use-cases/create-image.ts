@@ -1,4 +1,4 @@
-import { ERROR_CODES, PipelineError, invalidParameterError, newImageId, type ImageRecord } from '../../core';
+import { ERROR_CODES, IMAGE_REJECTION_CODES, PipelineError, invalidParameterError, newImageId, type ImageRecord } from '../../core';
 import { imageIdForKey, type ImagePipeline } from '../../core/runtime';
 import { presentImage, type ImageView, type ImageViewDependencies } from './image-view';
 
@@ -32,16 +32,19 @@ export interface CreateImageResult {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
- * Whether the pipeline rejected the image. The one place this use case decides it, so the
- * project-wide rule can replace it here.
+ * How a FAILED record answers. The one place this use case decides "is this a rejected image?",
+ * so the project-wide rule can replace it here: the image's own fault (bad bytes, over a limit)
+ * is a 4xx with the record's code and reason; anything else that ended the record FAILED (a
+ * dependency refusing us, a bug) is ours, a 500 whose detail the error map keeps generic. Either
+ * way the refusal names the record, whose raw bytes are kept.
  */
-function isRejectedImage(record: ImageRecord): boolean {
-  return record.status === 'FAILED';
-}
-
-/** The refusal for a rejected image: the record's reason, naming the record (its raw bytes are kept). */
-function rejectionOf(record: ImageRecord): PipelineError {
-  return new PipelineError(record.error?.code ?? ERROR_CODES.internal, record.error?.message ?? 'the image was rejected', { context: { imageId: record.imageId } });
+function refusalFor(record: ImageRecord): PipelineError | undefined {
+  if (record.status !== 'FAILED') return undefined;
+  const code = record.error?.code;
+  const message = record.error?.message ?? 'the image was not processed';
+  const context = { imageId: record.imageId };
+  if (code !== undefined && IMAGE_REJECTION_CODES.has(code)) return new PipelineError(code, message, { context });
+  return new PipelineError(code === ERROR_CODES.dependencyRejected || code === ERROR_CODES.abandoned ? code : ERROR_CODES.internal, message, { context });
 }
 
 /**
@@ -52,8 +55,9 @@ function rejectionOf(record: ImageRecord): PipelineError {
  * @throws InvalidParameterError for a malformed `Idempotency-Key` or file name over its bounds.
  * @throws ImageTooLargeError over the image limit (nothing is stored).
  * @throws IdempotencyConflictError when the key was used with other bytes.
- * @throws PipelineError with the record's code (and `context.imageId`) when the image was
- *   rejected: the record is FAILED, its raw bytes kept, an `image.failed` notification sent.
+ * @throws PipelineError with `context.imageId` when the record ended FAILED (its raw bytes kept,
+ *   an `image.failed` notification sent): the record's code when the image was at fault, else
+ *   `INTERNAL_ERROR` (or `DEPENDENCY_REJECTED`), which the error map answers as a generic 500.
  * @throws DependencyError when S3, DynamoDB or SNS fail; a retry with the same key is safe.
  * @example
  * const { image } = await createImage(deps, { customerId: 'acme', bytes, fileName: 'cat.jpg', requestId });
@@ -68,6 +72,7 @@ export async function createImage(deps: CreateImageDependencies, input: CreateIm
     { imageId, source: 'api', customerId: input.customerId, bytes: input.bytes, idempotencyKey: key, fileName, correlation: { requestId: input.requestId } },
     { rejectOversize: true },
   );
-  if (isRejectedImage(record)) throw rejectionOf(record);
+  const refusal = refusalFor(record);
+  if (refusal !== undefined) throw refusal;
   return { image: await presentImage(deps.views, record), duplicate };
 }

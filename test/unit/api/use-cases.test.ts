@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../../bench/in-memory-ports';
 import {
+  DependencyRejectedError,
   ForbiddenError,
   IdempotencyConflictError,
   ImageTooLargeError,
@@ -128,6 +129,21 @@ describe('createImage', () => {
     expect(stored).toMatchObject({ status: 'FAILED', error: { code: 'UNSUPPORTED_IMAGE' } });
     expect(await blobs.get((stored as ImageRecord).raw, bytes.length)).toEqual(bytes);
     expect(notifier.published.map((n) => n.type)).toEqual(['image.failed']);
+  });
+
+  it.each([
+    ['a permanent dependency refusal', 'DEPENDENCY_REJECTED', new DependencyRejectedError('S3', 'S3 refused PutObject (AccessDenied)')],
+    ['a bug', 'INTERNAL_ERROR', new TypeError('x is undefined')],
+    ['an invalid parameter from deep inside', 'INTERNAL_ERROR', new InvalidParameterError('Expected x for y but received z')],
+  ])('a record FAILED by %s (not the image’s fault) is refused as %s, naming the image', async (_name, code, failure) => {
+    const { blobs, metadata, notifier } = ports();
+    blobs.put = () => Promise.reject(failure);
+    const pipeline = new ImagePipeline({ config, blobs, metadata, notifier, telemetry: createTelemetry({ serviceName: 'unit', logLevel: 'SILENT' }) });
+    const views = { blobs, processedBucket: config.processedBucket, presignExpirySeconds: 900 };
+    const error = (await createImage({ pipeline, views }, { customerId: 'acme', bytes: await makeJpeg({ width: 32, height: 32 }), requestId: 'r' }).catch((e: unknown) => e)) as PipelineError;
+    expect(error).toBeInstanceOf(PipelineError);
+    expect(error.code).toBe(code);
+    expect((await metadata.get(error.context.imageId as string, new Date()))?.status).toBe('FAILED');
   });
 
   it('bytes over the limit are an ImageTooLargeError and nothing is stored', async () => {
