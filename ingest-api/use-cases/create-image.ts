@@ -28,7 +28,7 @@ export interface CreateImageResult {
   duplicate: boolean;
 }
 
-/** RFC 9110 token-like keys: 1–255 printable ASCII characters, no spaces. */
+/** What this API takes as an `Idempotency-Key`: 1–255 printable ASCII characters, no spaces or controls. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
