@@ -6,7 +6,8 @@
  */
 import { connect } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { API_GATEWAY_MAX_HEADER_BYTES, startHttpAdapter } from '../../../local/http-adapter';
+import { problemResponse } from '../../../ingest-api/problem';
+import { API_GATEWAY_MAX_HEADER_BYTES, clientErrorRefusal, startHttpAdapter } from '../../../local/http-adapter';
 
 const MAX_IMAGE_BYTES = 1024;
 let adapter: Awaited<ReturnType<typeof startHttpAdapter>>;
@@ -123,5 +124,19 @@ describe('a handler that fails: a generic 500 with a problem body', () => {
     expect(response.status).toBe(500);
     expectProblem({ headers: response.headers, body }, 500, 'INTERNAL_ERROR');
     expect(body).not.toMatch(/blew up|secret|TypeError/);
+  });
+});
+
+describe('each parser error Node reports maps to the status Node itself would send', () => {
+  it.each([
+    ['HPE_HEADER_OVERFLOW', 431, 'REQUEST_HEADERS_TOO_LARGE'],
+    ['ERR_HTTP_REQUEST_TIMEOUT', 408, 'REQUEST_TIMEOUT'],
+    ['HPE_INVALID_METHOD', 400, 'MALFORMED_REQUEST'],
+    ['HPE_INVALID_HEADER_TOKEN', 400, 'MALFORMED_REQUEST'],
+    ['HPE_UNEXPECTED_CONTENT_LENGTH', 400, 'MALFORMED_REQUEST'],
+  ])('%s → %i %s', (nodeCode, status, code) => {
+    const error = Object.assign(new Error('Parse Error'), { code: nodeCode });
+    const { response } = problemResponse(clientErrorRefusal(error, API_GATEWAY_MAX_HEADER_BYTES), 'r');
+    expect([response.statusCode, (JSON.parse(response.body) as { code: string }).code]).toEqual([status, code]);
   });
 });
