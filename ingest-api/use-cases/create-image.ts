@@ -1,4 +1,4 @@
-import { ERROR_CODES, IMAGE_REJECTION_CODES, PipelineError, invalidParameterError, newImageId, type ImageRecord } from '../../core';
+import { ERROR_CODES, PipelineError, invalidParameterError, isImageRejectionCode, newImageId, type ImageRecord } from '../../core';
 import { imageIdForKey, type ImagePipeline } from '../../core/runtime';
 import { presentImage, type ImageView, type ImageViewDependencies } from './image-view';
 
@@ -32,9 +32,9 @@ export interface CreateImageResult {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
- * How a FAILED record answers. The one place this use case decides "is this a rejected image?",
- * so the project-wide rule can replace it here: the image's own fault (bad bytes, over a limit)
- * is a 4xx with the record's code and reason; anything else that ended the record FAILED (a
+ * How a FAILED record answers; "is this a rejected image?" is the core's one rule
+ * (`isImageRejectionCode`). The image's own fault (bad bytes, over a limit) is a 4xx with the
+ * record's code and reason; anything else that ended the record FAILED (a
  * dependency refusing us, a bug) is ours, a 500 whose detail the error map keeps generic. Either
  * way the refusal names the record, whose raw bytes are kept.
  */
@@ -43,7 +43,7 @@ function refusalFor(record: ImageRecord): PipelineError | undefined {
   const code = record.error?.code;
   const message = record.error?.message ?? 'the image was not processed';
   const context = { imageId: record.imageId };
-  if (code !== undefined && IMAGE_REJECTION_CODES.has(code)) return new PipelineError(code, message, { context });
+  if (code !== undefined && isImageRejectionCode(code)) return new PipelineError(code, message, { context });
   return new PipelineError(code === ERROR_CODES.dependencyRejected || code === ERROR_CODES.abandoned ? code : ERROR_CODES.internal, message, { context });
 }
 

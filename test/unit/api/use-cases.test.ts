@@ -1,10 +1,10 @@
 /**
  * The REST use cases (ingest-api/use-cases/) on plain inputs — a customer id, header values,
- * bytes — over in-memory fakes of the project's ports (bench/in-memory-ports.ts) and the real
+ * bytes — over in-memory fakes of the project’s ports (test/helpers/in-memory-ports.ts) and the real
  * pipeline: no API Gateway event, no AWS.
  */
 import { randomUUID } from 'node:crypto';
-import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../../bench/in-memory-ports';
+import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../helpers/in-memory-ports';
 import {
   DependencyRejectedError,
   ForbiddenError,
