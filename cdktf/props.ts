@@ -1,6 +1,6 @@
 import { DEFAULT_STATUS_SHARDS, parseCorsOrigins } from '../core/config';
 import { DEFAULT_NAMES, ENV } from '../core/config/env';
-import { MAX_STATUS_SHARDS } from '../core/adapters/dynamodb/status-key';
+import { MAX_STATUS_SHARDS } from '../core/constants';
 import { invalidParameterError } from '../core/errors';
 import { formatVariantList, parseVariantList, type VariantSpec } from '../core/image/variants';
 

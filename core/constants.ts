@@ -44,6 +44,12 @@ export const KEY_HASH_HEX_DIGITS = 2;
 export const KEY_HASH_PREFIXES = 16 ** KEY_HASH_HEX_DIGITS;
 
 /**
+ * Largest number of write shards of the `byStatusDay` index. A reader queries every shard, so the
+ * bound keeps one "all of a status/day" read at a bounded number of queries.
+ */
+export const MAX_STATUS_SHARDS = 256;
+
+/**
  * Names of the images table's global secondary indexes, used by the metadata store, the CDKTF
  * table, its IAM policies and alarms, the local bootstrap and docker-compose.yml (checked by a test).
  */

@@ -15,5 +15,5 @@ export { DEFAULT_VARIANTS, formatVariantList, parseVariantList, validateVariantS
 export { createAwsClients, destroyAwsClients, type AwsClients } from './adapters/aws-clients';
 export { findCustomerForKey, generateApiKey, hashApiKey, parseApiKeySecret, assertCustomerId } from './auth/api-keys';
 export { notificationBody } from './adapters/sns/notifier';
-export { statusDayKey, statusDayKeys, statusShardOf, MAX_STATUS_SHARDS } from './adapters/dynamodb/status-key';
+export { statusDayKey, statusDayKeys, statusShardOf } from './adapters/dynamodb/status-key';
 export { INPUT_BOUNDS, assertAttributesBounds, assertCustomerIdBounds, assertFileNameBounds, assertMaxBytes, assertRequestBounds, type BoundedFields } from './input-bounds';

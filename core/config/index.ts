@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors';
 import { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
-import { INDEX_NAMES, MAX_IMAGE_BYTES } from '../constants';
+import { INDEX_NAMES, MAX_IMAGE_BYTES, MAX_STATUS_SHARDS } from '../constants';
 import { DEFAULT_VARIANTS, parseVariantList, type VariantSpec } from '../image/variants';
-import { MAX_STATUS_SHARDS } from '../adapters/dynamodb/status-key';
 
 /**
  * Default write shards of the `byStatusDay` index: 5,000 images/s × 4 write units per image on

@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
+import { MAX_STATUS_SHARDS } from '../../constants';
 import { invalidParameterError } from '../../errors';
 import type { ImageStatus } from '../../ports';
 
-/**
- * Largest number of write shards of the `byStatusDay` index. A reader queries every shard, so the
- * bound keeps one "all of a status/day" read at a bounded number of queries.
- */
-export const MAX_STATUS_SHARDS = 256;
+export { MAX_STATUS_SHARDS };
 
 /** `YYYY-MM-DD` (UTC), the day part of the `byStatusDay` key. */
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
