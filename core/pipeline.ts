@@ -17,7 +17,7 @@ import { sha256Digest, sha256Hex } from './hashing';
 import { detectImageFormat, FORMAT_DETAILS, processImage, type ImageInfo } from './image';
 import { expiresAtSeconds, isValidImageId, rawKey, variantKey } from './keys';
 import type { Telemetry } from './observability';
-import type { BlobStore, FinalWrite, ImageRecord, ImageSource, MetadataStore, Notifier, VariantRecord } from './ports';
+import type { BlobStore, FinalWrite, ImageNotification, ImageRecord, ImageSource, MetadataStore, Notifier, VariantRecord } from './ports';
 
 /** What a caller hands the pipeline: the bytes, and who and where they came from. */
 export interface IngestRequest {
@@ -56,10 +56,10 @@ export type ResumeOutcome = 'recovered' | 'failed-abandoned' | 'raced';
 /** What {@link ImagePipeline.announceFinal} did: published now, found it already published, or found another worker's lease unexpired. */
 export type AnnounceOutcome = 'notified' | 'done' | 'busy';
 
-/** The final transition's fields, and whether this worker made it (and so holds the notification lease). */
+/** The final transition's fields and, when this worker's write made it, the notification lease it took (epoch ms it holds until). */
 interface FinalOutcome {
   fields: Partial<ImageRecord>;
-  leaseHeld: boolean;
+  leaseUntil: number | undefined;
 }
 
 /** The ports and settings the pipeline needs; built once per process. */
@@ -85,6 +85,13 @@ class NotificationInProgressError extends DependencyError {
   }
 }
 
+/** The publish ran past its deadline inside the notification lease; the lease is given back and a retry publishes (the same notification id). */
+class NotificationDeadlineError extends DependencyError {
+  constructor(imageId: string) {
+    super('SNS', `the notification for ${imageId} could not be published within its lease`, { context: { imageId } });
+  }
+}
+
 /** What a FAILED record says of an error that made the pipeline give up on an image. */
 function failureSummary(error: unknown): { code: ErrorCode; message: string } {
   if (error instanceof PipelineError) return error.toSummary();
@@ -97,10 +104,32 @@ function failureSummary(error: unknown): { code: ErrorCode; message: string } {
  * the same id; two customers using the same key do not collide.
  */
 export function imageIdForKey(customerId: string, key: string): string {
-  const hex = sha256Hex(`${customerId}\u0000${key}`);
-  // Formatted as an RFC 9562 version-8 (custom) UUID.
+  return uuidV8(sha256Hex(`${customerId}\u0000${key}`));
+}
+
+/** A SHA-256 hex digest formatted as an RFC 9562 version-8 (custom) UUID. */
+function uuidV8(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
+
+/**
+ * The id of an image's final notification: derived from the image id and the notification type
+ * only, so every publish of it — the first, a re-publish after a crash between the SNS publish
+ * and `markNotified`, one after a publish whose outcome was unknown, the reconciler's — carries
+ * the same id. A UUID (36 characters), within SNS's 128-character `MessageDeduplicationId`.
+ *
+ * @example
+ * notificationIdFor('7d0f…', 'image.processed') // '1c4e9a2b-…' (the same on every call)
+ */
+export function notificationIdFor(imageId: string, type: ImageNotification['type']): string {
+  return uuidV8(sha256Hex(`notification\u0000${imageId}\u0000${type}`));
+}
+
+/**
+ * The share of the notification lease the SNS publish may use; the rest is kept for
+ * `markNotified`, so a publish never outlives the lease that makes it the only one in flight.
+ */
+export const PUBLISH_SHARE_OF_LEASE = 2 / 3;
 
 /**
  * The shared pipeline both ingestion paths call: validate by content → raw to S3 → RECEIVED
@@ -186,7 +215,7 @@ export class ImagePipeline {
       log.info('resuming an unfinished image', { status: record.status });
     }
 
-    let leaseHeld = false;
+    let leaseUntil: number | undefined;
     if (record.status === 'RECEIVED') {
       let final: FinalOutcome;
       try {
@@ -204,9 +233,9 @@ export class ImagePipeline {
         final = await this.recordFailure(record, failure.code, failure.message, log);
       }
       Object.assign(record, final.fields);
-      leaseHeld = final.leaseHeld;
+      leaseUntil = final.leaseUntil;
     }
-    await this.notifyOnce(record, leaseHeld, log);
+    await this.notifyOnce(record, leaseUntil, log);
     const totalMs = performance.now() - started;
     telemetry.recordOutcome(record.status === 'PROCESSED' ? 'processed' : 'failed', request.bytes.length, totalMs);
     log.info('image finished', { status: record.status, totalMs: Math.round(totalMs), errorCode: record.error?.code });
@@ -256,8 +285,9 @@ export class ImagePipeline {
         variants: stored,
       };
       const now = this.clock();
-      const leaseHeld = await telemetry.time('metadata', () => metadata.markProcessed(record, fields, now, this.finalWrite()));
-      return { fields: { ...fields, updatedAt: now.toISOString() }, leaseHeld };
+      const write = this.finalWrite();
+      const leaseHeld = await telemetry.time('metadata', () => metadata.markProcessed(record, fields, now, write));
+      return { fields: { ...fields, updatedAt: now.toISOString() }, leaseUntil: leaseHeld ? write.notificationLeaseUntil : undefined };
     } catch (error) {
       if (!isImageRejection(error)) throw error;
       return this.recordFailure(record, error.code, error.message, log);
@@ -268,9 +298,10 @@ export class ImagePipeline {
   private async recordFailure(record: ImageRecord, code: ErrorCode, message: string, log: ReturnType<Telemetry['child']>): Promise<FinalOutcome> {
     const now = this.clock();
     const fields: Partial<ImageRecord> = { status: 'FAILED', error: { code, message } };
-    const leaseHeld = await this.deps.telemetry.time('metadata', () => this.deps.metadata.markFailed(record, fields, now, this.finalWrite()));
+    const write = this.finalWrite();
+    const leaseHeld = await this.deps.telemetry.time('metadata', () => this.deps.metadata.markFailed(record, fields, now, write));
     log.warn('image rejected', { errorCode: code, error: message });
-    return { fields: { ...fields, updatedAt: now.toISOString() }, leaseHeld };
+    return { fields: { ...fields, updatedAt: now.toISOString() }, leaseUntil: leaseHeld ? write.notificationLeaseUntil : undefined };
   }
 
   /**
@@ -291,7 +322,7 @@ export class ImagePipeline {
       log.info('duplicate delivery of a finished image; nothing to do', { status: record.status });
       return { record, duplicate: true };
     }
-    await this.notifyOnce(record, false, log);
+    await this.notifyOnce(record, undefined, log);
     return { record, duplicate: false };
   }
 
@@ -320,18 +351,19 @@ export class ImagePipeline {
       expiresAt: expiresAtSeconds(now, this.deps.config),
     };
     const log = this.deps.telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation });
-    const outcome = await this.deps.metadata.create(draft, this.finalWrite());
+    const write = this.finalWrite();
+    const outcome = await this.deps.metadata.create(draft, write);
     if (!outcome.created && outcome.record.notifiedAt !== undefined) return { record: outcome.record, duplicate: true };
     log.warn('image source unavailable', { errorCode: error.code, error: error.message });
-    let leaseHeld = outcome.created;
+    let leaseUntil = outcome.created ? write.notificationLeaseUntil : undefined;
     if (outcome.record.status === 'RECEIVED') {
       // An earlier delivery got as far as RECEIVED (e.g. its S3 write failed); giving up now must
       // still leave the record final and announced.
       const final = await this.recordFailure(outcome.record, error.code, error.message, log);
       Object.assign(outcome.record, final.fields);
-      leaseHeld = final.leaseHeld;
+      leaseUntil = final.leaseUntil;
     }
-    await this.notifyOnce(outcome.record, leaseHeld, log);
+    await this.notifyOnce(outcome.record, leaseUntil, log);
     this.deps.telemetry.recordOutcome('failed', 0, 0);
     return { record: outcome.record, duplicate: false };
   }
@@ -368,9 +400,9 @@ export class ImagePipeline {
       final = await this.recordFailure(current, error.code, error.message, log);
       outcome = 'failed-abandoned';
     }
-    if (!final.leaseHeld) return { outcome: 'raced', record: current };
+    if (final.leaseUntil === undefined) return { outcome: 'raced', record: current };
     Object.assign(current, final.fields);
-    await this.notifyOnce(current, true, log);
+    await this.notifyOnce(current, final.leaseUntil, log);
     telemetry.recordOutcome(current.status === 'PROCESSED' ? 'processed' : 'failed', bytes?.length ?? 0, performance.now() - started);
     log.info('unfinished image reconciled', { outcome, status: current.status, errorCode: current.error?.code });
     return { outcome, record: current };
@@ -385,37 +417,56 @@ export class ImagePipeline {
    */
   async announceFinal(imageId: string): Promise<AnnounceOutcome> {
     const { metadata, telemetry } = this.deps;
-    const lease = await metadata.acquireNotificationLease(imageId, this.clock(), this.leaseMs);
+    const leasedAt = this.clock();
+    const lease = await metadata.acquireNotificationLease(imageId, leasedAt, this.leaseMs);
     if (lease !== 'acquired') return lease;
     const record = await metadata.get(imageId, this.clock());
     if (record === undefined || record.status === 'RECEIVED') {
       // Not final (or gone): not ours to announce.
-      await metadata.releaseNotification(imageId);
+      await metadata.releaseNotification(imageId, leasedAt.getTime() + this.leaseMs);
       return record === undefined ? 'done' : 'busy';
     }
     const log = telemetry.child({ imageId, source: record.source, reconciled: true });
-    await this.notifyOnce(record, true, log);
+    await this.notifyOnce(record, leasedAt.getTime() + this.leaseMs, log);
     log.info('final image announced late', { status: record.status });
     return 'notified';
   }
 
   /**
-   * Publishes the final notification once per record: lease → publish → mark. `leaseHeld`: this
-   * worker's final write already took the lease; otherwise (a redelivery resuming after a failed
-   * or crashed publish) it leases first.
+   * Publishes the final notification once per record: lease → publish → mark. `leaseUntil`: the
+   * lease this worker's final write already took (epoch ms); undefined when it holds none (a
+   * redelivery resuming after a failed or crashed publish), and then it leases first.
+   *
+   * The publish is bounded to {@link PUBLISH_SHARE_OF_LEASE} of the lease (aborted past it), so
+   * while this worker's publish may still reach SNS no other worker can hold the lease, and
+   * `markNotified` has the rest of the lease. What is left is SNS Publish not being idempotent:
+   * a crash after SNS accepted and before `markNotified`, or a publish whose outcome is unknown
+   * (timed out or aborted after SNS accepted), is published again by whoever takes the lease
+   * next — with the same {@link notificationIdFor} id, which a FIFO topic drops as a duplicate
+   * and a subscriber of a standard topic dedupes on (docs/notifications.md).
    */
-  private async notifyOnce(record: ImageRecord, leaseHeld: boolean, log: ReturnType<Telemetry['child']>): Promise<void> {
+  private async notifyOnce(record: ImageRecord, leaseUntil: number | undefined, log: ReturnType<Telemetry['child']>): Promise<void> {
     if (record.status === 'RECEIVED' || record.notifiedAt !== undefined) return;
     const { metadata, notifier, telemetry } = this.deps;
-    if (!leaseHeld) {
-      const lease = await metadata.acquireNotificationLease(record.imageId, this.clock(), this.leaseMs);
+    let until = leaseUntil;
+    if (until === undefined) {
+      const leasedAt = this.clock();
+      const lease = await metadata.acquireNotificationLease(record.imageId, leasedAt, this.leaseMs);
       if (lease === 'done') return;
       if (lease === 'busy') throw new NotificationInProgressError(record.imageId);
+      until = leasedAt.getTime() + this.leaseMs;
     }
+    const type = record.status === 'PROCESSED' ? 'image.processed' : 'image.failed';
+    // The publish must end while the lease still has room for markNotified.
+    const budgetMs = until - this.leaseMs * (1 - PUBLISH_SHARE_OF_LEASE) - this.clock().getTime();
     try {
-      await telemetry.time('notify', () => notifier.publish({ type: record.status === 'PROCESSED' ? 'image.processed' : 'image.failed', record }));
+      // A worker stalled past its publish window (a paused process) publishes nothing: its lease is given back.
+      if (budgetMs <= 0) throw new NotificationDeadlineError(record.imageId);
+      const signal = AbortSignal.timeout(budgetMs);
+      await telemetry.time('notify', () => notifier.publish({ type, notificationId: notificationIdFor(record.imageId, type), record }, { signal }));
     } catch (error) {
-      await metadata.releaseNotification(record.imageId).catch(() => undefined);
+      // Nothing of ours is in flight any more (an aborted request is closed): a retry may take the lease now.
+      await metadata.releaseNotification(record.imageId, until).catch(() => undefined);
       throw error;
     }
     const now = this.clock();

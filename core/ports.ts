@@ -156,8 +156,11 @@ export interface MetadataStore {
   acquireNotificationLease(imageId: string, now: Date, leaseMs: number): Promise<'acquired' | 'done' | 'busy'>;
   /** Records that the notification was published. */
   markNotified(imageId: string, now: Date): Promise<void>;
-  /** Gives a lease back after a failed publish so a retry can take it. */
-  releaseNotification(imageId: string): Promise<void>;
+  /**
+   * Gives a lease back after a failed publish so a retry can take it — only the lease that ends
+   * at `leaseUntil` (the caller's own): one that expired and was taken by another worker stays.
+   */
+  releaseNotification(imageId: string, leaseUntil: number): Promise<void>;
   /** The record, or undefined when missing or past its `expiresAt`. */
   get(imageId: string, now: Date): Promise<ImageRecord | undefined>;
   /** A customer's records, newest first, optionally of one status. */
@@ -173,12 +176,25 @@ export interface MetadataStore {
 /** The message published when an image reaches its final status. */
 export interface ImageNotification {
   type: 'image.processed' | 'image.failed';
+  /**
+   * The same for every publish of this record's final notification (a re-publish after a crash
+   * or an unknown publish outcome carries the same id): subscribers dedupe on it, and a FIFO
+   * topic uses it as the `MessageDeduplicationId`.
+   */
+  notificationId: string;
   record: ImageRecord;
+}
+
+/** Options of one {@link Notifier.publish} call. */
+export interface PublishOptions {
+  /** Aborts the publish (the pipeline's deadline inside the notification lease). */
+  signal?: AbortSignal;
 }
 
 /** Publishes notifications (SNS). */
 export interface Notifier {
-  publish(notification: ImageNotification): Promise<void>;
+  /** @throws DependencyError (retriable) when the publish failed or was aborted: it may or may not have reached subscribers. */
+  publish(notification: ImageNotification, options?: PublishOptions): Promise<void>;
 }
 
 /** What {@link ImageFetcher.fetch} needs besides the URL. */

@@ -16,7 +16,7 @@ import { Reconciler, type ReconcilerOptions } from './reconciler';
 import type { BlobStore, ImageFetcher, MetadataStore, Notifier, SecretStore } from './ports';
 import { ImageSourceResolver } from './sources';
 
-export { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline, imageIdForKey, type AnnounceOutcome, type IngestRequest, type IngestResult, type PipelineDependencies, type ResumeOutcome } from './pipeline';
+export { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline, imageIdForKey, notificationIdFor, PUBLISH_SHARE_OF_LEASE, type AnnounceOutcome, type IngestRequest, type IngestResult, type PipelineDependencies, type ResumeOutcome } from './pipeline';
 export { RECONCILE_METRICS, RECONCILER_SERVICE, Reconciler, type ReconcileAction, type ReconcileEntry, type ReconcileReport, type ReconcilerDependencies, type ReconcilerOptions } from './reconciler';
 
 /** Everything a handler needs, wired from config once per process (cold start). */

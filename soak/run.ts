@@ -84,7 +84,7 @@ async function retry<T>(times: number, pauseMs: number, attempt: () => Promise<T
 
 /** Runs the soak end to end and returns the checker's results; every process it starts, it stops. */
 export async function runSoak(options: SoakOptions): Promise<SoakResults> {
-  const log = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const log = options.log ?? ((line: string) => void process.stdout.write(`${new Date().toISOString()} ${line}\n`));
   const started = Date.now();
   const hardDeadline = started + options.maxSeconds * 1000;
   const rand = seededUint32(options.seed);
@@ -113,7 +113,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
     DASHBOARD_PORT: String(dashPort),
     FETCH_ALLOW_LOOPBACK: 'true',
     STREAM_RESTART_ATTEMPTS: '50',
-    LOG_LEVEL: 'WARN',
+    LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'WARN',
   };
   const env: NodeJS.ProcessEnv = { ...process.env, ...localStackEnvironment(soakVars), ...soakVars };
   const config: Config = loadConfig(env);
@@ -309,6 +309,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
     // The checker: drain notifications, scan the table, until every accepted image is final and announced.
     const notes = new Map<string, number>();
     const published = new Map<string, Set<string>>();
+    const publishDetails = new Map<string, string[]>();
     let redeliveries = 0;
     const drain = async (): Promise<void> => {
       for (let n = 0; n < 200; n++) {
@@ -316,14 +317,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
         const messages = got.Messages ?? [];
         if (messages.length === 0) return;
         for (const m of messages) {
-          const envelope = JSON.parse(m.Body ?? '{}') as { Message?: string; MessageId?: string; imageId?: string };
-          const body = (envelope.Message !== undefined ? JSON.parse(envelope.Message) : envelope) as { imageId?: string };
+          const envelope = JSON.parse(m.Body ?? '{}') as { Message?: string; MessageId?: string; Timestamp?: string; imageId?: string };
+          const body = (envelope.Message !== undefined ? JSON.parse(envelope.Message) : envelope) as { imageId?: string; status?: string };
           if (body.imageId === undefined) continue;
           // One SNS MessageId is one publish; the same MessageId again is SQS redelivering to us.
           const ids = published.get(body.imageId) ?? new Set<string>();
           if (envelope.MessageId !== undefined && ids.has(envelope.MessageId)) redeliveries++;
           else {
             ids.add(envelope.MessageId ?? m.MessageId ?? randomUUID());
+            publishDetails.set(body.imageId, [...(publishDetails.get(body.imageId) ?? []), `${envelope.Timestamp ?? '?'} ${body.status ?? '?'}`]);
             published.set(body.imageId, ids);
             notes.set(body.imageId, ids.size);
           }
@@ -389,7 +391,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       const record = records.get(id);
       const count = notes.get(id) ?? 0;
       if (record === undefined) problems.push({ imageId: id, path, problem: 'lost: no record' });
-      else if (count > 1 || record.count > 1) problems.push({ imageId: id, path, problem: `duplicated: ${count} notifications (distinct SNS MessageIds), ${record.count} records` });
+      else if (count > 1 || record.count > 1) problems.push({ imageId: id, path, problem: `duplicated: ${count} notifications (distinct SNS MessageIds), ${record.count} records; published ${(publishDetails.get(id) ?? []).join(', ')}` });
       else if (record.status === 'RECEIVED' || count === 0) problems.push({ imageId: id, path, problem: `stuck: ${record.status}, ${count} notifications` });
       else ok++;
     }

@@ -108,9 +108,9 @@ export class InMemoryMetadataStore implements MetadataStore {
     return Promise.resolve();
   }
 
-  releaseNotification(imageId: string): Promise<void> {
+  releaseNotification(imageId: string, leaseUntil: number): Promise<void> {
     const record = this.records.get(imageId);
-    if (record !== undefined) delete record.notifyLeaseUntil;
+    if (record !== undefined && record.notifyLeaseUntil === leaseUntil) delete record.notifyLeaseUntil;
     return Promise.resolve();
   }
 

@@ -248,17 +248,24 @@ export class DynamoDbMetadataStore implements MetadataStore {
     );
   }
 
-  async releaseNotification(imageId: string): Promise<void> {
-    await this.call('UpdateItem', () =>
-      this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { [IMAGE_TABLE.partitionKey]: imageId },
-          UpdateExpression: 'REMOVE #lease',
-          ExpressionAttributeNames: { '#lease': 'notifyLeaseUntil' },
-        }),
-      ),
-    );
+  async releaseNotification(imageId: string, leaseUntil: number): Promise<void> {
+    try {
+      await this.call('UpdateItem', () =>
+        this.documents.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { [IMAGE_TABLE.partitionKey]: imageId },
+            UpdateExpression: 'REMOVE #lease',
+            // Only our own lease: one that expired and was taken over belongs to another worker.
+            ConditionExpression: '#lease = :ours',
+            ExpressionAttributeNames: { '#lease': 'notifyLeaseUntil' },
+            ExpressionAttributeValues: { ':ours': leaseUntil },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   private async getConsistent(imageId: string): Promise<ImageRecord | undefined> {

@@ -3,6 +3,7 @@
  * one rule on both paths, so the DynamoDB item and the SNS message stay well under their limits.
  */
 import { InvalidParameterError, INPUT_BOUNDS, assertRequestBounds, generateApiKey, notificationBody, rawKey, variantKey, type ImageRecord } from '../../../core';
+import { notificationIdFor } from '../../../core/runtime';
 
 const ok = { customerId: 'acme-1', fileName: 'photo.jpg', attributes: { camera: 'x100' } };
 
@@ -75,7 +76,7 @@ describe('input bounds shared by the REST and stream paths', () => {
     expect(() => assertRequestBounds(record)).not.toThrow();
     const itemBytes = Buffer.byteLength(JSON.stringify(record));
     expect(itemBytes).toBeLessThan(40 * 1024); // DynamoDB: 400 KB per item
-    const message = notificationBody({ type: 'image.processed', record });
+    const message = notificationBody({ type: 'image.processed', notificationId: notificationIdFor(record.imageId, 'image.processed'), record });
     expect(Buffer.byteLength(JSON.stringify(message))).toBeLessThan(64 * 1024); // SNS: 256 KB per message
   });
 });
