@@ -196,6 +196,14 @@ export interface PipelineStackProps {
     alarmEmail?: string;
     /** Create an SQS queue subscribed (raw delivery) to every notification. @default true */
     createQueue: boolean;
+    /**
+     * Make the notification topic (and the queue) FIFO: SNS then drops a re-published
+     * notification (same `notificationId`, the `MessageDeduplicationId`) within its 5-minute
+     * deduplication interval. FIFO topics deliver only to SQS queues, so no email subscription
+     * (`failureEmail` is refused), and the names end in `.fifo` (docs/notifications.md).
+     * @default false
+     */
+    fifo: boolean;
   };
   alarms: {
     /** Lambda `Errors` sum per 5 minutes at or above which an alarm fires. @default 1 */
@@ -248,6 +256,7 @@ export const INFRA_ENV = {
   environments: 'PIPELINE_ENVIRONMENTS',
   region: 'PIPELINE_REGION',
   failureEmail: 'PIPELINE_FAILURE_EMAIL',
+  notificationFifo: 'PIPELINE_NOTIFICATION_FIFO',
   alarmEmail: 'PIPELINE_ALARM_EMAIL',
   lambdaArchitecture: 'PIPELINE_LAMBDA_ARCHITECTURE',
   mskInstanceType: 'PIPELINE_MSK_INSTANCE_TYPE',
@@ -405,7 +414,7 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
       corsAllowedOrigins: [],
       corsAllowCredentials: false,
     },
-    notifications: { failureEmail: undefined, alarmEmail: undefined, createQueue: true },
+    notifications: { failureEmail: undefined, alarmEmail: undefined, createQueue: true, fifo: false },
     alarms: {
       errorThreshold: 1,
       throttleThreshold: 1,
@@ -503,6 +512,10 @@ export function validateStackProps(p: PipelineStackProps): void {
   }
   requireIntInRange('alarms.offsetLagThreshold', p.alarms.offsetLagThreshold, 1, Number.MAX_SAFE_INTEGER);
   requireIntInRange('alarms.evaluationPeriods', p.alarms.evaluationPeriods, 1, 100);
+  // SNS FIFO topics deliver to SQS only (Amazon SNS Developer Guide, "FIFO topics").
+  if (p.notifications.fifo && p.notifications.failureEmail !== undefined) {
+    throw invalidParameterError('notifications.failureEmail', 'no email subscription on a FIFO notification topic (FIFO topics deliver only to SQS)', p.notifications.failureEmail);
+  }
   if (p.analytics.quicksight && !p.analytics.enabled) {
     throw invalidParameterError('analytics.quicksight', 'analytics.enabled = true (QuickSight reads the Athena tables)', 'QuickSight without analytics');
   }
@@ -557,7 +570,10 @@ export function overridesFromEnv(environment: string, env: Env): PipelineStackOv
 
   const failureEmail = get(INFRA_ENV.failureEmail);
   const alarmEmail = get(INFRA_ENV.alarmEmail);
-  if (failureEmail !== undefined || alarmEmail !== undefined) overrides.notifications = { failureEmail, alarmEmail };
+  const fifo = get(INFRA_ENV.notificationFifo);
+  if (failureEmail !== undefined || alarmEmail !== undefined || fifo !== undefined) {
+    overrides.notifications = { failureEmail, alarmEmail, ...(fifo !== undefined ? { fifo: /^(1|true|yes)$/i.test(fifo) } : {}) };
+  }
 
   const architecture = get(INFRA_ENV.lambdaArchitecture);
   if (architecture !== undefined) overrides.lambda = { architecture: architecture as LambdaArchitecture };

@@ -58,6 +58,12 @@ export interface SoakResults {
   finalWithOneNotification: number;
   /** Notifications SQS delivered to the checker again (same SNS MessageId): not the pipeline's duplicates. */
   checkerRedeliveries: number;
+  /**
+   * Images whose one notification SNS accepted more than once (distinct SNS MessageIds, the same
+   * notification id): a crash after the publish and before `markNotified`. A FIFO topic drops
+   * these; a subscriber of a standard topic dedupes them on the notification id (docs/notifications.md).
+   */
+  republished: number;
   recoveredByReconciler: number;
   lost: number;
   duplicated: number;
@@ -307,7 +313,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
     log(`soak: workload done in ${Math.round((Date.now() - started) / 1000)} s; ${accepted.size} accepted; settling`);
 
     // The checker: drain notifications, scan the table, until every accepted image is final and announced.
-    const notes = new Map<string, number>();
+    // Per image: distinct notification ids (what a deduping subscriber acts on) and SNS publishes (MessageIds).
+    const notes = new Map<string, Set<string>>();
     const published = new Map<string, Set<string>>();
     const publishDetails = new Map<string, string[]>();
     let redeliveries = 0;
@@ -318,16 +325,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
         if (messages.length === 0) return;
         for (const m of messages) {
           const envelope = JSON.parse(m.Body ?? '{}') as { Message?: string; MessageId?: string; Timestamp?: string; imageId?: string };
-          const body = (envelope.Message !== undefined ? JSON.parse(envelope.Message) : envelope) as { imageId?: string; status?: string };
+          const body = (envelope.Message !== undefined ? JSON.parse(envelope.Message) : envelope) as { imageId?: string; status?: string; notificationId?: string };
           if (body.imageId === undefined) continue;
           // One SNS MessageId is one publish; the same MessageId again is SQS redelivering to us.
           const ids = published.get(body.imageId) ?? new Set<string>();
           if (envelope.MessageId !== undefined && ids.has(envelope.MessageId)) redeliveries++;
           else {
             ids.add(envelope.MessageId ?? m.MessageId ?? randomUUID());
-            publishDetails.set(body.imageId, [...(publishDetails.get(body.imageId) ?? []), `${envelope.Timestamp ?? '?'} ${body.status ?? '?'}`]);
+            publishDetails.set(body.imageId, [...(publishDetails.get(body.imageId) ?? []), `${envelope.Timestamp ?? '?'} ${body.status ?? '?'} ${body.notificationId ?? 'no-id'}`]);
             published.set(body.imageId, ids);
-            notes.set(body.imageId, ids.size);
+            // A notification without an id counts as its own notification.
+            const distinct = notes.get(body.imageId) ?? new Set<string>();
+            distinct.add(body.notificationId ?? randomUUID());
+            notes.set(body.imageId, distinct);
           }
         }
         await clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: resources.notificationQueueUrl, Entries: messages.map((m, k) => ({ Id: String(k), ReceiptHandle: m.ReceiptHandle })) }));
@@ -349,7 +359,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       }
       return records;
     };
-    const settled = (records: Map<string, { status: string }>): boolean => [...accepted.keys()].every((id) => (records.get(id)?.status ?? 'RECEIVED') !== 'RECEIVED' && (notes.get(id) ?? 0) >= 1);
+    const settled = (records: Map<string, { status: string }>): boolean => [...accepted.keys()].every((id) => (records.get(id)?.status ?? 'RECEIVED') !== 'RECEIVED' && (notes.get(id)?.size ?? 0) >= 1);
     let records = new Map<string, { status: string; count: number }>();
     const settleUntil = Math.min(hardDeadline - 60_000, Date.now() + 240_000);
     while (Date.now() < settleUntil) {
@@ -386,14 +396,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
     }
 
     const problems: SoakResults['problems'] = [];
+    const republishes: SoakResults['problems'] = [];
     let ok = 0;
     for (const [id, path] of accepted) {
       const record = records.get(id);
-      const count = notes.get(id) ?? 0;
+      const count = notes.get(id)?.size ?? 0;
+      const publishes = published.get(id)?.size ?? 0;
+      const details = `published ${(publishDetails.get(id) ?? []).join(', ')}`;
       if (record === undefined) problems.push({ imageId: id, path, problem: 'lost: no record' });
-      else if (count > 1 || record.count > 1) problems.push({ imageId: id, path, problem: `duplicated: ${count} notifications (distinct SNS MessageIds), ${record.count} records; published ${(publishDetails.get(id) ?? []).join(', ')}` });
+      else if (count > 1 || record.count > 1) problems.push({ imageId: id, path, problem: `duplicated: ${count} distinct notifications, ${record.count} records; ${details}` });
       else if (record.status === 'RECEIVED' || count === 0) problems.push({ imageId: id, path, problem: `stuck: ${record.status}, ${count} notifications` });
-      else ok++;
+      else {
+        ok++;
+        if (publishes > 1) republishes.push({ imageId: id, path, problem: `re-published: ${publishes} SNS publishes of one notification id; ${details}` });
+      }
     }
     // A record nobody was answered for (a retry that made a second image) is a duplicate too.
     for (const [id] of records) if (!accepted.has(id)) problems.push({ imageId: id, path: 'unknown', problem: 'duplicated: a record no client was answered for' });
@@ -409,12 +425,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       },
       finalWithOneNotification: ok,
       checkerRedeliveries: redeliveries,
+      republished: republishes.length,
       recoveredByReconciler,
       lost: problems.filter((p) => p.problem.startsWith('lost')).length,
       duplicated: problems.filter((p) => p.problem.startsWith('duplicated')).length,
       stuck: problems.filter((p) => p.problem.startsWith('stuck')).length,
       poison: { injected: poisonKeys.size, deadLetteredWithReason: deadLettered.size },
-      problems: problems.slice(0, 50),
+      problems: [...problems, ...republishes].slice(0, 50),
     };
     if (options.resultsFile !== undefined) writeFileSync(options.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
     return results;
@@ -443,6 +460,7 @@ export function formatTable(r: SoakResults): string {
     ...Object.entries(r.faults).map(([k, n]) => [`  ${k}`, n] as [string, number]),
     ['final with exactly one notification', r.finalWithOneNotification],
     ['  of which repaired by the reconciler', r.recoveredByReconciler],
+    ['  of which re-published, same notification id', r.republished],
     ['SQS redeliveries to the checker (same SNS MessageId)', r.checkerRedeliveries],
     ['lost', r.lost],
     ['duplicated', r.duplicated],
@@ -461,12 +479,25 @@ function intSetting(name: string, fallback: number): number {
   return Number(raw);
 }
 
+/** SOAK_FAULT_KINDS: a comma-separated list of fault kinds to inject in that order, or undefined. */
+function faultKindsSetting(): FaultKind[] | undefined {
+  const raw = process.env.SOAK_FAULT_KINDS;
+  if (raw === undefined || raw === '') return undefined;
+  const kinds = raw.split(',').map((k) => k.trim());
+  for (const kind of kinds) if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`SOAK_FAULT_KINDS: expected a comma-separated list of ${FAULT_KINDS.join(', ')}, got "${kind}"`);
+  return kinds as FaultKind[];
+}
+
 async function main(): Promise<number> {
+  // Interrupted (Ctrl-C, or the time limit of `make test`): exit, and the exit hook kills every process started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const events = intSetting('SOAK_EVENTS', 2000);
+  const faultKinds = faultKindsSetting();
   const results = await runSoak({
     events,
     seed: intSetting('SOAK_SEED', 1),
-    faults: intSetting('SOAK_FAULTS', Math.max(3, Math.ceil(events / 200))),
+    faults: faultKinds?.length ?? intSetting('SOAK_FAULTS', Math.max(3, Math.ceil(events / 200))),
+    faultKinds,
     maxSeconds: intSetting('SOAK_MAX_SECONDS', 1800),
     localDir: resolve(projectRoot(), process.env.INGEST_LOCAL_DIR ?? '.local'),
     resultsFile: join(projectRoot(), 'soak', 'results.json'),

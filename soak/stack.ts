@@ -20,6 +20,13 @@ export interface SoakInstall {
 /** Replication settings of the MSK stack (cdktf) that the soak's cluster copies. */
 export const MSK_LIKE = { replicationFactor: 3, minInsyncReplicas: 2, uncleanLeaderElection: false } as const;
 
+/** Every child a {@link ManagedProcess} started and has not seen exit. */
+const liveChildren = new Set<ChildProcess>();
+// When the soak's process exits by any route (an error, Ctrl-C, a time limit), nothing it started survives it.
+process.on('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
 /** One process the soak runs, restartable. */
 export class ManagedProcess {
   child: ChildProcess | undefined;
@@ -38,7 +45,9 @@ export class ManagedProcess {
     const child = spawn(this.command, this.args, { cwd: this.options.cwd, env: this.options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
+    liveChildren.add(child);
     child.on('exit', (code, signal) => {
+      liveChildren.delete(child);
       if (this.child === child) this.child = undefined;
       if (!this.expectedExit) this.options.onUnexpectedExit?.(code, signal);
     });

@@ -25,7 +25,17 @@ export class Notifications extends Construct {
   constructor(scope: Construct, id: string, ctx: StackContext, key: KmsKey) {
     super(scope, id);
     const { props } = ctx;
-    this.topic = new SnsTopic(this, 'topic', { name: props.names.notificationTopic, kmsMasterKeyId: key.arn, tags: props.tags });
+    const { fifo } = props.notifications;
+    // FIFO: SNS requires the `.fifo` suffix; the pipeline's notifier sees it in the topic ARN and
+    // sends MessageGroupId (the image id) and MessageDeduplicationId (the notification id).
+    // Deduplication per message group, whose throughput scope is the regional maximum.
+    const fifoName = (name: string): string => (fifo ? `${name}.fifo` : name);
+    this.topic = new SnsTopic(this, 'topic', {
+      name: fifoName(props.names.notificationTopic),
+      kmsMasterKeyId: key.arn,
+      ...(fifo ? { fifoTopic: true, contentBasedDeduplication: false, fifoThroughputScope: 'MessageGroup' } : {}),
+      tags: props.tags,
+    });
     this.alarmTopic = new SnsTopic(this, 'alarm-topic', { name: props.names.alarmTopic, kmsMasterKeyId: key.arn, tags: props.tags });
 
     if (props.notifications.failureEmail !== undefined) {
@@ -42,7 +52,8 @@ export class Notifications extends Construct {
     }
     if (props.notifications.createQueue) {
       this.queue = new SqsQueue(this, 'queue', {
-        name: props.names.notificationTopic,
+        name: fifoName(props.names.notificationTopic),
+        ...(fifo ? { fifoQueue: true } : {}),
         kmsMasterKeyId: key.arn,
         messageRetentionSeconds: 4 * 24 * 60 * 60,
         tags: props.tags,
