@@ -11,7 +11,7 @@ endif
 export PATH := $(NODE_BIN):$(PATH)
 export ENSURE_NODE_QUIET := 1
 
-.PHONY: help install build start stop test test-unit test-integration synth bench bench-dashboard capacity soak clean
+.PHONY: help install build start stop test test-unit test-integration synth bench bench-dashboard capacity soak soak-short clean
 
 help:
 	@echo "make start   install what is missing, start the local stack and run the pipeline (Ctrl-C stops)"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench   run the benchmarks (writes bench/results.json)"
 	@echo "make capacity  rates, first bottleneck and settings for a target (ARGS=\"--target=1000 --peak=5000\")"
 	@echo "make soak    bounded workload under seeded faults on its own stand-ins (SOAK_EVENTS, SOAK_SEED; writes soak/results.json)"
+	@echo "make soak-short  the 200-image soak with three faults that make test runs"
 	@echo "make stop    stop the local stack's servers"
 
 # Installs exactly the lockfile (every platform's optional binaries are listed in it) when it
@@ -46,6 +47,7 @@ stop: build
 test: build
 	npx jest --ci --selectProjects unit integration
 	npx jest --ci --selectProjects faults --runInBand --forceExit
+	$(MAKE) --no-print-directory soak-short
 	$(MAKE) --no-print-directory synth
 
 test-unit: build
@@ -63,6 +65,13 @@ bench: build
 # The soak (docs/soak.md): its own 3-broker cluster and moto processes on free ports, chaos, a checker.
 soak: build
 	node dist/soak/run.js
+
+# The short soak `make test` runs: 200 images, three faults of different kinds, at most 10 min of
+# soak (SOAK_MAX_SECONDS) and 15 min in all (`timeout` ends it; its exit hook kills every child).
+# Prints the checker's table and fails when lost, duplicated or stuck is not 0.
+soak-short: build
+	SOAK_EVENTS=200 SOAK_SEED=13 SOAK_FAULT_KINDS=kill-stream-runner,kill-partition-leader,freeze-moto-dynamodb SOAK_MAX_SECONDS=600 \
+		timeout --kill-after=30 900 node dist/soak/run.js
 
 # The dashboard phase of `make bench` alone: in-process, no servers.
 bench-dashboard: build
