@@ -7,7 +7,7 @@
  * Over in-memory ports with the DynamoDB adapter's conditional rules (bench/in-memory-ports.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../../bench/in-memory-ports';
+import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../helpers/in-memory-ports';
 import { DependencyError, createTelemetry, loadConfig, type FinalWrite, type ImageNotification, type ImageRecord, type Notifier, type PublishOptions, type RecordKey } from '../../../core';
 import { ImagePipeline, notificationIdFor } from '../../../core/runtime';
 import { makeJpeg } from '../../helpers/images';
