@@ -8,8 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DependencyError, DependencyRejectedError, notificationBody, type ImageRecord } from '../../../core';
 import { SnsNotifier } from '../../../core/adapters/sns/notifier';
+import { notificationIdFor } from '../../../core/runtime';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:image-notifications';
+/** The id every publish of this record's notification carries (see notificationIdFor). */
+const NOTIFICATION_ID = notificationIdFor('0190a6f2-7c1e-7d3a-9b2c-4e5f6a7b8c9d', 'image.processed');
 
 function processedRecord(): ImageRecord {
   return {
@@ -43,10 +46,11 @@ describe('notificationBody', () => {
   it('a processed image: type, ids, status, raw and processed locations, core metadata, and nothing else', () => {
     const record = processedRecord();
 
-    const body = notificationBody({ type: 'image.processed', record });
+    const body = notificationBody({ type: 'image.processed', notificationId: NOTIFICATION_ID, record });
 
     expect(body).toEqual({
       type: 'image.processed',
+      notificationId: NOTIFICATION_ID,
       imageId: record.imageId,
       source: 'kafka',
       customerId: 'acme',
@@ -72,7 +76,7 @@ describe('notificationBody', () => {
       error: { code: 'UNDECODABLE_IMAGE', message: 'Could not decode the JPEG image: it is truncated or corrupt' },
     };
 
-    const body = notificationBody({ type: 'image.failed', record });
+    const body = notificationBody({ type: 'image.failed', notificationId: notificationIdFor(record.imageId, 'image.failed'), record });
 
     expect(body).toMatchObject({ type: 'image.failed', status: 'FAILED', processed: {}, error: { code: 'UNDECODABLE_IMAGE', message: 'Could not decode the JPEG image: it is truncated or corrupt' } });
     expect(body.metadata).toEqual({ format: undefined, width: undefined, height: undefined, bytes: 482_113, sha256: 'ab'.repeat(32), fileName: 'holiday.jpg', createdAt: '2026-11-30T12:00:00.000Z' });
@@ -117,25 +121,36 @@ describe('SnsNotifier', () => {
     answer = { status: 200, body: published };
   });
 
-  it('publishes the body plus the processed bucket, with type, source and customerId as String message attributes', async () => {
+  it('publishes the body plus the processed bucket, with type, source, customerId and notificationId as String message attributes', async () => {
     const record = processedRecord();
 
-    await new SnsNotifier(sns, TOPIC_ARN, 'processed-bucket').publish({ type: 'image.processed', record });
+    await new SnsNotifier(sns, TOPIC_ARN, 'processed-bucket').publish({ type: 'image.processed', notificationId: NOTIFICATION_ID, record });
 
     expect(requests).toHaveLength(1);
     const request = requests[0] as URLSearchParams;
     expect([request.get('Action'), request.get('TopicArn')]).toEqual(['Publish', TOPIC_ARN]);
-    expect(JSON.parse(request.get('Message') ?? '')).toEqual({ ...JSON.parse(JSON.stringify(notificationBody({ type: 'image.processed', record }))), processedBucket: 'processed-bucket' });
+    expect(JSON.parse(request.get('Message') ?? '')).toEqual({ ...JSON.parse(JSON.stringify(notificationBody({ type: 'image.processed', notificationId: NOTIFICATION_ID, record }))), processedBucket: 'processed-bucket' });
     const attributes: Record<string, [string | null, string | null]> = {};
     for (let i = 1; request.has(`MessageAttributes.entry.${i}.Name`); i++) {
       attributes[request.get(`MessageAttributes.entry.${i}.Name`) as string] = [request.get(`MessageAttributes.entry.${i}.Value.DataType`), request.get(`MessageAttributes.entry.${i}.Value.StringValue`)];
     }
-    expect(attributes).toEqual({ type: ['String', 'image.processed'], source: ['String', 'kafka'], customerId: ['String', 'acme'] });
+    expect(attributes).toEqual({ type: ['String', 'image.processed'], source: ['String', 'kafka'], customerId: ['String', 'acme'], notificationId: ['String', NOTIFICATION_ID] });
+    // A standard topic takes no FIFO fields (SNS refuses MessageDeduplicationId there).
+    expect([request.get('MessageGroupId'), request.get('MessageDeduplicationId')]).toEqual([null, null]);
+  });
+
+  it('on a FIFO topic (ARN ending .fifo): MessageGroupId is the image id, MessageDeduplicationId the notification id', async () => {
+    const record = processedRecord();
+
+    await new SnsNotifier(sns, `${TOPIC_ARN}.fifo`, 'processed-bucket').publish({ type: 'image.processed', notificationId: NOTIFICATION_ID, record });
+
+    const request = requests[0] as URLSearchParams;
+    expect([request.get('TopicArn'), request.get('MessageGroupId'), request.get('MessageDeduplicationId')]).toEqual([`${TOPIC_ARN}.fifo`, record.imageId, NOTIFICATION_ID]);
   });
 
   it('a throttled publish is a retriable DependencyError; an authorization error is a permanent DependencyRejectedError', async () => {
     const notifier = new SnsNotifier(sns, TOPIC_ARN, 'processed-bucket');
-    const notification = { type: 'image.processed', record: processedRecord() } as const;
+    const notification = { type: 'image.processed', notificationId: NOTIFICATION_ID, record: processedRecord() } as const;
 
     answer = { status: 400, body: errorBody('Throttling', 'Sender') };
     const throttled = await notifier.publish(notification).then(() => undefined, (error: unknown) => error);
