@@ -6,13 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { generateApiKey, parseApiKeySecret } from '../../core';
 import type { BenchContext } from '../context';
 import type { Arrival } from '../inbox';
 import { CpuLedger, ThreadLedger, latencySummary } from '../measure';
 import { startWorker } from '../protocol';
 import type { CorpusImage } from '../corpus';
+import { createApiKey, revokeApiKey } from '../../core/adapters/secrets/api-key-secret';
 
 /** One client concurrency. */
 export interface RestRun {
@@ -46,14 +45,8 @@ interface ApiRecord {
 /** Registers an API key for this run's customer; the cleanup removes it again. */
 async function registerKey(ctx: BenchContext, customerId: string): Promise<string> {
   const { secrets } = ctx.runtime.clients;
-  const { key, entry } = generateApiKey(customerId);
-  const current = await secrets.send(new GetSecretValueCommand({ SecretId: ctx.config.apiKeySecretId }));
-  const secret = parseApiKeySecret(current.SecretString);
-  await secrets.send(new PutSecretValueCommand({ SecretId: ctx.config.apiKeySecretId, SecretString: JSON.stringify({ keys: [...secret.keys, entry] }) }));
-  ctx.cleanups.push(async () => {
-    const now = parseApiKeySecret((await secrets.send(new GetSecretValueCommand({ SecretId: ctx.config.apiKeySecretId }))).SecretString);
-    await secrets.send(new PutSecretValueCommand({ SecretId: ctx.config.apiKeySecretId, SecretString: JSON.stringify({ keys: now.keys.filter((k) => k.sha256 !== entry.sha256) }) }));
-  });
+  const { key, entry } = await createApiKey(secrets, ctx.config.apiKeySecretId, customerId);
+  ctx.cleanups.push(() => revokeApiKey(secrets, ctx.config.apiKeySecretId, entry.sha256));
   return key;
 }
 

@@ -1,6 +1,5 @@
-import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { createAwsClients, destroyAwsClients } from '../../core/adapters/aws-clients';
-import { generateApiKey, parseApiKeySecret } from '../../core/auth/api-keys';
+import { createApiKey } from '../../core/adapters/secrets/api-key-secret';
 import type { Command } from '../cli';
 import { useLocalStack } from '../stack';
 
@@ -12,13 +11,11 @@ export const keysCommands: Record<string, Command> = {
     help: 'Generates a random API key for <customerId>, stores only its SHA-256 hash in the API-key secret, and prints the key. It cannot be shown again.',
     async run({ positionals }) {
       const [customerId] = positionals;
-      const { key, entry } = generateApiKey(customerId as string);
       const config = useLocalStack();
       const clients = createAwsClients(config);
+      let key: string;
       try {
-        const current = await clients.secrets.send(new GetSecretValueCommand({ SecretId: config.apiKeySecretId }));
-        const secret = parseApiKeySecret(current.SecretString);
-        await clients.secrets.send(new PutSecretValueCommand({ SecretId: config.apiKeySecretId, SecretString: JSON.stringify({ keys: [...secret.keys, entry] }) }));
+        ({ key } = await createApiKey(clients.secrets, config.apiKeySecretId, customerId as string));
       } finally {
         destroyAwsClients(clients);
       }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
-import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { generateApiKey, loadConfig, parseApiKeySecret, type Config } from '../../core';
+import { loadConfig, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { CORS_ALLOWED_HEADERS, IngestApi, withCors } from '../../ingest-api';
 import { startHttpAdapter } from '../../local/http-adapter';
 import { makeJpeg } from '../helpers/images';
+import { createApiKey } from '../../core/adapters/secrets/api-key-secret';
 
 // The local adapter with the same CORS wiring as `make start` and the Lambda entry point,
 // against the real local stack. Node's http client, not fetch: fetch hides nothing here, but
@@ -38,12 +38,9 @@ let runtime: PipelineRuntime;
 let apiKey: string;
 const adapters: { url: string; stop(): Promise<void> }[] = [];
 
+/** Registers an API key for a customer of this test file only. */
 async function registerKey(customer: string): Promise<string> {
-  const { key, entry } = generateApiKey(customer);
-  const current = await runtime.clients.secrets.send(new GetSecretValueCommand({ SecretId: config.apiKeySecretId }));
-  const secret = parseApiKeySecret(current.SecretString);
-  await runtime.clients.secrets.send(new PutSecretValueCommand({ SecretId: config.apiKeySecretId, SecretString: JSON.stringify({ keys: [...secret.keys, entry] }) }));
-  return key;
+  return (await createApiKey(runtime.clients.secrets, config.apiKeySecretId, customer)).key;
 }
 
 /** Starts the local adapter with CORS from `env` on top of the test environment. */

@@ -9,10 +9,9 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { logLevel } from 'kafkajs';
 import type { BrowserContext, Page } from 'playwright-core';
-import { createAwsClients, destroyAwsClients, generateApiKey, loadConfig, parseApiKeySecret, type AwsClients, type Config } from '../../core';
+import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { IngestApi } from '../../ingest-api';
 import { createDashboardComponent, loadDashboard } from '../../local/dashboard';
@@ -25,6 +24,7 @@ import { launchChromium } from '../helpers/chromium';
 import { makeJpeg, makeSvg, makeTruncatedJpeg } from '../helpers/images';
 import { waitForFinalRecord } from '../helpers/notifications';
 import { connectTestKafka } from '../helpers/kafka';
+import { createApiKey } from '../../core/adapters/secrets/api-key-secret';
 
 const quietKafka = { logLevel: logLevel.NOTHING };
 const run = randomUUID().slice(0, 8);
@@ -36,12 +36,9 @@ let config: Config;
 let clients: AwsClients;
 let runtime: PipelineRuntime;
 
+/** Registers an API key for a customer of this test file only. */
 async function registerKey(customer: string): Promise<string> {
-  const { key, entry } = generateApiKey(customer);
-  const current = await clients.secrets.send(new GetSecretValueCommand({ SecretId: config.apiKeySecretId }));
-  const secret = parseApiKeySecret(current.SecretString);
-  await clients.secrets.send(new PutSecretValueCommand({ SecretId: config.apiKeySecretId, SecretString: JSON.stringify({ keys: [...secret.keys, entry] }) }));
-  return key;
+  return (await createApiKey(clients.secrets, config.apiKeySecretId, customer)).key;
 }
 
 async function emptyAndDeleteBucket(bucket: string): Promise<void> {

@@ -7,9 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { S3Event } from 'aws-lambda';
-import { destroyAwsClients, generateApiKey, loadConfig, parseApiKeySecret, type Config, type ImageRecord } from '../../core';
+import { destroyAwsClients, loadConfig, type Config, type ImageRecord } from '../../core';
 import { claimCheckKey, incomingKey } from '../../core/keys';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { IngestApi, UploadProcessor } from '../../ingest-api';
@@ -19,6 +18,7 @@ import { createMskHandler, createStreamConsumer, type DeadLetter, type DeadLette
 import { makeJpeg, padJpegToSize } from '../helpers/images';
 import { mskEventOf } from '../helpers/msk-events';
 import { openNotificationInbox, type NotificationInbox } from '../helpers/notifications';
+import { createApiKey } from '../../core/adapters/secrets/api-key-secret';
 
 const MiB = 1024 * 1024;
 
@@ -175,9 +175,7 @@ describe('the REST presigned-upload path: an upload over the limit', () => {
 
   it('through the API: POST /v1/uploads, then a presigned POST of 10 MiB + 1 byte (AWS refuses it by the policy; moto lets it land, and the handler refuses it)', async () => {
     const inbox = await inboxFor('oversize-presigned');
-    const { key: apiKey, entry } = generateApiKey(inbox.customerId);
-    const current = await runtime.clients.secrets.send(new GetSecretValueCommand({ SecretId: config.apiKeySecretId }));
-    await runtime.clients.secrets.send(new PutSecretValueCommand({ SecretId: config.apiKeySecretId, SecretString: JSON.stringify({ keys: [...parseApiKeySecret(current.SecretString).keys, entry] }) }));
+    const { key: apiKey } = await createApiKey(runtime.clients.secrets, config.apiKeySecretId, inbox.customerId);
     const api = new IngestApi(runtime);
     const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: limit, handler: (event) => api.handle(event) });
     cleanups.push(() => adapter.stop());

@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
-import { MAX_IMAGE_BYTES, generateApiKey, keyHashPrefix, loadConfig, parseApiKeySecret, rawKey, sha256Hex, type Config } from '../../core';
+import { MAX_IMAGE_BYTES, keyHashPrefix, loadConfig, rawKey, sha256Hex, type Config } from '../../core';
 import { createPipelineRuntime, imageIdForKey, type PipelineRuntime } from '../../core/runtime';
 import { IngestApi, UploadProcessor } from '../../ingest-api';
 import { startHttpAdapter } from '../../local/http-adapter';
@@ -30,6 +29,7 @@ import {
   randomBytes,
 } from '../helpers/images';
 import { openNotificationInbox, type NotificationInbox } from '../helpers/notifications';
+import { createApiKey } from '../../core/adapters/secrets/api-key-secret';
 
 const TEN_MIB = MAX_IMAGE_BYTES;
 const run = promisify(execFile);
@@ -44,11 +44,7 @@ let notifications: NotificationInbox;
 
 /** Registers a key for a customer of this test file only. */
 async function registerKey(customer: string): Promise<string> {
-  const { key, entry } = generateApiKey(customer);
-  const current = await runtime.clients.secrets.send(new GetSecretValueCommand({ SecretId: config.apiKeySecretId }));
-  const secret = parseApiKeySecret(current.SecretString);
-  await runtime.clients.secrets.send(new PutSecretValueCommand({ SecretId: config.apiKeySecretId, SecretString: JSON.stringify({ keys: [...secret.keys, entry] }) }));
-  return key;
+  return (await createApiKey(runtime.clients.secrets, config.apiKeySecretId, customer)).key;
 }
 
 beforeAll(async () => {

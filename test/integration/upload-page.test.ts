@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { DeleteQueueCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { BrowserContext, Page } from 'playwright-core';
-import { generateApiKey, loadConfig, parseApiKeySecret, type Config } from '../../core';
+import { loadConfig, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { DIRECT_UPLOAD_MAX_BYTES, IngestApi, UploadProcessor, withCors } from '../../ingest-api';
 import { startHttpAdapter } from '../../local/http-adapter';
@@ -16,6 +15,7 @@ import { startUploadPoller } from '../../local/upload-poller';
 import { launchChromium } from '../helpers/chromium';
 import { makeJpeg, makeJpegOfExactSize, makePdf } from '../helpers/images';
 import { freePorts } from '../helpers/tcp-ports';
+import { createApiKey } from '../../core/adapters/secrets/api-key-secret';
 
 // The upload page in real headless Chromium (Debian's package, driven by playwright-core),
 // against the local adapter and upload poller started here and the shared local stack. The
@@ -36,12 +36,9 @@ let context: BrowserContext;
 let userDataDir: string;
 const stops: (() => Promise<void>)[] = [];
 
+/** Registers an API key for a customer of this test file only. */
 async function registerKey(customer: string): Promise<string> {
-  const { key, entry } = generateApiKey(customer);
-  const current = await runtime.clients.secrets.send(new GetSecretValueCommand({ SecretId: config.apiKeySecretId }));
-  const secret = parseApiKeySecret(current.SecretString);
-  await runtime.clients.secrets.send(new PutSecretValueCommand({ SecretId: config.apiKeySecretId, SecretString: JSON.stringify({ keys: [...secret.keys, entry] }) }));
-  return key;
+  return (await createApiKey(runtime.clients.secrets, config.apiKeySecretId, customer)).key;
 }
 
 async function emptyAndDeleteBucket(bucket: string): Promise<void> {
