@@ -8,7 +8,7 @@ export * from './config';
 export * from './errors';
 export * from './ports';
 export { sha256Digest, sha256Hex } from './hashing';
-export { createTelemetry, type ContextLogger, type Telemetry } from './observability';
+export { createTelemetry, subsegmentName, type ContextLogger, type Telemetry, type TraceAnnotations } from './observability';
 export { newImageId, isValidImageId, incomingKey, imageIdFromIncomingKey, keyHashPrefix, rawKey, variantKey, CLAIM_CHECK_PREFIX, claimCheckKey } from './keys';
 export * from './constants';
 export { DEFAULT_VARIANTS, formatVariantList, parseVariantList, validateVariantSpecs, type VariantSpec } from './image/variants';

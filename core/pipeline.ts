@@ -16,7 +16,7 @@ import { assertRequestBounds } from './input-bounds';
 import { sha256Digest, sha256Hex } from './hashing';
 import { detectImageFormat, FORMAT_DETAILS, processImage, type ImageInfo } from './image';
 import { expiresAtSeconds, isValidImageId, rawKey, variantKey } from './keys';
-import type { Telemetry } from './observability';
+import type { Telemetry, TraceAnnotations } from './observability';
 import type { BlobStore, FinalWrite, ImageNotification, ImageRecord, ImageSource, MetadataStore, Notifier, VariantRecord } from './ports';
 
 /** What a caller hands the pipeline: the bytes, and who and where they came from. */
@@ -99,6 +99,16 @@ function failureSummary(error: unknown): { code: ErrorCode; message: string } {
   return { code: ERROR_CODES.internal, message: 'an internal error stopped processing this image' };
 }
 
+/** The X-Ray annotations one image's trace is searched by (docs/tracing.md). */
+function traceAnnotations(request: Pick<IngestRequest, 'imageId' | 'customerId' | 'source'>): TraceAnnotations {
+  return { imageId: request.imageId, customerId: request.customerId, source: request.source };
+}
+
+/** The `outcome` annotation of a finished ingestion: `processed`, `failed` or `duplicate`. */
+function outcomeAnnotation(result: IngestResult): TraceAnnotations {
+  return { outcome: result.duplicate ? 'duplicate' : result.record.status.toLowerCase() };
+}
+
 /**
  * A deterministic image id for a caller-given idempotency key: the same customer and key give
  * the same id; two customers using the same key do not collide.
@@ -164,7 +174,12 @@ export class ImagePipeline {
    * @throws IdempotencyConflictError when the id exists with different bytes.
    * @throws DependencyError (retriable) when S3, DynamoDB or SNS fail; a retry is safe.
    */
-  async ingest(request: IngestRequest, options: { rejectOversize?: boolean } = {}): Promise<IngestResult> {
+  ingest(request: IngestRequest, options: { rejectOversize?: boolean } = {}): Promise<IngestResult> {
+    // One X-Ray subsegment per image (docs/tracing.md): the stages and SDK calls nest under it.
+    return this.deps.telemetry.trace('ingest', traceAnnotations(request), () => this.ingestImage(request, options), outcomeAnnotation);
+  }
+
+  private async ingestImage(request: IngestRequest, options: { rejectOversize?: boolean }): Promise<IngestResult> {
     const { telemetry } = this.deps;
     if (!isValidImageId(request.imageId)) throw invalidParameterError('imageId', 'a UUID or key-safe id', request.imageId);
     // The same bounds on every path, before anything is stored.
@@ -330,7 +345,11 @@ export class ImagePipeline {
    * Records a failure for an image whose bytes never arrived (a forbidden or unreachable
    * source): the record is created FAILED directly, then notified once.
    */
-  async recordUnavailable(request: Omit<IngestRequest, 'bytes'>, error: PipelineError): Promise<IngestResult> {
+  recordUnavailable(request: Omit<IngestRequest, 'bytes'>, error: PipelineError): Promise<IngestResult> {
+    return this.deps.telemetry.trace('recordUnavailable', { ...traceAnnotations(request), errorCode: error.code }, () => this.recordUnavailableImage(request, error), outcomeAnnotation);
+  }
+
+  private async recordUnavailableImage(request: Omit<IngestRequest, 'bytes'>, error: PipelineError): Promise<IngestResult> {
     if (!isValidImageId(request.imageId)) throw invalidParameterError('imageId', 'a UUID or key-safe id', request.imageId);
     assertRequestBounds(request);
     const now = this.clock();
@@ -375,7 +394,11 @@ export class ImagePipeline {
    *
    * @throws DependencyError (retriable) when S3, DynamoDB or SNS fail; a retry is safe.
    */
-  async resumeReceived(record: ImageRecord): Promise<{ outcome: ResumeOutcome; record: ImageRecord }> {
+  resumeReceived(record: ImageRecord): Promise<{ outcome: ResumeOutcome; record: ImageRecord }> {
+    return this.deps.telemetry.trace('resumeReceived', traceAnnotations(record), () => this.resumeReceivedImage(record), (result) => ({ outcome: result.outcome }));
+  }
+
+  private async resumeReceivedImage(record: ImageRecord): Promise<{ outcome: ResumeOutcome; record: ImageRecord }> {
     const { config, blobs, telemetry } = this.deps;
     const log = telemetry.child({ imageId: record.imageId, source: record.source, reconciled: true });
     const started = performance.now();

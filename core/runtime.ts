@@ -42,8 +42,10 @@ export interface PipelineRuntime {
  * @example
  * const runtime = createPipelineRuntime(loadConfig(), 'ingest-api');
  */
-export function createPipelineRuntime(config: Config, serviceName: string, clients: AwsClients = createAwsClients(config)): PipelineRuntime {
-  const telemetry = createTelemetry({ serviceName, logLevel: config.logLevel });
+export function createPipelineRuntime(config: Config, serviceName: string, given?: AwsClients): PipelineRuntime {
+  const telemetry = createTelemetry({ serviceName, logLevel: config.logLevel, tracing: config.tracing.enabled });
+  // With tracing on (in Lambda), every SDK call is a subsegment under the pipeline stage making it.
+  const clients = given ?? createAwsClients(config, { instrument: (client) => telemetry.captureAwsClient(client) });
   const blobs = new S3BlobStore(clients.s3);
   const metadata = new DynamoDbMetadataStore(clients.documents, config.table.name, { statusShards: config.table.statusShards });
   const notifier = new SnsNotifier(clients.sns, config.snsTopicArn, config.processedBucket);

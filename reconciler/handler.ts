@@ -6,7 +6,8 @@
 import { loadConfig } from '../core';
 import { createPipelineRuntime, createReconciler, RECONCILER_SERVICE } from '../core/runtime';
 
-const reconciler = createReconciler(createPipelineRuntime(loadConfig(), RECONCILER_SERVICE));
+const runtime = createPipelineRuntime(loadConfig(), RECONCILER_SERVICE);
+const reconciler = createReconciler(runtime);
 
 /** What one scheduled pass did; per-record lines are in the function's log. */
 export interface ReconcileSummary {
@@ -22,7 +23,7 @@ export interface ReconcileSummary {
  *
  * @throws DependencyError when the index cannot be read (the invocation fails; the next one retries).
  */
-export async function handler(): Promise<ReconcileSummary> {
+export const handler: (event?: unknown) => Promise<ReconcileSummary> = runtime.telemetry.traceHandler(async (): Promise<ReconcileSummary> => {
   const { days, scanned, counts, truncated } = await reconciler.run();
   return { days, scanned, counts, truncated };
-}
+});

@@ -8,12 +8,14 @@ import { createPipelineRuntime } from '../core/runtime';
 import { createMskHandler, createStreamConsumer } from './consumer';
 import type { MskHandlerFunction } from './msk-event';
 
-const consumer = createStreamConsumer(createPipelineRuntime(loadConfig(), 'stream-consumer'));
+const runtime = createPipelineRuntime(loadConfig(), 'stream-consumer');
+const consumer = createStreamConsumer(runtime);
 
 /**
  * Handles one MSK batch; resolves with `{ batchItemFailures }` naming, per partition, the
- * first record that must be delivered again (none when the whole batch is done).
+ * first record that must be delivered again (none when the whole batch is done). Traced
+ * (`## handler`, one `## ingest` per record; docs/tracing.md) when tracing is on.
  *
  * @throws InvalidParameterError when the event is not an MSK event; Lambda retries the batch.
  */
-export const handler: MskHandlerFunction = createMskHandler(consumer);
+export const handler: MskHandlerFunction = runtime.telemetry.traceHandler(createMskHandler(consumer));

@@ -38,6 +38,13 @@ export interface AwsClientOptions {
    * @default 30000
    */
   requestTimeoutMs?: number;
+  /**
+   * Applied to every client once built, e.g. `telemetry.captureAwsClient` so each SDK call is an
+   * X-Ray subsegment (docs/tracing.md). The document client shares the DynamoDB client's
+   * middleware stack, so it is covered too.
+   * @default the client unchanged
+   */
+  instrument?: <C extends object>(client: C) => C;
 }
 
 /**
@@ -56,15 +63,17 @@ export function createAwsClients(config: Config, options: AwsClientOptions = {})
       requestTimeout: options.requestTimeoutMs ?? 30_000,
     },
   };
-  const dynamodb = new DynamoDBClient({ ...base, endpoint: config.endpoints.dynamodb });
+  const instrument = options.instrument ?? (<C extends object>(client: C): C => client);
+  // Instrumented before the document client is made from it: the two share one middleware stack.
+  const dynamodb = instrument(new DynamoDBClient({ ...base, endpoint: config.endpoints.dynamodb }));
   return {
-    s3: new S3Client({ ...base, endpoint: config.endpoints.s3, forcePathStyle: config.s3ForcePathStyle }),
+    s3: instrument(new S3Client({ ...base, endpoint: config.endpoints.s3, forcePathStyle: config.s3ForcePathStyle })),
     dynamodb,
     documents: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-    sns: new SNSClient({ ...base, endpoint: config.endpoints.sns }),
-    sqs: new SQSClient({ ...base, endpoint: config.endpoints.sqs }),
-    secrets: new SecretsManagerClient({ ...base, endpoint: config.endpoints.secretsManager }),
-    glue: new GlueClient({ ...base, endpoint: config.endpoints.glue }),
+    sns: instrument(new SNSClient({ ...base, endpoint: config.endpoints.sns })),
+    sqs: instrument(new SQSClient({ ...base, endpoint: config.endpoints.sqs })),
+    secrets: instrument(new SecretsManagerClient({ ...base, endpoint: config.endpoints.secretsManager })),
+    glue: instrument(new GlueClient({ ...base, endpoint: config.endpoints.glue })),
   };
 }
 

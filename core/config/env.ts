@@ -51,6 +51,8 @@ export const ENV = {
   corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS',
   corsAllowCredentials: 'CORS_ALLOW_CREDENTIALS',
   logLevel: 'LOG_LEVEL',
+  // X-Ray tracing (docs/tracing.md): Powertools' own variable, so the Tracer and loadConfig agree.
+  tracingEnabled: 'POWERTOOLS_TRACE_ENABLED',
   reconcileReceivedAfterSeconds: 'RECONCILE_RECEIVED_AFTER_SECONDS',
   reconcileMaxRecords: 'RECONCILE_MAX_RECORDS',
   reconcileIntervalSeconds: 'RECONCILE_INTERVAL_SECONDS',

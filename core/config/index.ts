@@ -249,6 +249,15 @@ export interface Config {
     intervalSeconds: number;
   };
   logLevel: string;
+  /** X-Ray tracing through the Powertools Tracer (docs/tracing.md). */
+  tracing: {
+    /**
+     * Make X-Ray subsegments (`POWERTOOLS_TRACE_ENABLED`). The CDKTF app turns it on for every
+     * function; locally it stays off, and even on it does nothing outside Lambda.
+     * @default false
+     */
+    enabled: boolean;
+  };
   local: {
     dataDir: string;
     host: string;
@@ -466,6 +475,7 @@ export function loadConfig(env: Env = process.env): Config {
       intervalSeconds: readInt(env, ENV.reconcileIntervalSeconds, 300, 5, 86_400),
     },
     logLevel: readString(env, ENV.logLevel, 'INFO'),
+    tracing: { enabled: readBool(env, ENV.tracingEnabled, false) },
     local: {
       dataDir: readString(env, ENV.localDataDir, '.local'),
       host,
