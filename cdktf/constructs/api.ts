@@ -190,6 +190,8 @@ export class Api extends Construct {
       deploymentId: deployment.id,
       stageName: props.api.stageName,
       accessLogSettings: { destinationArn: this.accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      // The trace starts here and continues into ingest-api (docs/tracing.md).
+      xrayTracingEnabled: true,
       tags: props.tags,
       dependsOn: account ? [account] : undefined,
     });

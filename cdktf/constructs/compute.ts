@@ -30,6 +30,14 @@ import type { SecureBucket } from './storage';
 /** S3 key prefixes of the data contract (core/constants.ts): permissions are scoped to exactly these. */
 export { KEY_PREFIXES };
 
+/**
+ * What a function with active tracing needs to send segments to X-Ray (the two write actions of
+ * the AWSXRayDaemonWriteAccess managed policy; Lambda decides sampling, so the sampling-rule
+ * reads are not needed). X-Ray offers no resource-level scoping for them: resource `*`.
+ * Source: https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html
+ */
+export const XRAY_WRITE_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] as const;
+
 /** The ENI actions Lambda needs for VPC placement and MSK polling; AWS offers no resource-level scoping for them. */
 export const ENI_ACTIONS = [
   'ec2:CreateNetworkInterface',
@@ -301,6 +309,8 @@ export class Compute extends Construct {
       policy: policyDocument([
         // The log group is created here, so the function only writes streams into its own group.
         { sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.arn}:*`] },
+        // Active tracing: Lambda and the Powertools Tracer send segments to X-Ray (docs/tracing.md).
+        { sid: 'WriteTraces', actions: [...XRAY_WRITE_ACTIONS], resources: ['*'] },
         ...spec.statements,
       ]),
     });
@@ -319,7 +329,9 @@ export class Compute extends Construct {
       reservedConcurrentExecutions: sizing.reservedConcurrency,
       // Environment variables (secret ARNs, broker list) encrypted at rest with the project key.
       kmsKeyArn: this.keyArn,
-      environment: { variables: spec.environment },
+      // Every function traces: Lambda's segment plus the Tracer's subsegments (docs/tracing.md).
+      environment: { variables: { ...spec.environment, [ENV.tracingEnabled]: 'true' } },
+      tracingConfig: { mode: 'Active' },
       loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
       vpcConfig: spec.vpc,
       tags: props.tags,
