@@ -8,6 +8,7 @@
 import { ENV } from '../../../core/config/env';
 import { INDEX_NAMES, KEY_PREFIXES } from '../../../core/constants';
 import { RECONCILE_METRICS } from '../../../core/reconciler';
+import { XRAY_WRITE_ACTIONS } from '../../../cdktf/constructs/compute';
 import type { ImagePipelineStack } from '../../../cdktf/stack';
 import { asList, bodyOf, refOf, resourcesOf, statementsOf, synthStack, type TerraformJson } from './synth-helpers';
 
@@ -62,6 +63,8 @@ test('the reconciler role reads raw objects, writes variants, transitions record
       `s3:GetObject ${refOf(stack.storage.raw.bucket, 'arn')}/${KEY_PREFIXES.raw}*`,
       `s3:PutObject ${refOf(stack.storage.processed.bucket, 'arn')}/${KEY_PREFIXES.processed}*`,
       `sns:Publish ${refOf(stack.notifications.topic, 'arn')}`,
+      // Active tracing, as on every function (docs/tracing.md).
+      ...XRAY_WRITE_ACTIONS.map((action) => `${action} *`),
     ].sort(),
   );
   // It never creates a record (no PutItem) and needs no VPC: it talks to AWS APIs only.
