@@ -144,6 +144,28 @@ describe('tracing on (Lambda)', () => {
     ]);
   });
 
+  it('keeps concurrent images apart (a stream batch): each ## ingest holds its own stages', async () => {
+    const telemetry = createTelemetry({ serviceName: 'unit', logLevel: 'SILENT', tracing: true });
+    const pipeline = pipelineWith(telemetry);
+    const requests = [request(), request(), request()];
+
+    const { documents } = await underRoot(() => Promise.all(requests.map((r) => pipeline.ingest(r))));
+
+    const ingests = documents[0]!.subsegments ?? [];
+    expect(ingests).toHaveLength(requests.length);
+    expect(ingests.map((s) => s.annotations?.imageId).sort()).toEqual(requests.map((r) => r.imageId).sort());
+    for (const ingest of ingests) {
+      const names = (ingest.subsegments ?? []).map((s) => s.name);
+      // Exactly one image's stages: one hash, two metadata writes, one notify.
+      expect({ id: ingest.annotations?.imageId, hash: names.filter((n) => n === subsegmentName('hash')).length, metadata: names.filter((n) => n === subsegmentName('metadata')).length, notify: names.filter((n) => n === subsegmentName('notify')).length }).toEqual({
+        id: ingest.annotations?.imageId,
+        hash: 1,
+        metadata: 2,
+        notify: 1,
+      });
+    }
+  });
+
   it('records a dependency failure as an error on the stage and outcome "error" on the image', async () => {
     const telemetry = createTelemetry({ serviceName: 'unit', logLevel: 'SILENT', tracing: true });
     const notifier = new InMemoryNotifier();
