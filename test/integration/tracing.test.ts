@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import AWSXRay from 'aws-xray-sdk-core';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const SegmentEmitter = require('aws-xray-sdk-core/dist/lib/segment_emitter') as { send: (segment: { format(): string }) => void };
+// The SDK's UDP emitter (not re-exported by the package's index): every segment leaves through its `send`.
+import SegmentEmitter = require('aws-xray-sdk-core/dist/lib/segment_emitter');
 import { destroyAwsClients, loadConfig, subsegmentName } from '../../core';
 import { createPipelineRuntime, type IngestRequest } from '../../core/runtime';
 import { makeJpeg } from '../helpers/images';

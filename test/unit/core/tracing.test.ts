@@ -7,9 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import AWSXRay from 'aws-xray-sdk-core';
-// The SDK's UDP emitter (no public export): every segment leaves through its `send`.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const SegmentEmitter = require('aws-xray-sdk-core/dist/lib/segment_emitter') as { send: (segment: { format(): string }) => void };
+// The SDK's UDP emitter (not re-exported by the package's index): every segment leaves through its `send`.
+import SegmentEmitter = require('aws-xray-sdk-core/dist/lib/segment_emitter');
 import { createAwsClients, destroyAwsClients, createTelemetry, loadConfig, subsegmentName, type Telemetry } from '../../../core';
 import { ImagePipeline, type IngestRequest } from '../../../core/runtime';
 import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../helpers/in-memory-ports';
