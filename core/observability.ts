@@ -84,7 +84,7 @@ export function subsegmentName(name: string): string {
 
 /**
  * Runs `work` in a subsegment of the current X-Ray (sub)segment, as Powertools' `captureMethod`
- * does: errors are added to it, it is closed in every case, and a failure to close only warns.
+ * does: errors are added to it and it is closed in every case; a failure to close never fails the work.
  */
 function captured<T>(tracer: Tracer, name: string, work: (annotate: (annotations: TraceAnnotations) => void) => Promise<T>): Promise<T> {
   return tracer.provider.captureAsyncFunc(subsegmentName(name), async (subsegment) => {
