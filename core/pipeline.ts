@@ -14,7 +14,7 @@ import {
 } from './errors';
 import { assertRequestBounds } from './input-bounds';
 import { sha256Digest, sha256Hex } from './hashing';
-import { detectImageFormat, FORMAT_DETAILS, processImage, type ImageInfo } from './image';
+import { detectImageFormat, FORMAT_DETAILS, processImage, type ImageInfo, type WatermarkResolver } from './image';
 import { expiresAtSeconds, isValidImageId, rawKey, variantKey } from './keys';
 import type { Telemetry, TraceAnnotations } from './observability';
 import type { BlobStore, FinalWrite, ImageNotification, ImageRecord, ImageSource, MetadataStore, Notifier, VariantRecord } from './ports';
@@ -69,6 +69,8 @@ export interface PipelineDependencies {
   metadata: MetadataStore;
   notifier: Notifier;
   telemetry: Telemetry;
+  /** Picks and prepares each customer's watermark (`config.watermark`). @default none: no watermark */
+  watermarks?: Pick<WatermarkResolver, 'forCustomer'>;
   /** @default () => new Date() */
   clock?: () => Date;
   /**
@@ -272,7 +274,8 @@ export class ImagePipeline {
     try {
       if (oversize) throw new ImageTooLargeError(config.limits.maxImageBytes, `the image is ${bytes.length} bytes; the limit is ${config.limits.maxImageBytes}`);
       // One decode for validation and every variant (inspectImage + renderVariants would decode twice).
-      const processed = await telemetry.time('process', () => processImage(bytes, { ...config.limits, variants: config.variants, encoding: config.encoding, sha256 }));
+      const watermark = await this.deps.watermarks?.forCustomer(record.customerId);
+      const processed = await telemetry.time('process', () => processImage(bytes, { ...config.limits, variants: config.variants, encoding: config.encoding, sha256, watermark }));
       info = processed.info;
       const variants = processed.variants;
       const stored: Record<string, VariantRecord> = {};

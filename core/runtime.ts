@@ -11,6 +11,7 @@ import { S3BlobStore } from './adapters/s3/blob-store';
 import { SecretsManagerStore } from './adapters/secrets/secret-store';
 import { SnsNotifier } from './adapters/sns/notifier';
 import { createTelemetry, type Telemetry } from './observability';
+import { WatermarkResolver } from './image';
 import { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline } from './pipeline';
 import { Reconciler, type ReconcilerOptions } from './reconciler';
 import type { BlobStore, ImageFetcher, MetadataStore, Notifier, SecretStore } from './ports';
@@ -50,7 +51,8 @@ export function createPipelineRuntime(config: Config, serviceName: string, given
   const metadata = new DynamoDbMetadataStore(clients.documents, config.table.name, { statusShards: config.table.statusShards });
   const notifier = new SnsNotifier(clients.sns, config.snsTopicArn, config.processedBucket);
   const secrets = new SecretsManagerStore(clients.secrets);
-  const pipeline = new ImagePipeline({ config, blobs, metadata, notifier, telemetry });
+  const watermarks = new WatermarkResolver(config.watermark, blobs);
+  const pipeline = new ImagePipeline({ config, blobs, metadata, notifier, telemetry, watermarks });
   const fetcher = HttpsImageFetcher.fromConfig(config);
   const sources = new ImageSourceResolver({ config, blobs, fetcher });
   return { config, clients, pipeline, blobs, metadata, notifier, secrets, fetcher, sources, telemetry };

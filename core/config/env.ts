@@ -38,6 +38,9 @@ export const ENV = {
   maxImageBytes: 'MAX_IMAGE_BYTES',
   // The processed copies: a JSON array of {name, width, height, fit?, format, quality?} (docs/variants.md).
   imageVariants: 'IMAGE_VARIANTS',
+  // An optional watermark on chosen variants, and per-customer overrides (docs/watermarks.md).
+  watermark: 'WATERMARK',
+  watermarkCustomers: 'WATERMARK_CUSTOMERS',
   maxPixels: 'MAX_PIXELS',
   maxDecodeBytes: 'MAX_DECODE_BYTES',
   retentionDays: 'RETENTION_DAYS',

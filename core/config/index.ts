@@ -3,6 +3,7 @@ import { ConfigError } from '../errors';
 import { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
 import { INDEX_NAMES, MAX_IMAGE_BYTES, MAX_STATUS_SHARDS } from '../constants';
 import { DEFAULT_VARIANTS, parseVariantList, type VariantSpec } from '../image/variants';
+import { parseWatermarkConfig, type WatermarkConfig } from '../image/watermark-settings';
 
 /**
  * Default write shards of the `byStatusDay` index: 5,000 images/s × 4 write units per image on
@@ -211,6 +212,13 @@ export interface Config {
    * @default DEFAULT_VARIANTS
    */
   variants: readonly VariantSpec[];
+  /**
+   * The optional watermark on chosen variants, from `WATERMARK` (the deployment's, a JSON
+   * object) and `WATERMARK_CUSTOMERS` (overrides keyed by customerId); see
+   * core/image/watermark-settings.ts and docs/watermarks.md.
+   * @default NO_WATERMARK (none)
+   */
+  watermark: WatermarkConfig;
   /** @default DEFAULT_ENCODING */
   encoding: EncoderSettings;
   stream: {
@@ -410,6 +418,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowCredentials,
   };
   const cpuCount = Math.max(1, availableParallelism());
+  const variants = readVariants(env, ENV.imageVariants);
 
   return {
     region,
@@ -450,7 +459,13 @@ export function loadConfig(env: Env = process.env): Config {
       maxDecodeBytes: readInt(env, ENV.maxDecodeBytes, 256 * 1024 * 1024, 32 * 1024 * 1024),
       retentionDays: readInt(env, ENV.retentionDays, 7, 1, 3650),
     },
-    variants: readVariants(env, ENV.imageVariants),
+    variants,
+    watermark: parseWatermarkConfig(
+      { deployment: ENV.watermark, customers: ENV.watermarkCustomers },
+      readOptional(env, ENV.watermark),
+      readOptional(env, ENV.watermarkCustomers),
+      variants,
+    ),
     encoding: {
       webpEffort: readInt(env, ENV.webpEffort, DEFAULT_ENCODING.webpEffort, 0, 6),
       webpAlphaQuality: readInt(env, ENV.webpAlphaQuality, DEFAULT_ENCODING.webpAlphaQuality, 0, 100),
