@@ -1,8 +1,24 @@
 import { DEFAULT_STATUS_SHARDS, parseCorsOrigins } from '../core/config';
 import { DEFAULT_NAMES, ENV } from '../core/config/env';
 import { MAX_STATUS_SHARDS } from '../core/constants';
-import { invalidParameterError } from '../core/errors';
-import { formatVariantList, parseVariantList, type VariantSpec } from '../core/image/variants';
+import { ConfigError, invalidParameterError } from '../core/errors';
+import { DEFAULT_VARIANTS, formatVariantList, parseVariantList, type VariantSpec } from '../core/image/variants';
+import { parseWatermarkConfig, type WatermarkConfig } from '../core/image/watermark-settings';
+
+/** The watermark settings of a deployment: `WATERMARK` and `WATERMARK_CUSTOMERS` as objects. */
+export interface WatermarkProps {
+  /** The deployment's watermark (the `WATERMARK` object). @default undefined (none) */
+  deployment?: Record<string, unknown>;
+  /** customerId → override object, or `null` for none (the `WATERMARK_CUSTOMERS` object). @default undefined */
+  customers?: Record<string, Record<string, unknown> | null>;
+}
+
+/**
+ * Most characters the two watermark variables may take: Lambda allows 4 KB of environment
+ * variables per function in all (AWS Lambda quotas), shared with every other setting; a larger
+ * mark belongs in S3.
+ */
+export const MAX_WATERMARK_ENV_CHARS = 2048;
 
 /** CPU architecture of the Lambdas; also decides which sharp Linux binary goes into the bundles. */
 export type LambdaArchitecture = 'arm64' | 'x86_64';
@@ -78,6 +94,15 @@ export interface PipelineStackProps {
      * @default undefined (thumbnail, medium, large, large-webp)
      */
     variants: readonly VariantSpec[] | undefined;
+    /**
+     * The optional watermark, passed to the rendering Lambdas as `WATERMARK` and
+     * `WATERMARK_CUSTOMERS` (the JSON objects of docs/watermarks.md) and checked at synth by the
+     * runtime's own parser. Images must be `s3://` objects (each rendering role gets
+     * `s3:GetObject` on exactly those objects) or data URLs: a file path on the synth machine
+     * is not in the bundle. Both values together stay within {@link MAX_WATERMARK_ENV_CHARS}.
+     * @default undefined (no watermark)
+     */
+    watermark?: WatermarkProps;
   };
   data: {
     /** @default false in dev, true in prod */
@@ -271,6 +296,8 @@ export const INFRA_ENV = {
   corsAllowedOrigins: `PIPELINE_${ENV.corsAllowedOrigins}`,
   corsAllowCredentials: `PIPELINE_${ENV.corsAllowCredentials}`,
   imageVariants: `PIPELINE_${ENV.imageVariants}`,
+  watermark: `PIPELINE_${ENV.watermark}`,
+  watermarkCustomers: `PIPELINE_${ENV.watermarkCustomers}`,
 } as const;
 
 const KAFKA_SECRET_PREFIX = 'AmazonMSK_';
@@ -474,6 +501,7 @@ export function validateStackProps(p: PipelineStackProps): void {
   requireIntInRange('msk.imageTopicPartitions', p.msk.imageTopicPartitions, 1, 1000);
   requireIntInRange('msk.deadLetterTopicPartitions', p.msk.deadLetterTopicPartitions, 1, 1000);
   if (p.images.variants !== undefined) formatVariantList(p.images.variants, 'images.variants');
+  if (p.images.watermark !== undefined) watermarkEnvironment(p.images);
   requireIntInRange('data.statusIndexShards', p.data.statusIndexShards, 1, MAX_STATUS_SHARDS);
   if (p.data.warmWriteUnitsPerSecond !== undefined) requireIntInRange('data.warmWriteUnitsPerSecond', p.data.warmWriteUnitsPerSecond, 1, 40_000);
   requireIntInRange('storage.objectExpirationDays', p.storage.objectExpirationDays, 1, 3650);
@@ -610,6 +638,22 @@ export function overridesFromEnv(environment: string, env: Env): PipelineStackOv
 
   const variants = get(INFRA_ENV.imageVariants);
   if (variants !== undefined) overrides.images = { variants: parseVariantList(INFRA_ENV.imageVariants, variants) };
+  const watermark = get(INFRA_ENV.watermark);
+  const watermarkCustomers = get(INFRA_ENV.watermarkCustomers);
+  if (watermark !== undefined || watermarkCustomers !== undefined) {
+    const json = (name: string, text: string | undefined) => {
+      if (text === undefined) return undefined;
+      try {
+        return JSON.parse(text) as Record<string, never>;
+      } catch (error) {
+        throw new ConfigError(`${name} must be a JSON object, but it is not valid JSON (${(error as Error).message})`);
+      }
+    };
+    overrides.images = {
+      ...overrides.images,
+      watermark: { deployment: json(INFRA_ENV.watermark, watermark), customers: json(INFRA_ENV.watermarkCustomers, watermarkCustomers) },
+    };
+  }
 
   const principalArn = get(INFRA_ENV.quicksightPrincipalArn);
   if (principalArn !== undefined) {
@@ -629,4 +673,33 @@ export function overridesFromEnv(environment: string, env: Env): PipelineStackOv
  */
 export function reconcileReceivedAfterSeconds(p: Pick<PipelineStackProps, 'reconcile' | 'stream' | 'lambda'>): number {
   return p.reconcile.receivedAfterSeconds ?? (p.stream.maximumRetryAttempts + 1) * p.lambda.streamConsumer.timeoutSeconds + 300;
+}
+
+/**
+ * The `WATERMARK` / `WATERMARK_CUSTOMERS` variables of the rendering Lambdas for `images`, and
+ * the S3 objects they read, checked with the runtime's own parser against the variant list.
+ * @throws ConfigError naming `images.watermark` and the member; for a file path, or when the
+ *   values pass {@link MAX_WATERMARK_ENV_CHARS}.
+ * @example
+ * const { environment, config } = watermarkEnvironment(props.images); // config: for watermarkS3Objects
+ */
+export function watermarkEnvironment(images: PipelineStackProps['images']): { environment: Record<string, string>; config: WatermarkConfig } {
+  const { watermark } = images;
+  if (watermark === undefined) return { environment: {}, config: { default: undefined, customers: new Map() } };
+  const deployment = watermark.deployment === undefined ? undefined : JSON.stringify(watermark.deployment);
+  const customers = watermark.customers === undefined ? undefined : JSON.stringify(watermark.customers);
+  const config = parseWatermarkConfig({ deployment: 'images.watermark.deployment', customers: 'images.watermark.customers' }, deployment, customers, images.variants ?? DEFAULT_VARIANTS);
+  for (const s of [config.default, ...config.customers.values()]) {
+    if (s?.mark.kind === 'image' && s.mark.source.kind === 'bytes' && s.mark.source.origin === 'file') {
+      throw new ConfigError('images.watermark names an image by file path: the Lambda bundle does not carry it; use an "s3://bucket/key" object or a data URL');
+    }
+  }
+  const size = (deployment?.length ?? 0) + (customers?.length ?? 0);
+  if (size > MAX_WATERMARK_ENV_CHARS) {
+    throw new ConfigError(`images.watermark takes ${size} characters of Lambda environment; the limit here is ${MAX_WATERMARK_ENV_CHARS} (Lambda allows 4 KB in all): put the image in S3`);
+  }
+  return {
+    environment: { ...(deployment !== undefined ? { [ENV.watermark]: deployment } : {}), ...(customers !== undefined ? { [ENV.watermarkCustomers]: customers } : {}) },
+    config,
+  };
 }

@@ -16,9 +16,10 @@ import type { SnsTopic } from '@cdktn/provider-aws/lib/sns-topic';
 import type { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
 import type { MskCluster } from '@cdktn/provider-aws/lib/msk-cluster';
 import { ENV } from '../../core/config/env';
-import { reconcileReceivedAfterSeconds } from '../props';
+import { reconcileReceivedAfterSeconds, watermarkEnvironment } from '../props';
 import { KEY_PREFIXES } from '../../core/constants';
 import { formatVariantList } from '../../core/image/variants';
+import { watermarkS3Objects } from '../../core/image/watermark-settings';
 import { bundleLambda, findProjectRoot, placeholderBundle, type LambdaName } from '../bundling';
 import { assumeRolePolicy, policyDocument, type AllowStatement } from '../iam';
 import type { FunctionSizing } from '../props';
@@ -111,6 +112,7 @@ export class Compute extends Construct {
       resources: [table.arn],
     };
 
+    const watermark = watermarkEnvironment(props.images);
     const common: Record<string, string> = {
       ...ALLOCATOR_ENVIRONMENT,
       [ENV.rawBucket]: raw.bucket.bucket,
@@ -123,7 +125,14 @@ export class Compute extends Construct {
       [ENV.logLevel]: props.lambda.logLevel,
       // Every function that renders (API, upload handler, stream consumer, reconciler) makes the same copies.
       ...(props.images.variants !== undefined ? { [ENV.imageVariants]: formatVariantList(props.images.variants, 'images.variants') } : {}),
+      ...watermark.environment,
     };
+    // Each rendering role may read exactly the watermark objects the settings name, nothing else.
+    const watermarkObjects = watermarkS3Objects(watermark.config);
+    const readWatermarks: AllowStatement[] =
+      watermarkObjects.length === 0
+        ? []
+        : [{ sid: 'ReadWatermarkImages', actions: ['s3:GetObject'], resources: watermarkObjects.map((o) => `arn:${ctx.partition}:s3:::${o.bucket}/${o.key}`) }];
 
     this.ingestApi = this.createFunction('ingestApi', 'ingest-api', props.lambda.ingestApi, {
       environment: {
@@ -145,6 +154,7 @@ export class Compute extends Construct {
         publish,
         { sid: 'ReadApiKeys', actions: ['secretsmanager:GetSecretValue'], resources: [deps.apiKeySecret.arn] },
         kms,
+        ...readWatermarks,
       ],
     });
 
@@ -165,6 +175,7 @@ export class Compute extends Construct {
         kms,
         // The on-failure destination is written with the function's own role.
         { sid: 'KeepFailedUploadEvents', actions: ['sqs:SendMessage'], resources: [this.uploadFailures.arn] },
+        ...readWatermarks,
       ],
     });
     // S3 invokes asynchronously: after Lambda's retries an event that still fails (only
@@ -187,6 +198,7 @@ export class Compute extends Construct {
         { sid: 'ReadStatusIndex', actions: ['dynamodb:Query'], resources: [`${table.arn}/index/${TABLE_SCHEMA.statusIndex.name}`] },
         publish,
         kms,
+        ...readWatermarks,
       ],
     });
 
@@ -230,6 +242,7 @@ export class Compute extends Construct {
           actions: ['glue:GetSchemaVersion', 'glue:GetRegistry'],
           resources: [`arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:registry/*`, `arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:schema/*`],
         },
+        ...readWatermarks,
       ],
       vpc: { subnetIds: deps.network.privateSubnets.map((s) => s.id), securityGroupIds: [deps.network.consumerSecurityGroup.id] },
     });
