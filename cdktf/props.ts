@@ -678,8 +678,8 @@ export function reconcileReceivedAfterSeconds(p: Pick<PipelineStackProps, 'recon
 /**
  * The `WATERMARK` / `WATERMARK_CUSTOMERS` variables of the rendering Lambdas for `images`, and
  * the S3 objects they read, checked with the runtime's own parser against the variant list.
- * @throws ConfigError naming `images.watermark` and the member; for a file path, or when the
- *   values pass {@link MAX_WATERMARK_ENV_CHARS}.
+ * @throws ConfigError naming `images.watermark` and the member; for an image file path, a text
+ *   mark without `fontFile`, or when the values pass {@link MAX_WATERMARK_ENV_CHARS}.
  * @example
  * const { environment, config } = watermarkEnvironment(props.images); // config: for watermarkS3Objects
  */
@@ -688,8 +688,13 @@ export function watermarkEnvironment(images: PipelineStackProps['images']): { en
   if (watermark === undefined) return { environment: {}, config: { default: undefined, customers: new Map() } };
   const deployment = watermark.deployment === undefined ? undefined : JSON.stringify(watermark.deployment);
   const customers = watermark.customers === undefined ? undefined : JSON.stringify(watermark.customers);
-  const config = parseWatermarkConfig({ deployment: 'images.watermark.deployment', customers: 'images.watermark.customers' }, deployment, customers, images.variants ?? DEFAULT_VARIANTS);
+  // The font lives in the function (a layer under /opt), not on the synth machine.
+  const config = parseWatermarkConfig({ deployment: 'images.watermark.deployment', customers: 'images.watermark.customers' }, deployment, customers, images.variants ?? DEFAULT_VARIANTS, { checkFontFile: false });
   for (const s of [config.default, ...config.customers.values()]) {
+    // The Lambda runtime has no system fonts: without its own font file Pango draws boxes.
+    if (s?.mark.kind === 'text' && s.mark.fontFile === undefined) {
+      throw new ConfigError('images.watermark has a text mark without "fontFile": Lambda has no system fonts, so Pango would draw empty boxes; ship a TTF in a layer and name it (e.g. "/opt/fonts/DejaVuSans-Bold.ttf")');
+    }
     if (s?.mark.kind === 'image' && s.mark.source.kind === 'bytes' && s.mark.source.origin === 'file') {
       throw new ConfigError('images.watermark names an image by file path: the Lambda bundle does not carry it; use an "s3://bucket/key" object or a data URL');
     }

@@ -142,7 +142,17 @@ function parseImage(where: string, value: unknown): WatermarkImageSource {
   return { kind: 'bytes', png, origin };
 }
 
-function parseMark(where: string, entry: Record<string, unknown>): WatermarkMark {
+/** How much of the machine the parser may look at. */
+export interface WatermarkParseOptions {
+  /**
+   * Check that `fontFile` exists here. `false` when the settings are for another machine (the
+   * CDKTF app checks settings for a Lambda whose font lives in a layer under `/opt`).
+   * @default true
+   */
+  checkFontFile?: boolean;
+}
+
+function parseMark(where: string, entry: Record<string, unknown>, options: WatermarkParseOptions): WatermarkMark {
   const hasImage = entry.image !== undefined;
   const hasText = entry.text !== undefined;
   if (hasImage === hasText) fail(where, 'must have exactly one of "image" or "text"');
@@ -162,13 +172,15 @@ function parseMark(where: string, entry: Record<string, unknown>): WatermarkMark
   const fontFile = entry.fontFile;
   if (fontFile !== undefined) {
     if (typeof fontFile !== 'string' || !isAbsolute(fontFile)) fail(`${where}.fontFile`, `must be an absolute path to a TTF/OTF file, got ${describe(fontFile)}`);
+  }
+  if (fontFile !== undefined && options.checkFontFile !== false) {
     let isFile = false;
     try {
       isFile = statSync(fontFile).isFile();
     } catch (error) {
       fail(`${where}.fontFile`, `names a file that cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): "${fontFile}"`);
     }
-    if (!isFile) fail(`${where}.fontFile`, `is not a file: "${fontFile}"`);
+    if (!isFile) fail(`${where}.fontFile`, `is not a file: "${String(fontFile)}"`);
   }
   return { kind: 'text', text, font, ...(fontFile !== undefined ? { fontFile: fontFile as string } : {}), color };
 }
@@ -186,7 +198,7 @@ function parseNumber(where: string, value: unknown, fallback: number, min: numbe
  * @param where how errors name it, e.g. `WATERMARK` or `WATERMARK_CUSTOMERS["acme"]`.
  * @throws ConfigError naming `where` and the member.
  */
-export function parseWatermarkSettings(where: string, value: unknown, variants: readonly VariantSpec[]): WatermarkSettings {
+export function parseWatermarkSettings(where: string, value: unknown, variants: readonly VariantSpec[], options: WatermarkParseOptions = {}): WatermarkSettings {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(where, `must be a JSON object like {"variants":["medium"],"text":"© Example"}, got ${describe(value)}`);
   const entry = value as Record<string, unknown>;
   const unknown = Object.keys(entry).find((key) => !(MEMBERS as readonly string[]).includes(key));
@@ -203,7 +215,7 @@ export function parseWatermarkSettings(where: string, value: unknown, variants: 
   if (!(WATERMARK_POSITIONS as readonly unknown[]).includes(position)) fail(`${where}.position`, `must be one of ${WATERMARK_POSITIONS.join(', ')}, got ${describe(rawPosition)}`);
   return {
     variants: names as string[],
-    mark: parseMark(where, entry),
+    mark: parseMark(where, entry, options),
     position: position as WatermarkPosition,
     margin: parseNumber(`${where}.margin`, entry.margin, WATERMARK_DEFAULTS.margin, 0, MAX_WATERMARK_MARGIN, true),
     opacity: parseNumber(`${where}.opacity`, entry.opacity, WATERMARK_DEFAULTS.opacity, 0, 1, false),
@@ -236,9 +248,10 @@ export function parseWatermarkConfig(
   deploymentText: string | undefined,
   customersText: string | undefined,
   variants: readonly VariantSpec[],
+  options: WatermarkParseOptions = {},
 ): WatermarkConfig {
   const base = deploymentText === undefined ? undefined : parseJson(variables.deployment, deploymentText, '{"variants":["medium"],"text":"© Example"}');
-  const fallback = base === undefined ? undefined : parseWatermarkSettings(variables.deployment, base, variants);
+  const fallback = base === undefined ? undefined : parseWatermarkSettings(variables.deployment, base, variants, options);
   const customers = new Map<string, WatermarkSettings | null>();
   if (customersText !== undefined) {
     const map = parseJson(variables.customers, customersText, '{"customer-1":null,"customer-2":{"text":"© Customer 2"}}');
@@ -254,7 +267,7 @@ export function parseWatermarkConfig(
       const own = entry as Record<string, unknown>;
       const ownMark = own.image !== undefined || own.text !== undefined;
       const inherited = base === undefined ? {} : Object.fromEntries(Object.entries(base as Record<string, unknown>).filter(([k]) => !(ownMark && (MARK_MEMBERS as readonly string[]).includes(k))));
-      customers.set(customerId, parseWatermarkSettings(where, { ...inherited, ...own }, variants));
+      customers.set(customerId, parseWatermarkSettings(where, { ...inherited, ...own }, variants, options));
     }
   }
   return { default: fallback, customers };

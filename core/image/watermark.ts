@@ -101,8 +101,10 @@ function escapeMarkup(text: string): string {
 }
 
 /**
- * The mark as a text watermark cannot be drawn: no font was found (a Lambda bundle has no
- * system fonts; set `fontFile`). A deployment mistake, retried like a dependency until fixed.
+ * The watermark cannot be drawn: its S3 object is missing or not a PNG with alpha, or the text
+ * rendered nothing. Retried like a dependency (the image is not at fault) until fixed. Note that
+ * Pango without any font draws hex boxes rather than nothing, which this cannot tell from text:
+ * on Lambda (no system fonts) a text mark needs `fontFile`, which the CDKTF app insists on.
  */
 export class WatermarkUnavailableError extends DependencyError {
   constructor(message: string, options: { cause?: unknown } = {}) {

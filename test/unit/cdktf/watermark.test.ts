@@ -3,6 +3,9 @@
  * same `WATERMARK` / `WATERMARK_CUSTOMERS` values the runtime's `loadConfig` reads back; an
  * S3-held mark is readable by those roles and nothing more.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ENV, loadConfig } from '../../../core/config';
 import { ConfigError } from '../../../core/errors';
 import { watermarkFor } from '../../../core/image/watermark-settings';
@@ -10,9 +13,15 @@ import { INFRA_ENV, overridesFromEnv, resolveStackProps } from '../../../cdktf/p
 import type { ImagePipelineStack } from '../../../cdktf/stack';
 import { asList, refOf, resourcesOf, statementsOf, bodyOf, synthStack, type TerraformJson } from './synth-helpers';
 
+// Stands for the font a layer mounts under /opt: loadConfig checks that it exists where it runs.
+const fontDir = mkdtempSync(join(tmpdir(), 'watermark-font-'));
+const FONT_FILE = join(fontDir, 'DejaVuSans-Bold.ttf');
+writeFileSync(FONT_FILE, 'not read at synth or config time');
+afterAll(() => rmSync(fontDir, { recursive: true, force: true }));
+
 const WATERMARK = {
   deployment: { variants: ['medium', 'large'], image: 's3://brand-assets-dev/marks/logo.png', position: 'southeast', margin: 12, opacity: 0.4, widthRatio: 0.2 },
-  customers: { 'cust-plain': null, 'cust-text': { text: '© Cust', variants: ['medium'] } },
+  customers: { 'cust-plain': null, 'cust-text': { text: '© Cust', fontFile: FONT_FILE, variants: ['medium'] } },
 };
 
 let marked: { stack: ImagePipelineStack; json: TerraformJson };
@@ -68,15 +77,16 @@ describe('images.watermark', () => {
 
   test('bad settings fail at synth with the prop name and member', () => {
     const props = (watermark: object) => resolveStackProps('dev', { images: { variants: undefined, watermark } });
+    expect(() => props({ deployment: { variants: ['medium'], text: 'x' } })).toThrow(/^images\.watermark has a text mark without "fontFile": Lambda has no system fonts/);
     expect(() => props({ deployment: { variants: ['huge'], text: 'x' } })).toThrow(/^images\.watermark\.deployment\.variants\[0\] must name a configured variant/);
     expect(() => props({ customers: { acme: { variants: ['medium'], text: 'x', opacity: 3 } } })).toThrow(/^images\.watermark\.customers\["acme"\]\.opacity must be a number from 0 to 1/);
     expect(() => props({ deployment: { variants: ['medium'], image: '/etc/logo.png' } })).toThrow(ConfigError);
-    expect(() => props({ deployment: { variants: ['medium'], text: 'x'.repeat(150) }, customers: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`c${i}`, { text: 'y'.repeat(100) }])) })).toThrow(/takes \d+ characters of Lambda environment; the limit here is 2048/);
+    expect(() => props({ deployment: { variants: ['medium'], text: 'x'.repeat(150), fontFile: '/opt/f.ttf' }, customers: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`c${i}`, { text: 'y'.repeat(100), fontFile: '/opt/f.ttf' }])) })).toThrow(/takes \d+ characters of Lambda environment; the limit here is 2048/);
   });
 
   test('PIPELINE_WATERMARK and PIPELINE_WATERMARK_CUSTOMERS set the prop', () => {
-    const overrides = overridesFromEnv('prod', { [INFRA_ENV.watermark]: '{"variants":["medium"],"text":"© Prod"}', PIPELINE_PROD_WATERMARK_CUSTOMERS: '{"acme":null}' });
-    expect(overrides.images?.watermark).toEqual({ deployment: { variants: ['medium'], text: '© Prod' }, customers: { acme: null } });
+    const overrides = overridesFromEnv('prod', { [INFRA_ENV.watermark]: '{"variants":["medium"],"text":"© Prod","fontFile":"/opt/f.ttf"}', PIPELINE_PROD_WATERMARK_CUSTOMERS: '{"acme":null}' });
+    expect(overrides.images?.watermark).toEqual({ deployment: { variants: ['medium'], text: '© Prod', fontFile: '/opt/f.ttf' }, customers: { acme: null } });
     expect(() => overridesFromEnv('prod', { [INFRA_ENV.watermark]: '{' })).toThrow(/^PIPELINE_WATERMARK must be a JSON object, but it is not valid JSON/);
   });
 });
