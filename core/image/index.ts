@@ -23,6 +23,6 @@ export { DECODER_OVERHEAD_BYTES, DEFAULT_DECODE_BUDGET_BYTES, DecodeBudget, esti
 export type { DecodeShape } from './decode-budget';
 export type { ProcessImageOptions, RenderedVariant } from './render';
 export { MAX_WATERMARK_IMAGE_BYTES, MAX_WATERMARK_MARGIN, MAX_WATERMARK_TEXT_LENGTH, NO_WATERMARK, WATERMARK_DEFAULTS, WATERMARK_POSITIONS, parseWatermarkConfig, parseWatermarkSettings, pngAlphaProblem, watermarkFor, watermarkS3Objects } from './watermark-settings';
-export type { WatermarkConfig, WatermarkImageSource, WatermarkMark, WatermarkPosition, WatermarkSettings } from './watermark-settings';
+export type { WatermarkConfig, WatermarkImageSource, WatermarkMark, WatermarkParseOptions, WatermarkPosition, WatermarkSettings } from './watermark-settings';
 export { WatermarkResolver, WatermarkUnavailableError, applyOpacity, decodeOverlay, overlayFor, watermarkBox } from './watermark';
 export type { PreparedWatermark, WatermarkBox, WatermarkOverlay } from './watermark';

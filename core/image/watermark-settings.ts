@@ -196,6 +196,7 @@ function parseNumber(where: string, value: unknown, fallback: number, min: numbe
  * Checks one watermark object (the JSON of `WATERMARK`, or a customer's entry already merged
  * over it) against the configured variants.
  * @param where how errors name it, e.g. `WATERMARK` or `WATERMARK_CUSTOMERS["acme"]`.
+ * @param options see {@link WatermarkParseOptions}.
  * @throws ConfigError naming `where` and the member.
  */
 export function parseWatermarkSettings(where: string, value: unknown, variants: readonly VariantSpec[], options: WatermarkParseOptions = {}): WatermarkSettings {
@@ -238,6 +239,8 @@ function parseJson(variable: string, text: string, example: string): unknown {
  * or `image` replaces the default's mark). Unset means no watermark.
  *
  * @param variables the two variables' names, used in every message.
+ * @param variants the configured variant list the `variants` members must name.
+ * @param options `checkFontFile: false` when checking settings for another machine.
  * @throws ConfigError naming the variable, the customer and the member.
  * @example
  * parseWatermarkConfig({ deployment: 'WATERMARK', customers: 'WATERMARK_CUSTOMERS' },
