@@ -19,6 +19,7 @@ import { makeJpeg, padJpegToSize } from '../helpers/images';
 import { mskEventOf } from '../helpers/msk-events';
 import { openNotificationInbox, type NotificationInbox } from '../helpers/notifications';
 import { createApiKey } from '../../core/adapters/secrets/api-key-secret';
+import { objectCreatedEvent } from '../helpers/s3-events';
 
 const MiB = 1024 * 1024;
 
@@ -141,21 +142,7 @@ describe('the stream path: an S3 claim check over the limit', () => {
 
 describe('the REST presigned-upload path: an upload over the limit', () => {
   function s3Event(key: string): S3Event {
-    return {
-      Records: [
-        {
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          awsRegion: config.region,
-          eventTime: new Date().toISOString(),
-          eventName: 'ObjectCreated:Post',
-          s3: { s3SchemaVersion: '1.0', configurationId: 'incoming', bucket: { name: config.rawBucket, arn: `arn:aws:s3:::${config.rawBucket}`, ownerIdentity: { principalId: 'x' } }, object: { key, size: 1, eTag: 'x', sequencer: '1' } },
-          userIdentity: { principalId: 'x' },
-          requestParameters: { sourceIPAddress: '127.0.0.1' },
-          responseElements: { 'x-amz-request-id': 'x', 'x-amz-id-2': 'x' },
-        },
-      ],
-    } as S3Event;
+    return objectCreatedEvent(config.region, config.rawBucket, key);
   }
 
   it.each(OVERSIZE)('an object that landed in incoming/ %s: FAILED IMAGE_TOO_LARGE, nothing kept, incoming/ removed', async (_how, sizeFor) => {

@@ -21,6 +21,7 @@ import { projectRoot } from '../../local/stack/paths';
 import { makeJpeg } from '../helpers/images';
 import { openNotificationInbox, type NotificationInbox } from '../helpers/notifications';
 import { createApiKey } from '../../core/adapters/secrets/api-key-secret';
+import { objectCreatedEvent } from '../helpers/s3-events';
 
 const run = promisify(execFile);
 let config: Config;
@@ -164,21 +165,7 @@ describe('every refusal is problem+json with a urn:image-pipeline:error type and
 
 describe('the S3 upload handler gives up on bad uploads: FAILED, announced, incoming/ removed', () => {
   function s3Event(key: string): S3Event {
-    return {
-      Records: [
-        {
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          awsRegion: config.region,
-          eventTime: new Date().toISOString(),
-          eventName: 'ObjectCreated:Post',
-          s3: { s3SchemaVersion: '1.0', configurationId: 'incoming', bucket: { name: config.rawBucket, arn: `arn:aws:s3:::${config.rawBucket}`, ownerIdentity: { principalId: 'x' } }, object: { key, size: 1, eTag: 'x', sequencer: '1' } },
-          userIdentity: { principalId: 'x' },
-          requestParameters: { sourceIPAddress: '127.0.0.1' },
-          responseElements: { 'x-amz-request-id': 'x', 'x-amz-id-2': 'x' },
-        },
-      ],
-    } as S3Event;
+    return objectCreatedEvent(config.region, config.rawBucket, key);
   }
 
   async function exists(key: string): Promise<boolean> {
