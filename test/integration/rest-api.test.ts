@@ -138,7 +138,9 @@ describe('POST /v1/images stores, processes and announces every accepted format'
     const ours = received.filter(isOurs);
     expect(ours.map((n) => n.imageId).sort()).toEqual(created.map((c) => c.imageId).sort());
     for (const n of ours) {
-      expect(n.attributes).toEqual({ type: 'image.processed', source: 'api', customerId });
+      // notificationId (body and attribute) is the id subscribers dedupe on (docs/notifications.md).
+      expect(n.attributes).toEqual({ type: 'image.processed', source: 'api', customerId, notificationId: (n as { notificationId?: string }).notificationId });
+      expect(n.attributes.notificationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(n).toMatchObject({ type: 'image.processed', status: 'PROCESSED', source: 'api', customerId });
     }
   });
