@@ -10,6 +10,12 @@ export interface Command {
   summary: string;
   help: string;
   options?: ParseArgsConfig['options'];
+  /**
+   * How many words may follow the command name: `[min, max]`. More or fewer is a usage error
+   * (exit 2) before the command runs, so a stray word never changes what runs.
+   * @default [0, 0]
+   */
+  positionals?: readonly [min: number, max: number];
   run(args: { positionals: string[]; values: Record<string, string | boolean | undefined> }): Promise<number>;
 }
 
@@ -60,6 +66,7 @@ const stackCommands: Record<string, Command> = {
   },
   'stack logs': {
     usage: 'ingest stack logs [kafka|dynamodb|moto] [--lines N]',
+    positionals: [0, SERVICE_NAMES.length],
     summary: 'print the last lines of the servers\' logs',
     help: 'Prints the last N lines (default 40) of one server\'s log, or of each.',
     options: { lines: { type: 'string' } },
@@ -127,6 +134,12 @@ export async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
   } catch (error) {
     err(`error: ${(error as Error).message}\nUsage: ${command.usage}`);
+    return 2;
+  }
+  const [min, max] = command.positionals ?? [0, 0];
+  if (parsed.positionals.length < min || parsed.positionals.length > max) {
+    const what = parsed.positionals.length > max ? `unexpected argument${parsed.positionals.length - max > 1 ? 's' : ''}: ${parsed.positionals.slice(max).join(' ')}` : 'missing argument';
+    err(`error: ${what}\nUsage: ${command.usage}`);
     return 2;
   }
   try {

@@ -43,6 +43,17 @@ export function sessionTimeoutFor(fetchDeadlineMs: number, heartbeatIntervalMs: 
   return Math.max(MIN_SESSION_TIMEOUT_MS, fetchDeadlineMs + SESSION_MARGIN_HEARTBEATS * heartbeatIntervalMs);
 }
 
+/** How often the runner heartbeats, during a batch too, unless told otherwise. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 3_000;
+
+/**
+ * How long a (re)starting consumer may take to join its group: a restarted member may first wait
+ * for the crashed member's session to expire, so `max(30 s, session timeout + 15 s)`.
+ */
+export function joinTimeoutFor(sessionTimeoutMs: number): number {
+  return Math.max(30_000, sessionTimeoutMs + 15_000);
+}
+
 /** What the runner is doing: joining, consuming, waiting to restart a crashed consumer, or done. */
 export const STREAM_RUNNER_STATES = ['starting', 'consuming', 'restarting', 'stopped'] as const;
 export type StreamRunnerState = (typeof STREAM_RUNNER_STATES)[number];
@@ -185,9 +196,9 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
   const groupId = options.groupId ?? config.kafka.consumerGroupId;
   const backoff = options.backoff ?? { initialMs: 250, maxMs: 10_000 };
   const restartBackoff = options.restartBackoff ?? { initialMs: 1_000, maxMs: 30_000 };
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const sessionTimeoutMs = sessionTimeoutFor(config.fetch.deadlineMs, heartbeatIntervalMs);
-  const joinTimeoutMs = options.joinTimeoutMs ?? Math.max(30_000, sessionTimeoutMs + 15_000);
+  const joinTimeoutMs = options.joinTimeoutMs ?? joinTimeoutFor(sessionTimeoutMs);
   const log = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const batchSize = config.stream.batchSize;
 

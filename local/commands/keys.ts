@@ -7,6 +7,7 @@ import { useLocalStack } from '../stack';
 export const keysCommands: Record<string, Command> = {
   'keys create': {
     usage: 'ingest keys create <customerId>',
+    positionals: [1, 1],
     summary: 'add an API key for a customer (printed once)',
     help: 'Generates a random API key for <customerId>, stores only its SHA-256 hash in the API-key secret, and prints the key. It cannot be shown again.',
     async run({ positionals }) {

@@ -21,6 +21,7 @@ const DEFAULT_WAIT_SECONDS = 120;
 export const publishCommands: Record<string, Command> = {
   publish: {
     usage: 'ingest publish (<file> | --url <https-url>) [--customer <id>] [--framing single-object|glue|glue-zlib] [--wait] [--timeout <seconds>]',
+    positionals: [0, 1],
     summary: 'publish an image event to the Kafka image topic (inline, S3 claim check, or URL)',
     help: [
       'Publishes one Avro image event keyed by a new eventId and prints the eventId.',

@@ -9,6 +9,7 @@ const out = (line: string): void => void process.stdout.write(`${line}\n`);
 /** `ingest upload <file> [--presigned]`: sends a file through the running REST API and prints the record. */
 export const uploadCommand: Command = {
   usage: 'ingest upload <file> [--presigned] [--api URL] [--key KEY]',
+  positionals: [1, 1],
   summary: 'upload an image through the REST API (needs `make start`)',
   help: 'Uploads <file> with POST /v1/images (or, with --presigned, through POST /v1/uploads and a presigned S3 POST, then polls GET /v1/images/{id}) and prints the record. The API URL defaults to the local adapter (API_PORT) and the key to the development key (INGEST_API_KEY).',
   options: { presigned: { type: 'boolean' }, api: { type: 'string' }, key: { type: 'string' } },

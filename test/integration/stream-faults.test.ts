@@ -9,12 +9,13 @@ import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type 
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { StackSupervisor } from '../../local/stack';
 import { ImageEventPublisher, type PublishResult } from '../../kafka';
-import { createLocalStreamComponent } from '../../local/stream-runner';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, createLocalStreamComponent, joinTimeoutFor, sessionTimeoutFor } from '../../local/stream-runner';
 import { makeJpeg } from '../helpers/images';
 import { openNotificationInbox, waitForFinalRecord } from '../helpers/notifications';
 import { connectTestKafka, type TestKafka } from '../helpers/kafka';
 
-jest.setTimeout(120_000);
+// A broker restart can cost the runner its join bound (60 s with the defaults) before it consumes again.
+jest.setTimeout(240_000);
 
 const quietKafka = { logLevel: logLevel.NOTHING };
 let config: Config;
@@ -113,7 +114,10 @@ it('the Kafka broker restarted mid-stream: the runner reconnects and finishes ev
   cleanups.push(() => secondPublisher.disconnect());
   const after = await publishAll(secondPublisher, inbox.customerId, 10, 400);
   const events = [...before, ...after];
-  for (const event of events) expect((await waitForFinalRecord(runtime.metadata, event.eventId, 60_000))?.status).toBe('PROCESSED');
+  // After a broker restart the runner may first wait out its old member's session before it can
+  // rejoin: its own join bound, plus 30 s to process the events.
+  const recoveryMs = joinTimeoutFor(sessionTimeoutFor(config.fetch.deadlineMs, DEFAULT_HEARTBEAT_INTERVAL_MS)) + 30_000;
+  for (const event of events) expect((await waitForFinalRecord(runtime.metadata, event.eventId, recoveryMs))?.status).toBe('PROCESSED');
   await inbox.waitFor(events.length, 30_000);
   const notes = await inbox.settle(2000);
   expect(notes.map((n) => n.imageId).sort()).toEqual(events.map((e) => e.eventId).sort());

@@ -1,0 +1,53 @@
+/**
+ * The `ingest` command line refuses a wrong number of words after a command before the command
+ * runs (exit 2 with the usage), so a stray word never turns a dry run into a real one or a
+ * second customer id into a silent no-op. No command here reaches a server: each is refused first.
+ */
+import { main } from '../../../local/cli';
+
+async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
+  const written: string[] = [];
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, stderr: written.join('') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('ingest: words after a command', () => {
+  it.each([
+    [['reconcile', 'now'], 'unexpected argument: now', 'ingest reconcile [--dry-run]'],
+    [['reconcile', '--dry-run', 'now'], 'unexpected argument: now', 'ingest reconcile [--dry-run]'],
+    [['keys', 'create', 'a', 'b'], 'unexpected argument: b', 'ingest keys create <customerId>'],
+    [['upload', 'one.jpg', 'two.jpg'], 'unexpected argument: two.jpg', 'ingest upload <file>'],
+    [['publish', 'one.jpg', 'two.jpg', 'three.jpg'], 'unexpected arguments: two.jpg three.jpg', 'ingest publish'],
+    [['stack', 'down', 'now'], 'unexpected argument: now', 'ingest stack down'],
+    [['start', 'please'], 'unexpected argument: please', 'ingest start'],
+  ])('%j is refused with exit 2 and the usage', async (argv, message, usage) => {
+    const { code, stderr } = await run(argv);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`error: ${message}`);
+    expect(stderr).toContain(`Usage: ${usage}`);
+  });
+
+  it.each([
+    [['keys', 'create'], 'ingest keys create <customerId>'],
+    [['upload'], 'ingest upload <file>'],
+  ])('%j (a required word missing) is refused with exit 2 and the usage', async (argv, usage) => {
+    const { code, stderr } = await run(argv);
+    expect(code).toBe(2);
+    expect(stderr).toContain('error: missing argument');
+    expect(stderr).toContain(`Usage: ${usage}`);
+  });
+
+  it('stack logs takes up to one word per server, and refuses more', async () => {
+    const { code, stderr } = await run(['stack', 'logs', 'kafka', 'dynamodb', 'moto', 'kafka']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('error: unexpected argument: kafka');
+  });
+});
