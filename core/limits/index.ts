@@ -10,3 +10,4 @@ export {
   type LimitsConfig,
 } from './settings';
 export { InMemoryRequestLimiter, SYSTEM_CLOCK, type Clock, type InMemoryRequestLimiterOptions, type LimitDecision, type RequestLimiter } from './limiter';
+export type { UsagePlanEnrolment, UsagePlanKeyRegistry } from './enrolment';
