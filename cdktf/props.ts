@@ -4,6 +4,18 @@ import { MAX_STATUS_SHARDS } from '../core/constants';
 import { ConfigError, invalidParameterError } from '../core/errors';
 import { DEFAULT_VARIANTS, formatVariantList, parseVariantList, type VariantSpec } from '../core/image/variants';
 import { parseWatermarkConfig, type WatermarkConfig } from '../core/image/watermark-settings';
+import { checkLimitValue, DEFAULT_CUSTOMER_LIMITS, parseCustomerLimits, type CustomerLimits, type LimitsConfig } from '../core/limits/settings';
+
+/**
+ * Per-customer limits of a deployment, the same shape and numbers as the runtime's
+ * `CUSTOMER_RATE_LIMIT` / `CUSTOMER_BURST_LIMIT` / `CUSTOMER_DAILY_QUOTA` / `CUSTOMER_LIMITS`.
+ */
+export interface CustomerLimitsProps {
+  /** Every customer without an override: the default usage plan. @default DEFAULT_CUSTOMER_LIMITS (20/s, burst 40, 10,000 a day) */
+  default: CustomerLimits;
+  /** customerId → its own numbers (members left out take the default's): one usage plan + API key each. @default {} */
+  customers: Readonly<Record<string, Partial<CustomerLimits>>>;
+}
 
 /** The watermark settings of a deployment: `WATERMARK` and `WATERMARK_CUSTOMERS` as objects. */
 export interface WatermarkProps {
@@ -193,12 +205,21 @@ export interface PipelineStackProps {
   api: {
     /** Stage name; the routes carry their own `/v1` prefix. @default the environment name */
     stageName: string;
-    /** Steady-state requests per second for the whole stage. @default 50 in dev, 5000 in prod */
+    /**
+     * Steady-state requests per second for the whole stage, all customers together: the
+     * account-protection ceiling above the per-customer usage plans (docs/limits.md).
+     * @default 50 in dev, 5000 in prod
+     */
     throttleRateLimit: number;
     /** @default 100 in dev, 5000 in prod (the account's burst bucket) */
     throttleBurstLimit: number;
-    /** Usage-plan daily quota; `undefined` = none. @default undefined */
-    dailyQuota?: number;
+    /**
+     * Per-customer rate, burst and daily quota: the default usage plan, and one plan (with the
+     * customer's API key) per override. Checked at synth by the runtime's own parser; no plan may
+     * exceed the stage throttle, which would cap it anyway.
+     * @default { default: DEFAULT_CUSTOMER_LIMITS, customers: {} }
+     */
+    customerLimits: CustomerLimitsProps;
     /**
      * Whether this stack owns the account-wide API Gateway CloudWatch role (needed for access logs).
      * Turn off when another stack in the account already sets it. @default true
@@ -298,6 +319,10 @@ export const INFRA_ENV = {
   imageVariants: `PIPELINE_${ENV.imageVariants}`,
   watermark: `PIPELINE_${ENV.watermark}`,
   watermarkCustomers: `PIPELINE_${ENV.watermarkCustomers}`,
+  customerRateLimit: `PIPELINE_${ENV.customerRateLimit}`,
+  customerBurstLimit: `PIPELINE_${ENV.customerBurstLimit}`,
+  customerDailyQuota: `PIPELINE_${ENV.customerDailyQuota}`,
+  customerLimits: `PIPELINE_${ENV.customerLimits}`,
 } as const;
 
 const KAFKA_SECRET_PREFIX = 'AmazonMSK_';
@@ -436,7 +461,7 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
       stageName: environment,
       throttleRateLimit: preset.throttleRateLimit,
       throttleBurstLimit: preset.throttleBurstLimit,
-      dailyQuota: undefined,
+      customerLimits: { default: { ...DEFAULT_CUSTOMER_LIMITS }, customers: {} },
       manageAccountLoggingRole: true,
       corsAllowedOrigins: [],
       corsAllowCredentials: false,
@@ -533,6 +558,7 @@ export function validateStackProps(p: PipelineStackProps): void {
   }
   requireIntInRange('api.throttleRateLimit', p.api.throttleRateLimit, 1, 10_000);
   requireIntInRange('api.throttleBurstLimit', p.api.throttleBurstLimit, 1, 5_000);
+  customerLimitsConfig(p.api);
   // The runtime's own check, so synth refuses exactly what the Lambda's loadConfig would.
   parseCorsOrigins('api.corsAllowedOrigins', p.api.corsAllowedOrigins, p.api.corsAllowCredentials);
   if (p.alarms.durationP99FractionOfTimeout <= 0 || p.alarms.durationP99FractionOfTimeout > 1) {
@@ -635,6 +661,8 @@ export function overridesFromEnv(environment: string, env: Env): PipelineStackOv
       ...(credentials !== undefined ? { corsAllowCredentials: /^(1|true|yes)$/i.test(credentials) } : {}),
     };
   }
+  const customerLimits = customerLimitsFromEnv(get);
+  if (customerLimits !== undefined) overrides.api = { ...overrides.api, customerLimits };
 
   const variants = get(INFRA_ENV.imageVariants);
   if (variants !== undefined) overrides.images = { variants: parseVariantList(INFRA_ENV.imageVariants, variants) };
@@ -707,4 +735,47 @@ export function watermarkEnvironment(images: PipelineStackProps['images']): { en
     environment: { ...(deployment !== undefined ? { [ENV.watermark]: deployment } : {}), ...(customers !== undefined ? { [ENV.watermarkCustomers]: customers } : {}) },
     config,
   };
+}
+
+function customerLimitsFromEnv(get: (name: string) => string | undefined): CustomerLimitsProps | undefined {
+  const names = [INFRA_ENV.customerRateLimit, INFRA_ENV.customerBurstLimit, INFRA_ENV.customerDailyQuota, INFRA_ENV.customerLimits];
+  if (names.every((name) => get(name) === undefined)) return undefined;
+  const number = (name: string, member: keyof CustomerLimits): number => {
+    const raw = get(name);
+    if (raw === undefined) return DEFAULT_CUSTOMER_LIMITS[member];
+    return checkLimitValue(name, member, /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw);
+  };
+  const defaults: CustomerLimits = {
+    ratePerSecond: number(INFRA_ENV.customerRateLimit, 'ratePerSecond'),
+    burst: number(INFRA_ENV.customerBurstLimit, 'burst'),
+    dailyQuota: number(INFRA_ENV.customerDailyQuota, 'dailyQuota'),
+  };
+  // The runtime's own parser checks the JSON; the props keep the customer's own members only.
+  const text = get(INFRA_ENV.customerLimits);
+  parseCustomerLimits(INFRA_ENV.customerLimits, text, defaults);
+  return { default: defaults, customers: text === undefined ? {} : (JSON.parse(text) as Record<string, Partial<CustomerLimits>>) };
+}
+
+/**
+ * The per-customer limits the usage plans are built from, checked with the runtime's own
+ * parser (so synth refuses exactly what `loadConfig` would), and against the stage throttle: a
+ * plan above it could never be reached, since every request also passes the stage's limit.
+ * @throws ConfigError naming `api.customerLimits`, the customer and the member; InvalidParameterError
+ *   for a plan above `api.throttleRateLimit` / `api.throttleBurstLimit`.
+ * @example
+ * customerLimitsConfig(props.api).customers.get('acme'); // acme's complete numbers
+ */
+export function customerLimitsConfig(api: Pick<PipelineStackProps['api'], 'customerLimits' | 'throttleRateLimit' | 'throttleBurstLimit'>): LimitsConfig {
+  const { default: fallback, customers } = api.customerLimits;
+  const defaults: CustomerLimits = {
+    ratePerSecond: checkLimitValue('api.customerLimits.default.ratePerSecond', 'ratePerSecond', fallback.ratePerSecond),
+    burst: checkLimitValue('api.customerLimits.default.burst', 'burst', fallback.burst),
+    dailyQuota: checkLimitValue('api.customerLimits.default.dailyQuota', 'dailyQuota', fallback.dailyQuota),
+  };
+  const config = parseCustomerLimits('api.customerLimits.customers', JSON.stringify(customers), defaults);
+  for (const [where, limits] of [['api.customerLimits.default', config.default], ...[...config.customers].map(([id, l]) => [`api.customerLimits.customers["${id}"]`, l] as const)] as const) {
+    if (limits.ratePerSecond > api.throttleRateLimit) throw invalidParameterError(`${where}.ratePerSecond`, `at most the stage throttle api.throttleRateLimit (${api.throttleRateLimit})`, limits.ratePerSecond);
+    if (limits.burst > api.throttleBurstLimit) throw invalidParameterError(`${where}.burst`, `at most the stage burst api.throttleBurstLimit (${api.throttleBurstLimit})`, limits.burst);
+  }
+  return config;
 }

@@ -19,6 +19,7 @@ import { Reconciliation } from './constructs/reconciliation';
 import { Security } from './constructs/security';
 import { Storage } from './constructs/storage';
 import { Streaming, kafkaAdminCommands } from './constructs/streaming';
+import { UsagePlans } from './constructs/usage-plans';
 
 /**
  * One environment of the image pipeline. Environments differ only through their props (sizes,
@@ -39,6 +40,7 @@ export class ImagePipelineStack extends TerraformStack {
   readonly notifications: Notifications;
   readonly compute: Compute;
   readonly api: Api;
+  readonly usagePlans: UsagePlans;
   readonly observability: Observability;
   readonly reconciliation: Reconciliation;
   readonly analytics?: Analytics;
@@ -81,6 +83,7 @@ export class ImagePipelineStack extends TerraformStack {
       network: this.network,
     });
     this.api = new Api(this, 'api', ctx, this.compute.ingestApi.fn);
+    this.usagePlans = new UsagePlans(this, 'usage-plans', ctx, this.api);
     this.observability = new Observability(this, 'observability', ctx, {
       alarmTopic: this.notifications.alarmTopic,
       functions: { 'ingest-api': this.compute.ingestApi, 'upload-handler': this.compute.uploadHandler, 'stream-consumer': this.compute.streamConsumer, reconciler: this.compute.reconciler },
@@ -101,6 +104,7 @@ export class ImagePipelineStack extends TerraformStack {
       new TerraformOutput(this, name, { value, description, sensitive });
     };
     out('api_url', this.api.url, 'Base URL of the REST API stage (routes start with /v1 and /healthz)');
+    out('default_usage_plan_id', this.usagePlans.defaultPlan.id, 'Usage plan of customers without an override: USAGE_PLAN_ID for `ingest keys create` (docs/limits.md)');
     out('raw_bucket', this.storage.raw.bucket.bucket, 'Raw image bucket');
     out('processed_bucket', this.storage.processed.bucket.bucket, 'Processed image bucket');
     out('failed_batches_bucket', this.storage.failedBatches.bucket.bucket, 'On-failure destination of the MSK event source mapping');

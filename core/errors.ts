@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   malformedRequest: 'MALFORMED_REQUEST',
   requestHeadersTooLarge: 'REQUEST_HEADERS_TOO_LARGE',
   requestTimeout: 'REQUEST_TIMEOUT',
+  rateLimited: 'RATE_LIMITED',
+  quotaExceeded: 'QUOTA_EXCEEDED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -280,6 +282,25 @@ export class RequestHeadersTooLargeError extends PipelineError {
 export class RequestTimeoutError extends PipelineError {
   constructor(message: string, options: PipelineErrorOptions = {}) {
     super(ERROR_CODES.requestTimeout, message, options);
+  }
+}
+
+/** Which per-customer limit refused a request (docs/limits.md). */
+export type CustomerLimitKind = 'rate' | 'quota';
+
+/**
+ * The customer is over its request rate (token bucket empty; code `RATE_LIMITED`) or its daily
+ * quota (code `QUOTA_EXCEEDED`). HTTP 429 with `Retry-After` = {@link retryAfterSeconds}.
+ * Retriable: the same request succeeds once the wait is over.
+ */
+export class TooManyRequestsError extends PipelineError {
+  readonly limit: CustomerLimitKind;
+  /** Whole seconds until the request can succeed: the next token, or the next UTC midnight for the quota. */
+  readonly retryAfterSeconds: number;
+  constructor(limit: CustomerLimitKind, retryAfterSeconds: number, message: string, options: Omit<PipelineErrorOptions, 'retriable'> = {}) {
+    super(limit === 'rate' ? ERROR_CODES.rateLimited : ERROR_CODES.quotaExceeded, message, { ...options, retriable: true });
+    this.limit = limit;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

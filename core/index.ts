@@ -7,6 +7,7 @@
 export * from './config';
 export * from './errors';
 export * from './ports';
+export * from './limits';
 export { sha256Digest, sha256Hex } from './hashing';
 export { createTelemetry, subsegmentName, type ContextLogger, type Telemetry, type TraceAnnotations } from './observability';
 export { newImageId, isValidImageId, incomingKey, imageIdFromIncomingKey, keyHashPrefix, rawKey, variantKey, CLAIM_CHECK_PREFIX, claimCheckKey } from './keys';

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { RequestLimiter } from '../core';
 import type { PipelineRuntime } from '../core/runtime';
 import { ApiKeyAuthenticator, type Authenticator } from './authentication';
 import { fromApiGatewayEvent } from './http';
@@ -18,6 +19,12 @@ export interface IngestApiOptions {
    * @default API keys from the runtime's `apiKeySecretId` secret ({@link ApiKeyAuthenticator})
    */
   authenticator?: Authenticator;
+  /**
+   * Per-customer limits, checked after authentication (see `RouterOptions.limiter`): the local
+   * adapter passes `InMemoryRequestLimiter`; the Lambda none (API Gateway usage plans).
+   * @default none
+   */
+  limiter?: RequestLimiter;
 }
 
 /**
@@ -74,6 +81,7 @@ export class IngestApi {
     this.router = new Router(bindings, {
       authenticator: options.authenticator ?? new ApiKeyAuthenticator(runtime.secrets, config.apiKeySecretId),
       telemetry: runtime.telemetry,
+      limiter: options.limiter,
     });
   }
 

@@ -1,6 +1,6 @@
 /**
  * The one place errors become HTTP. Every refusal of the REST surface — the router's 404/405,
- * authentication's 401, a use case's 400/403/409/413/415/422, a dependency's 503, the local
+ * authentication's 401, the limiter's 429, a use case's 400/403/409/413/415/422, a dependency's 503, the local
  * adapter's 413/431/400/408/500 — goes through {@link problemResponse}, so each answers
  * `application/problem+json` (RFC 9457) with a `urn:image-pipeline:error:*` type and a `code`.
  *
@@ -10,7 +10,7 @@
  * has a row here.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ERROR_CODES, MethodNotAllowedError, PipelineError, type ErrorCode } from '../core';
+import { ERROR_CODES, MethodNotAllowedError, PipelineError, TooManyRequestsError, type ErrorCode } from '../core';
 import { imagePath } from './routes';
 
 /** How one error code answers over HTTP. */
@@ -29,6 +29,7 @@ export interface HttpProblemSpec {
 
 const BAD_REQUEST = { status: 400, title: 'Bad Request', detail: 'caller' } as const;
 const UNPROCESSABLE = { status: 422, title: 'Unprocessable Content', detail: 'caller' } as const;
+const TOO_MANY_REQUESTS = { status: 429, title: 'Too Many Requests', detail: 'caller' } as const;
 const INTERNAL = { status: 500, title: 'Internal Server Error', detail: 'internal' } as const;
 
 /**
@@ -56,6 +57,9 @@ export const HTTP_PROBLEMS: Readonly<Record<ErrorCode, HttpProblemSpec>> = {
   [ERROR_CODES.forbiddenSource]: UNPROCESSABLE,
   [ERROR_CODES.sourceFetch]: UNPROCESSABLE,
   [ERROR_CODES.sourceNotFound]: UNPROCESSABLE,
+  // RFC 6585 §4; `Retry-After` from the error (docs/limits.md).
+  [ERROR_CODES.rateLimited]: TOO_MANY_REQUESTS,
+  [ERROR_CODES.quotaExceeded]: TOO_MANY_REQUESTS,
   [ERROR_CODES.requestHeadersTooLarge]: { status: 431, title: 'Request Header Fields Too Large', detail: 'caller' },
   [ERROR_CODES.dependency]: { status: 503, title: 'Service Unavailable', detail: 'internal' },
   [ERROR_CODES.dependencyRejected]: INTERNAL,
@@ -135,6 +139,7 @@ export function toProblem(error: unknown, requestId: string): { problem: Problem
   // The record the problem is about (a FAILED image keeps its raw bytes; a conflict names the existing one).
   if (imageId !== undefined) headers.Location = imagePath(imageId);
   if (spec.status === 503) headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
+  if (error instanceof TooManyRequestsError) headers['Retry-After'] = String(error.retryAfterSeconds);
   if (error instanceof MethodNotAllowedError) headers.Allow = error.allowedMethods.join(', ');
   return { problem, headers, internal };
 }

@@ -1,5 +1,5 @@
 /**
- * The REST router: match the route, authenticate, run the route's binding, and turn every error
+ * The REST router: match the route, authenticate, admit (per-customer limits), run the route's binding, and turn every error
  * into HTTP through the one map in `problem.ts`.
  *
  * Why not `@aws-lambda-powertools/event-handler/http` (whose `Router` + `ErrorHandlerRegistry`
@@ -11,7 +11,7 @@
  * would take more code than these ~80 lines.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { InvalidParameterError, MethodNotAllowedError, NotFoundError, type Telemetry } from '../core';
+import { InvalidParameterError, MethodNotAllowedError, NotFoundError, type RequestLimiter, type Telemetry } from '../core';
 import type { Authenticator } from './authentication';
 import type { HttpRequest } from './http';
 import { problemResponse } from './problem';
@@ -40,6 +40,13 @@ export type RouteBindings = Readonly<Record<RouteName, RouteBinding>>;
 export interface RouterOptions {
   /** The one authentication step for every non-public route. */
   authenticator: Authenticator;
+  /**
+   * Per-customer rate, burst and daily quota, checked right after authentication (as API Gateway
+   * applies usage plans after the authorizer). The local adapter passes the in-memory limiter;
+   * the Lambda on AWS passes none, because the usage plans already did it (docs/limits.md).
+   * @default none (every authenticated request is admitted)
+   */
+  limiter?: RequestLimiter;
   /** Request logs; flushed after every request. */
   telemetry: Telemetry;
 }
@@ -70,6 +77,8 @@ export class Router {
       const context = { request, pathParameters };
       if (binding.access === 'public') return await binding.handle(context);
       const customerId = await this.options.authenticator.authenticate(request);
+      // Before any work: a refused request reads no body and stores nothing.
+      await this.options.limiter?.admit(customerId);
       return await binding.handle({ ...context, customerId });
     } catch (error) {
       const { response, internal } = problemResponse(error, request.requestId);

@@ -9,7 +9,6 @@ import { ApiGatewayMethodSettings } from '@cdktn/provider-aws/lib/api-gateway-me
 import { ApiGatewayResource } from '@cdktn/provider-aws/lib/api-gateway-resource';
 import { ApiGatewayRestApi } from '@cdktn/provider-aws/lib/api-gateway-rest-api';
 import { ApiGatewayStage } from '@cdktn/provider-aws/lib/api-gateway-stage';
-import { ApiGatewayUsagePlan } from '@cdktn/provider-aws/lib/api-gateway-usage-plan';
 import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktn/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktn/provider-aws/lib/iam-role-policy-attachment';
@@ -20,6 +19,7 @@ import { CORS_EXPOSED_HEADERS } from '../../ingest-api/cors';
 import { BINARY_MEDIA_TYPES as HANDLER_BINARY_MEDIA_TYPES, ROUTES } from '../../ingest-api/routes';
 import { assumeRolePolicy } from '../iam';
 import type { StackContext } from './context';
+import { limitGatewayResponses } from './usage-plans';
 
 /**
  * Content types API Gateway passes to the Lambda as base64 bytes instead of mangling them as
@@ -76,8 +76,9 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 
 /**
  * The REST API: the routes above (authorization NONE — the Lambda validates keys against a
- * Secrets Manager secret), binary media types, a stage with access logging and throttling, and a
- * usage plan carrying the same throttle (plus an optional daily quota).
+ * Secrets Manager secret), binary media types, a stage with access logging and a stage-wide
+ * throttle; API keys from the authorizer (`AUTHORIZER` source) required on every /v1 method, so
+ * the per-customer usage plans of usage-plans.ts apply, with their 429 gateway responses.
  */
 export class Api extends Construct {
   readonly restApi: ApiGatewayRestApi;
@@ -94,6 +95,9 @@ export class Api extends Construct {
       description: 'Image ingestion REST API',
       binaryMediaTypes: [...BINARY_MEDIA_TYPES],
       endpointConfiguration: { types: ['REGIONAL'] },
+      // Usage plans find the caller's API key in the authorizer's `usageIdentifierKey`, never in a
+      // client header (docs/limits.md): one credential header, and the key is not a secret.
+      apiKeySource: 'AUTHORIZER',
       tags: props.tags,
     });
 
@@ -127,6 +131,9 @@ export class Api extends Construct {
         resourceId,
         httpMethod,
         authorization: 'NONE',
+        // Usage plans apply only to methods that require an API key: every /v1 route, not the
+        // CORS preflights (browsers send no credentials) nor /healthz.
+        apiKeyRequired: httpMethod !== 'OPTIONS' && path.startsWith('/v1/'),
         requestParameters: path.includes('{id}') ? { 'method.request.path.id': true } : undefined,
       });
       return new ApiGatewayIntegration(this, `integration-${slug}`, {
@@ -156,14 +163,17 @@ export class Api extends Construct {
       }
     }
 
+    // The 429s of the usage plans (cdktf/constructs/usage-plans.ts), deployed with the rest.
+    const limitResponses = limitGatewayResponses(this, this.restApi.id, corsParameters);
+
     const deployment = new ApiGatewayDeployment(this, 'deployment', {
       restApiId: this.restApi.id,
       // Redeploy whenever a route, integration, the binary types or a gateway response change.
       triggers: {
-        redeployment: Fn.sha1(Fn.jsonencode([this.restApi.binaryMediaTypes, ...integrations.map((i) => i.id), ...this.corsGatewayResponses.map((r) => r.id), corsParameters])),
+        redeployment: Fn.sha1(Fn.jsonencode([this.restApi.binaryMediaTypes, this.restApi.apiKeySource, ...integrations.map((i) => i.id), ...this.corsGatewayResponses.map((r) => r.id), ...limitResponses.map((r) => r.id), corsParameters])),
       },
       lifecycle: { createBeforeDestroy: true },
-      dependsOn: [...integrations, ...this.corsGatewayResponses],
+      dependsOn: [...integrations, ...this.corsGatewayResponses, ...limitResponses],
     });
 
     let account: ApiGatewayAccount | undefined;
@@ -200,7 +210,8 @@ export class Api extends Construct {
       stageName: this.stage.stageName,
       methodPath: '*/*',
       settings: {
-        // The stage throttle applies to every caller; API Gateway auth is NONE, so the usage plan alone would not.
+        // The account-protection ceiling over all customers together (and /healthz and preflights,
+        // which no usage plan covers); each customer's own limits are its usage plan (docs/limits.md).
         throttlingRateLimit: props.api.throttleRateLimit,
         throttlingBurstLimit: props.api.throttleBurstLimit,
         metricsEnabled: true,
@@ -208,15 +219,6 @@ export class Api extends Construct {
         dataTraceEnabled: false,
       },
     });
-    new ApiGatewayUsagePlan(this, 'usage-plan', {
-      name: `${props.names.api}-default`,
-      description: 'Default throttle (and optional daily quota) for the ingest API stage',
-      apiStages: [{ apiId: this.restApi.id, stage: this.stage.stageName }],
-      throttleSettings: { rateLimit: props.api.throttleRateLimit, burstLimit: props.api.throttleBurstLimit },
-      quotaSettings: props.api.dailyQuota !== undefined ? { limit: props.api.dailyQuota, period: 'DAY' } : undefined,
-      tags: props.tags,
-    });
-
     new LambdaPermission(this, 'api-invokes-ingest', {
       action: 'lambda:InvokeFunction',
       functionName: handler.functionName,

@@ -144,7 +144,7 @@ export class Observability extends Construct {
     });
     this.add('api-throttled', {
       alarmName: throttledMetric,
-      alarmDescription: 'API Gateway answered 429: the stage or account throttle was reached',
+      alarmDescription: 'API Gateway answered 429: a customer usage plan (rate or daily quota), the stage or the account throttle was reached',
       namespace: DERIVED_METRICS_NAMESPACE, metricName: throttledMetric, statistic: 'Sum', period: FIVE_MINUTES,
       evaluationPeriods: 1, threshold: a.throttleThreshold, comparisonOperator: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'notBreaching', ...actions,

@@ -12,6 +12,7 @@ export const ENV = {
   endpointSecretsManager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   endpointGlue: 'AWS_ENDPOINT_URL_GLUE',
   endpointDynamoDbStreams: 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS',
+  endpointApiGateway: 'AWS_ENDPOINT_URL_API_GATEWAY',
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 
   rawBucket: 'RAW_BUCKET',
@@ -53,6 +54,13 @@ export const ENV = {
   // Browsers: origins allowed to call the API and to post to the upload bucket (comma-separated).
   corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS',
   corsAllowCredentials: 'CORS_ALLOW_CREDENTIALS',
+  // Per-customer limits (docs/limits.md): the defaults, JSON overrides keyed by customer id, and
+  // (on AWS) the default usage plan `ingest keys create` enrols new customers in.
+  customerRateLimit: 'CUSTOMER_RATE_LIMIT',
+  customerBurstLimit: 'CUSTOMER_BURST_LIMIT',
+  customerDailyQuota: 'CUSTOMER_DAILY_QUOTA',
+  customerLimits: 'CUSTOMER_LIMITS',
+  usagePlanId: 'USAGE_PLAN_ID',
   logLevel: 'LOG_LEVEL',
   // X-Ray tracing (docs/tracing.md): Powertools' own variable, so the Tracer and loadConfig agree.
   tracingEnabled: 'POWERTOOLS_TRACE_ENABLED',

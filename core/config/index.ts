@@ -4,6 +4,7 @@ import { DEFAULT_NAMES, DEFAULT_PORTS, ENV, LOCAL_ACCOUNT_ID } from './env';
 import { INDEX_NAMES, MAX_IMAGE_BYTES, MAX_STATUS_SHARDS } from '../constants';
 import { DEFAULT_VARIANTS, parseVariantList, type VariantSpec } from '../image/variants';
 import { parseWatermarkConfig, type WatermarkConfig } from '../image/watermark-settings';
+import { checkLimitValue, DEFAULT_CUSTOMER_LIMITS, parseCustomerLimits, type CustomerLimits, type LimitsConfig } from '../limits/settings';
 
 /**
  * Default write shards of the `byStatusDay` index: 5,000 images/s × 4 write units per image on
@@ -139,6 +140,8 @@ export interface Endpoints {
   secretsManager?: string;
   glue?: string;
   dynamodbStreams?: string;
+  /** API Gateway's management API (usage plans and API keys, for `ingest keys create`). */
+  apiGateway?: string;
 }
 
 /** Everything the pipeline, handlers, local stack and tools need, validated once. */
@@ -221,6 +224,23 @@ export interface Config {
   watermark: WatermarkConfig;
   /** @default DEFAULT_ENCODING */
   encoding: EncoderSettings;
+  /**
+   * Per-customer request rate, burst and daily quota (docs/limits.md): the default from
+   * `CUSTOMER_RATE_LIMIT`, `CUSTOMER_BURST_LIMIT` and `CUSTOMER_DAILY_QUOTA`, overrides from
+   * `CUSTOMER_LIMITS` (a JSON object keyed by customer id). Enforced by the local adapter's
+   * limiter; on AWS by API Gateway usage plans built from the same numbers.
+   * @default DEFAULT_CUSTOMER_LIMITS (20/s, burst 40, 10,000 a day), no overrides
+   */
+  customerLimits: LimitsConfig;
+  /** API Gateway usage plans (AWS only). */
+  usagePlans: {
+    /**
+     * The default plan's id (`USAGE_PLAN_ID`, the stack's `default_usage_plan_id` output): when
+     * set, `ingest keys create` also gives the new customer its usage-plan key in it.
+     * @default undefined (no API Gateway: the local stack)
+     */
+    defaultPlanId: string | undefined;
+  };
   stream: {
     recordConcurrency: number;
     batchSize: number;
@@ -343,6 +363,23 @@ function readVariants(env: Env, name: string): readonly VariantSpec[] {
   return raw === undefined ? DEFAULT_VARIANTS : parseVariantList(name, raw);
 }
 
+function readLimit(env: Env, name: string, member: keyof CustomerLimits): number {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return DEFAULT_CUSTOMER_LIMITS[member];
+  // A number as JSON writes it (rates may be decimals, e.g. 0.5 for one request every 2 s).
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+  return checkLimitValue(name, member, value);
+}
+
+function readCustomerLimits(env: Env): LimitsConfig {
+  const defaults: CustomerLimits = {
+    ratePerSecond: readLimit(env, ENV.customerRateLimit, 'ratePerSecond'),
+    burst: readLimit(env, ENV.customerBurstLimit, 'burst'),
+    dailyQuota: readLimit(env, ENV.customerDailyQuota, 'dailyQuota'),
+  };
+  return parseCustomerLimits(ENV.customerLimits, readOptional(env, ENV.customerLimits), defaults);
+}
+
 function readFetchSettings(env: Env): Config['fetch'] {
   const timeoutMs = readInt(env, ENV.fetchTimeoutMs, 10_000, 100, 300_000);
   const deadlineMs = readInt(env, ENV.fetchDeadlineMs, Math.max(30_000, timeoutMs), 100, 900_000);
@@ -386,6 +423,7 @@ export function loadConfig(env: Env = process.env): Config {
     secretsManager: readUrl(env, ENV.endpointSecretsManager),
     glue: readUrl(env, ENV.endpointGlue),
     dynamodbStreams: readUrl(env, ENV.endpointDynamoDbStreams),
+    apiGateway: readUrl(env, ENV.endpointApiGateway),
   };
   // DynamoDB serves its streams API on the same endpoint locally.
   endpoints.dynamodbStreams ??= endpoints.dynamodb;
@@ -475,6 +513,8 @@ export function loadConfig(env: Env = process.env): Config {
       resizeKernel: readChoice(env, ENV.resizeKernel, RESIZE_KERNELS, DEFAULT_ENCODING.resizeKernel),
       fastShrinkOnLoad: readBool(env, ENV.fastShrinkOnLoad, DEFAULT_ENCODING.fastShrinkOnLoad),
     },
+    customerLimits: readCustomerLimits(env),
+    usagePlans: { defaultPlanId: readOptional(env, ENV.usagePlanId) },
     stream: {
       recordConcurrency: readInt(env, ENV.recordConcurrency, cpuCount * 2, 1, 256),
       batchSize: readInt(env, ENV.batchSize, 100, 1, 10_000),

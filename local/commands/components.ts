@@ -1,4 +1,4 @@
-import { type Config } from '../../core';
+import { InMemoryRequestLimiter, type Config } from '../../core';
 import { createPipelineRuntime } from '../../core/runtime';
 import { DIRECT_UPLOAD_MAX_BYTES, IngestApi, UploadProcessor, withCors } from '../../ingest-api';
 import { createLocalStreamComponent } from '../../local/stream-runner';
@@ -24,7 +24,8 @@ export function runtimeComponents(config: Config, options: RuntimeComponentsOpti
     {
       name: 'rest-api',
       async start() {
-        const api = new IngestApi(runtime);
+        // API Gateway's usage plans, locally: the same numbers, enforced after authentication (docs/limits.md).
+        const api = new IngestApi(runtime, { limiter: new InMemoryRequestLimiter(config.customerLimits) });
         const adapter = await startHttpAdapter({
           host: config.local.host,
           port: config.local.ports.api,

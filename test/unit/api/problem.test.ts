@@ -27,6 +27,7 @@ import {
   SourceFetchError,
   SourceNotFoundError,
   TooManyPixelsError,
+  TooManyRequestsError,
   UnauthorizedError,
   UndecodableImageError,
   UnsupportedImageError,
@@ -61,6 +62,7 @@ const CASES: [PipelineError, number, string][] = [
   [new MalformedRequestError('the multipart body is malformed'), 400, 'MALFORMED_REQUEST'],
   [new RequestHeadersTooLargeError(10240, 'the request line and headers are over 10240 bytes'), 431, 'REQUEST_HEADERS_TOO_LARGE'],
   [new RequestTimeoutError('the request was not received in time'), 408, 'REQUEST_TIMEOUT'],
+  [new TooManyRequestsError('rate', 2, 'too many requests for this customer: retry in 2 s'), 429, 'RATE_LIMITED'],
 ];
 
 const INTERNAL_CODES = new Set(['INTERNAL_ERROR', 'INVALID_CONFIG', 'DEPENDENCY_UNAVAILABLE', 'ABANDONED', 'DEPENDENCY_REJECTED']);
@@ -120,6 +122,16 @@ describe('errors that are not ours', () => {
 describe('headers the map adds', () => {
   it('503 says when to retry', () => {
     expect(problemResponse(new DependencyError('SNS', 'SNS Publish failed'), 'r').response.headers).toMatchObject({ 'Retry-After': '5' });
+  });
+
+  it.each([
+    ['rate', 'RATE_LIMITED', 3],
+    ['quota', 'QUOTA_EXCEEDED', 41_400],
+  ] as const)('429 over the %s says %s and when to retry in whole seconds', (limit, code, seconds) => {
+    const { response } = problemResponse(new TooManyRequestsError(limit, seconds, 'over the limit'), 'r');
+    expect(response.statusCode).toBe(429);
+    expect(response.headers).toMatchObject({ 'Retry-After': String(seconds), 'Content-Type': 'application/problem+json' });
+    expect(body(response)).toMatchObject({ status: 429, title: 'Too Many Requests', code, type: problemType(code) });
   });
 
   it('405 lists the allowed methods in Allow (RFC 9110 §15.5.6)', () => {

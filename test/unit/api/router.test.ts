@@ -5,7 +5,7 @@
  * through the one error map. Also the API-key authenticator over an in-memory secret store.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ForbiddenError, UnauthorizedError, createTelemetry, generateApiKey, type SecretStore } from '../../../core';
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError, createTelemetry, generateApiKey, type RequestLimiter, type SecretStore } from '../../../core';
 import { ApiKeyAuthenticator, type Authenticator } from '../../../ingest-api/authentication';
 import type { HttpRequest } from '../../../ingest-api/http';
 import { Router, type RouteBindings } from '../../../ingest-api/router';
@@ -21,7 +21,7 @@ function ok(body: unknown): APIGatewayProxyResult {
 }
 
 /** Bindings that answer who called them, and an authenticator that trusts an `x-customer` header. */
-function setup(overrides: Partial<RouteBindings> = {}) {
+function setup(overrides: Partial<RouteBindings> = {}, limiter?: RequestLimiter) {
   const calls: string[] = [];
   const authenticator: Authenticator = {
     authenticate: ({ headers }) => {
@@ -44,7 +44,7 @@ function setup(overrides: Partial<RouteBindings> = {}) {
     createUpload: customer('createUpload'),
     ...overrides,
   };
-  return { router: new Router(bindings, { authenticator, telemetry }), calls };
+  return { router: new Router(bindings, { authenticator, telemetry, limiter }), calls };
 }
 
 const problem = (result: APIGatewayProxyResult) => JSON.parse(result.body) as { status: number; code: string; type: string; detail: string };
@@ -107,6 +107,45 @@ describe('authentication is one step before every non-public route', () => {
     const result = await router.handle(request(method, path));
     expect([result.statusCode, problem(result).code]).toEqual([401, 'UNAUTHORIZED']);
     expect(calls).toEqual(['authenticate']);
+  });
+});
+
+describe('the limiter is one step right after authentication', () => {
+  /** Admits `allowed` customers; refuses others over the rate; records who asked. */
+  function limiter(allowed: string[], calls: string[]): RequestLimiter {
+    return {
+      admit: (customerId) => {
+        calls.push(`admit ${customerId}`);
+        if (!allowed.includes(customerId)) throw new TooManyRequestsError('rate', 7, 'too many requests for this customer: retry in 7 s');
+      },
+    };
+  }
+
+  it('runs after authentication and before the binding, with the authenticated customer', async () => {
+    const calls: string[] = [];
+    const { router, calls: routed } = setup({}, limiter(['acme'], calls));
+    const result = await router.handle(request('GET', '/v1/images', { 'x-customer': 'acme' }));
+    expect(result.statusCode).toBe(200);
+    expect(calls).toEqual(['admit acme']);
+    expect(routed).toEqual(['authenticate', 'listImages']);
+  });
+
+  it('a refusal is 429 problem+json with Retry-After, and the binding never runs', async () => {
+    const calls: string[] = [];
+    const { router, calls: routed } = setup({}, limiter([], calls));
+    const result = await router.handle(request('POST', '/v1/images', { 'x-customer': 'noisy' }));
+    expect(result.statusCode).toBe(429);
+    expect(result.headers).toMatchObject({ 'Content-Type': 'application/problem+json', 'Retry-After': '7' });
+    expect(problem(result)).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    expect(routed).toEqual(['authenticate']);
+  });
+
+  it('is not asked for public routes nor for unauthenticated requests', async () => {
+    const calls: string[] = [];
+    const { router } = setup({}, limiter([], calls));
+    expect((await router.handle(request('GET', '/healthz'))).statusCode).toBe(200);
+    expect((await router.handle(request('GET', '/v1/images'))).statusCode).toBe(401);
+    expect(calls).toEqual([]);
   });
 });
 

@@ -22,6 +22,11 @@ beforeAll(() => {
   none = synthStack('prod', { bundling: { mode: 'skip' } });
 });
 
+/** The DEFAULT_4XX / DEFAULT_5XX gateway responses (the 429s of usage plans are tested in usage-plans.test.ts). */
+function corsGatewayResponses(json: TerraformJson): [string, Record<string, unknown>][] {
+  return resourcesOf(json, 'aws_api_gateway_gateway_response').filter(([, body]) => (CORS_GATEWAY_RESPONSE_TYPES as readonly unknown[]).includes(body.response_type));
+}
+
 /** The API Gateway resource path of a resource id reference, rebuilt from path_part and parent_id. */
 function pathOf(json: TerraformJson, resourceRef: string): string {
   const resources = json.resource.aws_api_gateway_resource ?? {};
@@ -66,7 +71,7 @@ describe('API Gateway CORS', () => {
 
   test('4XX and 5XX gateway responses carry the one allowed origin and expose Location and Retry-After', () => {
     const { stack, json } = one;
-    const responses = resourcesOf(json, 'aws_api_gateway_gateway_response');
+    const responses = corsGatewayResponses(json);
     expect(responses).toHaveLength(CORS_GATEWAY_RESPONSE_TYPES.length);
     expect(responses.map(([, body]) => body.response_type).sort()).toEqual([...CORS_GATEWAY_RESPONSE_TYPES]);
     for (const [, body] of responses) {
@@ -81,7 +86,7 @@ describe('API Gateway CORS', () => {
   });
 
   test('with several origins the gateway responses answer the request Origin, never *', () => {
-    const responses = resourcesOf(two.json, 'aws_api_gateway_gateway_response');
+    const responses = corsGatewayResponses(two.json);
     expect(responses).toHaveLength(CORS_GATEWAY_RESPONSE_TYPES.length);
     for (const [, body] of responses) {
       expect((body.response_parameters as Record<string, string>)['gatewayresponse.header.Access-Control-Allow-Origin']).toBe('method.request.header.Origin');
@@ -95,7 +100,10 @@ describe('API Gateway CORS', () => {
   });
 
   test('no origins configured: no gateway CORS headers, no bucket rule, no origin in the Lambda environment', () => {
-    expect(resourcesOf(none.json, 'aws_api_gateway_gateway_response')).toEqual([]);
+    expect(corsGatewayResponses(none.json)).toEqual([]);
+    for (const [, body] of resourcesOf(none.json, 'aws_api_gateway_gateway_response')) {
+      expect(Object.keys(body.response_parameters as Record<string, string>).filter((name) => name.includes('Access-Control'))).toEqual([]);
+    }
     expect(resourcesOf(none.json, 'aws_s3_bucket_cors_configuration')).toEqual([]);
     const env = (bodyOf(none.json, none.stack.compute.ingestApi.fn).environment as { variables: Record<string, string> }).variables;
     expect(env[ENV.corsAllowedOrigins]).toBeUndefined();

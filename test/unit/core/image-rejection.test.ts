@@ -26,6 +26,7 @@ import {
   SourceFetchError,
   SourceNotFoundError,
   TooManyPixelsError,
+  TooManyRequestsError,
   UnauthorizedError,
   UndecodableImageError,
   UnsupportedImageError,
@@ -61,6 +62,7 @@ const EVERY_CLASS: readonly [string, PipelineError, boolean][] = [
   ['MalformedRequestError', new MalformedRequestError('not JSON'), false],
   ['RequestHeadersTooLargeError', new RequestHeadersTooLargeError(10_240, 'headers over 10240 bytes'), false],
   ['RequestTimeoutError', new RequestTimeoutError('too slow'), false],
+  ['TooManyRequestsError', new TooManyRequestsError('rate', 1, 'over the rate'), false],
 ];
 
 describe('isImageRejection', () => {
