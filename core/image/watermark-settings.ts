@@ -276,7 +276,7 @@ export function parseWatermarkConfig(
   const customers = new Map<string, WatermarkSettings | null>();
   if (customersText !== undefined) {
     const map = parseJson(variables.customers, customersText, examples.customers);
-    if (typeof map !== 'object' || map === null || Array.isArray(map)) fail(variables.customers, `must be a JSON object keyed by customerId like ${examples.customers}, got ${describe(map)}`);
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) fail(variables.customers, `must be a JSON object keyed by customerId, got ${describe(map)}; write it like ${examples.customers}`);
     for (const [customerId, entry] of Object.entries(map)) {
       const where = `${variables.customers}["${customerId.slice(0, 128)}"]`;
       if (!isValidCustomerId(customerId)) fail(where, `is not a valid customerId (${CUSTOMER_ID_RULE})`);
