@@ -84,6 +84,13 @@ describe('the command line applies the same rule, refusing before it connects to
     expect(stderr).toContain(new ForbiddenSourceError('Refusing to fetch https://10.0.0.1/cat.jpg: address 10.0.0.1 is private (RFC 1918)').message);
   });
 
+  it.each(REFUSED.filter((id) => id !== ''))('ingest dashboard --customer=%j exits 2 before reading anything', async (id) => {
+    const { code, stderr } = await run(['dashboard', `--customer=${id}`]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('for customer but received');
+    expect(stderr).toContain(CUSTOMER_ID_RULE);
+  });
+
   it.each(REFUSED)('ingest keys create %j exits 2 before touching the secret', async (id) => {
     const { code, stderr } = await run(['keys', 'create', '--', id]);
     expect(code).toBe(2);
