@@ -56,6 +56,7 @@ describe('config error messages show examples that load', () => {
   }
   cases.push(
     [ENV.imageVariants, 'not JSON', 'the default variants', { [ENV.imageVariants]: '[' }],
+    [ENV.customerLimits, 'not JSON', 'the default variants', { [ENV.customerLimits]: '{' }],
     [ENV.corsAllowedOrigins, 'an origin with a path', 'the default variants', { [ENV.corsAllowedOrigins]: 'https://app.example.com/x' }],
     [ENV.region, 'a bad region', 'the default variants', { [ENV.region]: 'mars' }],
   );

@@ -1,7 +1,7 @@
 /**
  * One customer-id rule (core/input-bounds.ts, `assertCustomerIdBounds`): every entry point that
  * takes a customer id accepts and refuses the same table of ids. API keys, stream events,
- * `ingest publish`, `ingest keys create`, `WATERMARK_CUSTOMERS` and the dashboard's filter.
+ * `ingest publish`, `ingest keys create`, `WATERMARK_CUSTOMERS`, `CUSTOMER_LIMITS` and the dashboard's filter.
  */
 import { assertCustomerIdBounds, CUSTOMER_ID_RULE, generateApiKey, InvalidParameterError } from '../../../core';
 import { ConfigError, ForbiddenSourceError } from '../../../core/errors';
@@ -28,6 +28,7 @@ const ENTRY_POINTS: readonly [string, (id: string) => void][] = [
   ['stream events (assertEventBounds)', (id) => assertEventBounds(event(id))],
   ['publishers (assertPublishable)', (id) => assertPublishable({ customerId: id, image: { kind: 'bytes', data: Buffer.from('x') } }, config)],
   ['WATERMARK_CUSTOMERS', (id) => void loadConfig({ ...LOCAL, [ENV.watermarkCustomers]: JSON.stringify({ [id]: null }) })],
+  ['CUSTOMER_LIMITS', (id) => void loadConfig({ ...LOCAL, [ENV.customerLimits]: JSON.stringify({ [id]: { dailyQuota: 5 } }) })],
   ['dashboard ?customer=', (id) => void parseDashboardQuery('24h', id)],
 ];
 
