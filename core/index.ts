@@ -17,4 +17,4 @@ export { createAwsClients, destroyAwsClients, type AwsClients } from './adapters
 export { findCustomerForKey, generateApiKey, hashApiKey, parseApiKeySecret, assertCustomerId } from './auth/api-keys';
 export { notificationBody } from './adapters/sns/notifier';
 export { statusDayKey, statusDayKeys, statusShardOf } from './adapters/dynamodb/status-key';
-export { INPUT_BOUNDS, assertAttributesBounds, assertCustomerIdBounds, assertFileNameBounds, assertMaxBytes, assertRequestBounds, type BoundedFields } from './input-bounds';
+export { CUSTOMER_ID_RULE, INPUT_BOUNDS, assertAttributesBounds, assertCustomerIdBounds, assertFileNameBounds, assertMaxBytes, assertRequestBounds, type BoundedFields } from './input-bounds';

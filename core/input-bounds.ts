@@ -39,13 +39,20 @@ function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
+/** The customer-id rule in words, as every message that refuses one states it. */
+export const CUSTOMER_ID_RULE = '1-64 letters, digits, "_", "." or "-", starting with a letter or digit';
+
 /**
- * Checks a customer id against {@link INPUT_BOUNDS}.customerId.
+ * Checks a customer id against {@link INPUT_BOUNDS}.customerId: the one rule for API keys, REST
+ * and stream events, `ingest publish`, `WATERMARK_CUSTOMERS` and the dashboard's filter.
  * @throws InvalidParameterError naming `parameter`.
+ * @example
+ * assertCustomerIdBounds('acme-eu.1');                 // ok
+ * assertCustomerIdBounds('acme:eu', '--customer');     // throws, naming --customer
  */
 export function assertCustomerIdBounds(customerId: unknown, parameter = 'customerId'): asserts customerId is string {
   if (typeof customerId !== 'string' || !INPUT_BOUNDS.customerId.test(customerId)) {
-    throw invalidParameterError(parameter, '1-64 letters, digits, "_", "." or "-"', customerId);
+    throw invalidParameterError(parameter, CUSTOMER_ID_RULE, customerId);
   }
 }
 

@@ -5,5 +5,5 @@
  */
 export { createKafkaClient } from './client';
 export type { KafkaClientOptions } from './client';
-export { CLAIM_CHECK_PREFIX, DEFAULT_MESSAGE_OVERHEAD_BYTES, ImageEventPublisher } from './producer';
+export { CLAIM_CHECK_PREFIX, DEFAULT_MESSAGE_OVERHEAD_BYTES, ImageEventPublisher, assertPublishable } from './producer';
 export type { ConnectPublisherOptions, ImageEventPublisherOptions, PublishImage, PublishImageInput, PublishResult, PublisherFraming } from './producer';

@@ -6,10 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../core/config';
-import { ConfigError, invalidParameterError } from '../core/errors';
+import { ConfigError, ImageTooLargeError, invalidParameterError } from '../core/errors';
+import { HttpsImageFetcher } from '../core/adapters/fetch/https-fetcher';
+import { assertAllowedS3Source } from '../core/sources/source-policy';
 import { claimCheckKey } from '../core/keys';
 import type { BlobStore, ObjectLocation, SecretStore } from '../core/ports';
-import { ImageEventCodec, frameGlue, type GlueCompression, type ImageEvent, type ImageSource } from '../schemas';
+import { ImageEventCodec, assertEventBounds, frameGlue, type GlueCompression, type ImageEvent, type ImageSource } from '../schemas';
 import { SINGLE_OBJECT_HEADER_LENGTH } from '../schemas/framing/single-object';
 import { createKafkaClient, type KafkaClientOptions } from './client';
 
@@ -45,6 +47,54 @@ export interface PublishResult {
   messageBytes: number;
   /** Set when the bytes went to S3 and the event carries a reference. */
   claimCheck?: ObjectLocation;
+}
+
+/** The event fields of `input` other than the image, as {@link ImageEventPublisher.publish} sends them. */
+function eventFieldsOf(input: PublishImageInput, eventId: string): Omit<ImageEvent, 'image'> {
+  const base: Omit<ImageEvent, 'image'> = {
+    eventId,
+    occurredAt: input.occurredAt ?? new Date(),
+    customerId: input.customerId,
+    attributes: input.attributes ?? {},
+  };
+  if (input.fileName !== undefined) base.fileName = input.fileName;
+  if (input.contentType !== undefined) base.contentType = input.contentType;
+  return base;
+}
+
+/**
+ * Refuses, before anything is sent, an event the consumer would refuse: the consumer's own edge
+ * bounds (`assertEventBounds`: customer id, file name, attributes, content type, reference
+ * lengths), the image size limit for bytes (`config.limits.maxImageBytes`), for an S3 reference
+ * the customer's claim-check prefix (`assertAllowedS3Source`), and for a URL the
+ * fetcher's admission check under the same `FETCH_ALLOW_LOOPBACK` / `FETCH_ALLOWED_PORTS`
+ * settings the consumer's fetcher is built from (`HttpsImageFetcher.fromConfig`). Run it with the
+ * consumer's configuration: what passes here, that consumer accepts at the edge.
+ *
+ * The publisher itself does not call it, so tests, the bench and the soak can still publish the
+ * hostile events they exist to send.
+ *
+ * @throws InvalidParameterError naming the first field over its bound.
+ * @throws ImageTooLargeError when the bytes are over the image limit.
+ * @throws ForbiddenSourceError when the URL is one the fetcher refuses.
+ * @example
+ * assertPublishable({ customerId: 'acme', image: { kind: 'url', url } }, config);
+ * await publisher.publish({ customerId: 'acme', image: { kind: 'url', url } });
+ */
+export function assertPublishable(input: PublishImageInput, config: Pick<Config, 'fetch' | 'limits' | 'rawBucket' | 'allowedSourceBuckets'>): void {
+  const base = eventFieldsOf(input, input.eventId ?? randomUUID());
+  const image = input.image;
+  if (image?.kind === 'bytes') {
+    if (!Buffer.isBuffer(image.data)) throw invalidParameterError('image.data', 'Buffer', image.data);
+    const { maxImageBytes } = config.limits;
+    if (image.data.length > maxImageBytes) throw new ImageTooLargeError(maxImageBytes, `the image is ${image.data.length} bytes; the limit is ${maxImageBytes}`);
+    // Inline or claim check alike: the reference the publisher would write is its own and in bounds.
+    assertEventBounds({ ...base, image: { kind: 'inline', data: image.data } });
+    return;
+  }
+  assertEventBounds({ ...base, image: image as ImageSource });
+  if (image?.kind === 'url') HttpsImageFetcher.fromConfig(config).assertFetchable(image.url);
+  if (image?.kind === 's3') assertAllowedS3Source(config, input.customerId, image);
 }
 
 /** Options of {@link ImageEventPublisher}. */
@@ -142,14 +192,7 @@ export class ImageEventPublisher {
    */
   async publish(input: PublishImageInput): Promise<PublishResult> {
     const eventId = input.eventId ?? randomUUID();
-    const base: Omit<ImageEvent, 'image'> = {
-      eventId,
-      occurredAt: input.occurredAt ?? new Date(),
-      customerId: input.customerId,
-      attributes: input.attributes ?? {},
-    };
-    if (input.fileName !== undefined) base.fileName = input.fileName;
-    if (input.contentType !== undefined) base.contentType = input.contentType;
+    const base = eventFieldsOf(input, eventId);
 
     let claimCheck: ObjectLocation | undefined;
     let value: Buffer;

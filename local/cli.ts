@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, PipelineError } from '../core/errors';
 import { InstallError, PrerequisiteError, SERVICE_NAMES, ServiceStartError, StackSupervisor, stackEnvLines, stackStatus, stackUp, useLocalStack, type ServiceName } from './stack';
 import { commands as extraCommands } from './commands';
+import { RefusedInputError } from './commands/input-checks';
 
 /** One `ingest` command: its usage text and what it does with its arguments. */
 export interface Command {
@@ -114,7 +115,11 @@ function describeFailure(error: unknown): string {
   return `error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-/** Runs the `ingest` command line; resolves to the exit code. */
+/**
+ * Runs the `ingest` command line; resolves to the exit code: 0 done, 1 failed, 2 a usage error
+ * or input refused before anything was sent ({@link RefusedInputError}), 3 from `stack status`
+ * when a server is down.
+ */
 export async function main(argv: string[]): Promise<number> {
   const words = argv.filter((a) => !a.startsWith('-'));
   const name = [words.slice(0, 2).join(' '), words[0] ?? ''].find((candidate) => candidate in allCommands);
@@ -146,6 +151,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | undefined> });
   } catch (error) {
     err(describeFailure(error));
-    return 1;
+    // Input refused before anything was sent exits like a usage error; everything else is a failure.
+    return error instanceof RefusedInputError ? 2 : 1;
   }
 }

@@ -6,9 +6,8 @@
  */
 import type { PipelineRuntime } from '../core/runtime';
 import { ERROR_CODES, IdempotencyConflictError, PipelineError, SchemaDecodeError, isRetriable } from '../core/errors';
-import { assertMaxBytes, assertRequestBounds, INPUT_BOUNDS } from '../core/input-bounds';
 import type { IngestRequest } from '../core/pipeline';
-import { ImageEventDecoder, type ImageEvent } from '../schemas';
+import { assertEventBounds, ImageEventDecoder, type ImageEvent } from '../schemas';
 import { ingestFromSource } from '../core/sources';
 import type { RecordOutcome, RecordResult } from './batch-failures';
 import type { DeadLetterSink } from './dead-letter';
@@ -20,25 +19,6 @@ export const UNEXPECTED_ERROR = { reason: DEAD_LETTER_REASONS.processingError, c
 
 /** Dead-letter reasons for events refused at the edge, before anything is stored. */
 export const EDGE_REASONS = { outOfBounds: DEAD_LETTER_REASONS.outOfBounds, tooLarge: DEAD_LETTER_REASONS.messageTooLarge } as const;
-
-/**
- * Checks an event's fields against the bounds both paths share (customer id, file name,
- * attributes) and the event-only ones (content type, S3 reference, URL).
- *
- * @throws InvalidParameterError naming the first field over its bound.
- */
-export function assertEventBounds(event: ImageEvent): void {
-  assertRequestBounds(event);
-  if (event.contentType !== undefined) assertMaxBytes(event.contentType, INPUT_BOUNDS.contentTypeMaxBytes, 'contentType');
-  const image = event.image;
-  if (image.kind === 's3') {
-    assertMaxBytes(image.bucket, INPUT_BOUNDS.bucketMaxBytes, 'image.bucket');
-    assertMaxBytes(image.key, INPUT_BOUNDS.objectKeyMaxBytes, 'image.key');
-    if (image.versionId !== undefined) assertMaxBytes(image.versionId, INPUT_BOUNDS.versionIdMaxBytes, 'image.versionId');
-  } else if (image.kind === 'url') {
-    assertMaxBytes(image.url, INPUT_BOUNDS.urlMaxBytes, 'image.url');
-  }
-}
 
 /** What {@link StreamBatchProcessor} needs. */
 export interface StreamBatchProcessorDependencies {

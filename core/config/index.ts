@@ -320,12 +320,18 @@ function readInt(env: Env, name: string, fallback: number, min = 1, max = Number
   return value;
 }
 
+/**
+ * The one reader of boolean variables: exactly `true` or `false`, lower case, nothing around them;
+ * unset or empty means the default. `1`, `yes`, `TRUE` or ` true` are refused rather than guessed:
+ * Powertools reads `POWERTOOLS_TRACE_ENABLED` its own way (anything but `false` is on), so only the
+ * two spellings both read alike are accepted.
+ */
 function readBool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = readOptional(env, name);
-  if (raw === undefined) return fallback;
-  if (/^(1|true|yes)$/i.test(raw)) return true;
-  if (/^(0|false|no)$/i.test(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw.slice(0, 40))} (only the lower-case words true and false, without spaces)`);
 }
 
 function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {

@@ -5,7 +5,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { ConfigError } from '../errors';
+import { ConfigError, InvalidParameterError } from '../errors';
+import { assertCustomerIdBounds, CUSTOMER_ID_RULE } from '../input-bounds';
 import type { VariantSpec } from './variants';
 
 /** Where a watermark goes on a variant: sharp's nine gravities (`centre` also spelt `center`). */
@@ -81,7 +82,6 @@ const MEMBERS = ['variants', 'image', 'text', 'font', 'fontFile', 'color', 'posi
 const MARK_MEMBERS = ['image', 'text', 'font', 'fontFile', 'color'] as const;
 const DATA_URL = /^data:image\/png;base64,([A-Za-z0-9+/]+={0,2})$/;
 const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.{1,1024})$/;
-const CUSTOMER_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
@@ -110,6 +110,7 @@ function fail(where: string, problem: string): never {
 }
 
 function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (the member is missing)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `"${value.slice(0, 60)}"`;
@@ -200,7 +201,7 @@ function parseNumber(where: string, value: unknown, fallback: number, min: numbe
  * @throws ConfigError naming `where` and the member.
  */
 export function parseWatermarkSettings(where: string, value: unknown, variants: readonly VariantSpec[], options: WatermarkParseOptions = {}): WatermarkSettings {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(where, `must be a JSON object like {"variants":["medium"],"text":"© Example"}, got ${describe(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(where, `must be a JSON object like ${exampleSettings(variants)}, got ${describe(value)}`);
   const entry = value as Record<string, unknown>;
   const unknown = Object.keys(entry).find((key) => !(MEMBERS as readonly string[]).includes(key));
   if (unknown !== undefined) fail(where, `has an unknown member "${unknown.slice(0, 40)}"; expected ${MEMBERS.join(', ')}`);
@@ -222,6 +223,22 @@ export function parseWatermarkSettings(where: string, value: unknown, variants: 
     opacity: parseNumber(`${where}.opacity`, entry.opacity, WATERMARK_DEFAULTS.opacity, 0, 1, false),
     widthRatio: parseNumber(`${where}.widthRatio`, entry.widthRatio, WATERMARK_DEFAULTS.widthRatio, 0, 1, false, true),
   };
+}
+
+/**
+ * The examples messages show, built from the configured variants so that each one parses as it
+ * is printed: a customer entry names its own `variants`, so it stands without `WATERMARK` too.
+ */
+export function watermarkExamples(variants: readonly VariantSpec[]): { deployment: string; customers: string } {
+  const variant = JSON.stringify(variants[0]?.name ?? 'medium');
+  return {
+    deployment: exampleSettings(variants),
+    customers: `{"customer-1":null,"customer-2":{"variants":[${variant}],"text":"© Customer 2"}}`,
+  };
+}
+
+function exampleSettings(variants: readonly VariantSpec[]): string {
+  return `{"variants":[${JSON.stringify(variants[0]?.name ?? 'medium')}],"text":"© Example"}`;
 }
 
 function parseJson(variable: string, text: string, example: string): unknown {
@@ -253,15 +270,16 @@ export function parseWatermarkConfig(
   variants: readonly VariantSpec[],
   options: WatermarkParseOptions = {},
 ): WatermarkConfig {
-  const base = deploymentText === undefined ? undefined : parseJson(variables.deployment, deploymentText, '{"variants":["medium"],"text":"© Example"}');
+  const examples = watermarkExamples(variants);
+  const base = deploymentText === undefined ? undefined : parseJson(variables.deployment, deploymentText, examples.deployment);
   const fallback = base === undefined ? undefined : parseWatermarkSettings(variables.deployment, base, variants, options);
   const customers = new Map<string, WatermarkSettings | null>();
   if (customersText !== undefined) {
-    const map = parseJson(variables.customers, customersText, '{"customer-1":null,"customer-2":{"text":"© Customer 2"}}');
-    if (typeof map !== 'object' || map === null || Array.isArray(map)) fail(variables.customers, `must be a JSON object keyed by customerId, got ${describe(map)}`);
+    const map = parseJson(variables.customers, customersText, examples.customers);
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) fail(variables.customers, `must be a JSON object keyed by customerId, got ${describe(map)}; write it like ${examples.customers}`);
     for (const [customerId, entry] of Object.entries(map)) {
       const where = `${variables.customers}["${customerId.slice(0, 128)}"]`;
-      if (!CUSTOMER_ID.test(customerId)) fail(where, 'is not a valid customerId (1-128 letters, digits, ".", "_", ":", "@", "-")');
+      if (!isValidCustomerId(customerId)) fail(where, `is not a valid customerId (${CUSTOMER_ID_RULE})`);
       if (entry === null || entry === false) {
         customers.set(customerId, null);
         continue;
@@ -274,6 +292,17 @@ export function parseWatermarkConfig(
     }
   }
   return { default: fallback, customers };
+}
+
+/** The one customer-id rule (core/input-bounds.ts), as a yes/no. */
+function isValidCustomerId(customerId: string): boolean {
+  try {
+    assertCustomerIdBounds(customerId);
+    return true;
+  } catch (error) {
+    if (error instanceof InvalidParameterError) return false;
+    throw error;
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { DASHBOARD_VISUALS } from '../../core/analytics';
 import type { Command } from '../cli';
 import { loadDashboard, parseDashboardQuery, type DashboardRow } from '../dashboard';
 import { useLocalStack } from '../stack';
+import { refuseInput } from './input-checks';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -18,7 +19,7 @@ export const dashboardCommand: Command = {
   help: 'Reads the change records in the local analytics bucket (delivered there by `ingest start` from the table\'s change stream), runs every visual\'s SQL in the embedded engine and prints the results: as JSON with --json, else as text. --window picks the time window (default 24h); --customer limits the figures to one customer.',
   options: { json: { type: 'boolean' }, window: { type: 'string' }, customer: { type: 'string' } },
   async run({ values }) {
-    const query = parseDashboardQuery(values.window as string | undefined, values.customer as string | undefined);
+    const query = refuseInput(() => parseDashboardQuery(values.window as string | undefined, values.customer as string | undefined));
     const config = useLocalStack();
     const clients = createAwsClients(config);
     try {

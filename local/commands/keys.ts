@@ -1,8 +1,10 @@
 import { createAwsClients, destroyAwsClients } from '../../core/adapters/aws-clients';
 import { ApiGatewayUsagePlanKeys, createApiGatewayClient } from '../../core/adapters/api-gateway/usage-plan-keys';
 import { createApiKey } from '../../core/adapters/secrets/api-key-secret';
+import { assertCustomerIdBounds } from '../../core/input-bounds';
 import type { Command } from '../cli';
 import { useLocalStack } from '../stack';
+import { refuseInput } from './input-checks';
 
 /** `ingest keys create <customerId>`: adds a key to the API-key secret and prints it once. */
 export const keysCommands: Record<string, Command> = {
@@ -13,6 +15,8 @@ export const keysCommands: Record<string, Command> = {
     help: 'Generates a random API key for <customerId>, stores only its SHA-256 hash in the API-key secret, and prints the key. It cannot be shown again. With USAGE_PLAN_ID set (AWS), also puts the customer in that default usage plan (docs/limits.md).',
     async run({ positionals }) {
       const [customerId] = positionals as [string];
+      // Refused (exit 2) before the secret is touched.
+      refuseInput(() => assertCustomerIdBounds(customerId, '<customerId>'));
       const config = useLocalStack();
       const clients = createAwsClients(config);
       let key: string;

@@ -1,13 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { destroyAwsClients } from '../../core';
 import { createPipelineRuntime } from '../../core/runtime';
-import { ConfigError, invalidParameterError } from '../../core/errors';
+import { invalidParameterError } from '../../core/errors';
+import { assertCustomerIdBounds } from '../../core/input-bounds';
 import { GlueSchemaRegistry } from '../../core/adapters/glue/schema-registry';
 import { IMAGE_EVENT_SCHEMA } from '../../schemas';
-import { ImageEventPublisher, type PublishImage, type PublisherFraming } from '../../kafka';
+import { ImageEventPublisher, assertPublishable, type PublishImage, type PublishImageInput, type PublisherFraming } from '../../kafka';
 import type { Command } from '../cli';
 import { useLocalStack } from '../stack';
+import { RefusedInputError, readImageFile, refuseInput } from './input-checks';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -27,7 +28,10 @@ export const publishCommands: Record<string, Command> = {
       'Publishes one Avro image event keyed by a new eventId and prints the eventId.',
       '<file>: the bytes go inline when the message fits under KAFKA_MAX_MESSAGE_BYTES, otherwise to',
       's3://<raw bucket>/claims/<customerId>/<eventId> and the event carries that reference (claim check).',
-      '--url: the event carries the URL; the consumer downloads it (https, public addresses only).',
+      '--url: the event carries the URL; the consumer downloads it (https, public addresses only; with',
+      'FETCH_ALLOW_LOOPBACK=true also http to 127.0.0.1, and ports in FETCH_ALLOWED_PORTS besides 443).',
+      'Before sending, the event is checked with the consumer\'s own rules under this environment (customer',
+      'id, file name, image size, the URL fetcher\'s admission); one it would refuse exits 2 and nothing is sent.',
       '--framing: single-object (default, C3 01 + fingerprint), glue (AWS Glue Schema Registry framing,',
       'version id from the local Glue registry) or glue-zlib (the same, body zlib-compressed).',
       '--customer: the customer id (default "dev"). --wait: poll the metadata record until it is',
@@ -38,17 +42,26 @@ export const publishCommands: Record<string, Command> = {
       const [file, ...extra] = positionals;
       const url = values.url as string | undefined;
       if ((file === undefined) === (url === undefined) || extra.length > 0) {
-        throw new ConfigError('give exactly one image: a file path or --url <https-url>');
+        throw new RefusedInputError('give exactly one image: a file path or --url <https-url>');
       }
       const timeoutSeconds = values.timeout === undefined ? DEFAULT_WAIT_SECONDS : Number(values.timeout);
-      if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw invalidParameterError('--timeout', 'positive integer (seconds)', values.timeout);
-      const customerId = (values.customer as string | undefined) ?? 'dev';
-      const image: PublishImage = url !== undefined ? { kind: 'url', url } : { kind: 'bytes', data: readFileSync(file as string) };
-
       const framingName = (values.framing as string | undefined) ?? 'single-object';
-      if (!PUBLISH_FRAMINGS.includes(framingName as (typeof PUBLISH_FRAMINGS)[number])) throw invalidParameterError('--framing', PUBLISH_FRAMINGS.join(' | '), framingName);
+      const customerId = (values.customer as string | undefined) ?? 'dev';
+      refuseInput(() => {
+        if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw invalidParameterError('--timeout', 'positive integer (seconds)', values.timeout);
+        if (!PUBLISH_FRAMINGS.includes(framingName as (typeof PUBLISH_FRAMINGS)[number])) throw invalidParameterError('--framing', PUBLISH_FRAMINGS.join(' | '), framingName);
+        assertCustomerIdBounds(customerId, '--customer');
+      });
 
       const config = useLocalStack();
+      const image: PublishImage =
+        url !== undefined
+          ? { kind: 'url', url }
+          : { kind: 'bytes', data: readImageFile(file as string, { maxBytes: config.limits.maxImageBytes, describe: () => `the image limit of ${config.limits.maxImageBytes.toLocaleString('en')} bytes (MAX_IMAGE_BYTES)` }) };
+      const input: PublishImageInput = { customerId, image, fileName: file === undefined ? undefined : basename(file) };
+      // The consumer's own checks, under this environment's FETCH_* settings: nothing it would refuse is sent.
+      refuseInput(() => assertPublishable(input, config), 'not sent (the pipeline would refuse this event): ');
+
       const runtime = createPipelineRuntime(config, 'ingest-cli');
       try {
         let framing: PublisherFraming = { kind: 'single-object' };
@@ -61,7 +74,7 @@ export const publishCommands: Record<string, Command> = {
         const publisher = await ImageEventPublisher.connect({ config, blobs: runtime.blobs, secrets: runtime.secrets, framing });
         let published;
         try {
-          published = await publisher.publish({ customerId, image, fileName: file === undefined ? undefined : basename(file) });
+          published = await publisher.publish(input);
         } finally {
           await publisher.disconnect();
         }

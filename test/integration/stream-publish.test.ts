@@ -87,11 +87,14 @@ describe('ingest publish', () => {
     expect(printedRecord(stdout)).toMatchObject({ status: 'FAILED', error: { code: 'UNDECODABLE_IMAGE' } });
   });
 
-  it('publishes a URL event; a private address ends FAILED with FORBIDDEN_SOURCE', async () => {
-    const { code, stdout } = await runPublish([], { url: 'https://10.0.0.1/cat.jpg', wait: true, timeout: '60' });
+  it('refuses a URL event that the consumer fetcher would refuse (a private address), sending nothing', async () => {
+    const before = await kit!.endOffsets(topic);
 
-    expect(code).toBe(1);
-    expect(printedRecord(stdout)).toMatchObject({ status: 'FAILED', customerId: 'dev', error: { code: 'FORBIDDEN_SOURCE' } });
+    await expect(runPublish([], { url: 'https://10.0.0.1/cat.jpg', wait: true, timeout: '60' })).rejects.toThrow(
+      'not sent (the pipeline would refuse this event): Refusing to fetch https://10.0.0.1/cat.jpg: address 10.0.0.1 is private (RFC 1918)',
+    );
+
+    expect(await kit!.endOffsets(topic)).toEqual(before);
   });
 
   it('refuses both a file and --url', async () => {

@@ -252,7 +252,7 @@ function stripBrackets(hostname: string): string {
  * Decides what a hop to `url` may connect to, or why it may not be requested at all. Literal IP
  * hosts are judged here because Node connects to them without calling `lookup`.
  */
-function admitTarget(url: URL, settings: Settings): { policy: TargetPolicy } | { refusal: string } {
+function admitTarget(url: URL, settings: Pick<Settings, 'allowLoopback' | 'allowedPorts'>): { policy: TargetPolicy } | { refusal: string } {
   if (url.username !== '' || url.password !== '') return { refusal: 'URLs with embedded credentials are not fetched' };
   let policy: TargetPolicy;
   if (url.protocol === 'https:') {
@@ -399,6 +399,14 @@ function requestHop(url: URL, policy: TargetPolicy, settings: Settings, limits: 
   });
 }
 
+/** The error for a hop refused before (or while) connecting: names the URL, never its query. */
+function refusal(hop: URL, from: URL | undefined, reason: string, settings: Pick<Settings, 'context'>): ForbiddenSourceError {
+  return new ForbiddenSourceError(
+    from === undefined ? `Refusing to fetch ${describeUrl(hop)}: ${reason}` : `Refusing redirect from ${describeUrl(from)} to ${describeUrl(hop)}: ${reason}`,
+    { context: settings.context },
+  );
+}
+
 /** One attempt: the original URL and up to `maxRedirects` redirects, within this attempt's time. */
 async function runAttempt(source: URL, settings: Settings, deadlineAt: number): Promise<Omit<FetchedImage, 'attempts'>> {
   const attemptEndsAt = Math.min(now() + settings.timeoutMs, deadlineAt);
@@ -414,13 +422,7 @@ async function runAttempt(source: URL, settings: Settings, deadlineAt: number): 
   for (let redirects = 0; ; redirects += 1) {
     const hop = current;
     const from = previous;
-    const refuse = (reason: string): ForbiddenSourceError =>
-      new ForbiddenSourceError(
-        from === undefined
-          ? `Refusing to fetch ${describeUrl(hop)}: ${reason}`
-          : `Refusing redirect from ${describeUrl(from)} to ${describeUrl(hop)}: ${reason}`,
-        { context: settings.context },
-      );
+    const refuse = (reason: string): ForbiddenSourceError => refusal(hop, from, reason, settings);
     const admission = admitTarget(hop, settings);
     if ('refusal' in admission) throw refuse(admission.refusal);
 
@@ -449,7 +451,7 @@ async function runAttempt(source: URL, settings: Settings, deadlineAt: number): 
   }
 }
 
-function parseSource(url: unknown, settings: Settings): URL {
+function parseSource(url: unknown, settings: Pick<Settings, 'context'>): URL {
   if (typeof url !== 'string') throw invalidParameterError('url', 'URL string', url);
   try {
     return new URL(url);
@@ -460,6 +462,31 @@ function parseSource(url: unknown, settings: Settings): URL {
       context: settings.context,
     });
   }
+}
+
+/** What decides whether a URL may be requested at all: the {@link FetchImageOptions} of that name. */
+export type UrlAdmissionOptions = Pick<FetchImageOptions, 'allowLoopback' | 'allowedPorts' | 'context'>;
+
+/**
+ * The fetcher's own admission check of a URL, without sending anything: the check
+ * {@link fetchImage} makes of the URL before its first request. Refuses what is not an absolute
+ * URL, a scheme other than `https:` (`http:` only to plain loopback with `allowLoopback`),
+ * credentials in the URL, a port other than the scheme's own or `allowedPorts`, and a literal IP
+ * host the address policy forbids. A host name passes: its addresses are vetted when the fetcher
+ * connects, so a producer can check a URL here exactly as far as the consumer would before DNS.
+ *
+ * @throws {ForbiddenSourceError} naming the URL (without its query) and the reason.
+ * @throws {InvalidParameterError} an option has the wrong type.
+ * @example
+ * assertFetchableUrl('https://images.example.com/cat.jpg');                 // ok
+ * assertFetchableUrl('http://127.0.0.1:8080/cat.jpg', { allowLoopback: true, allowedPorts: [8080] }); // ok
+ * assertFetchableUrl('https://10.0.0.7/cat.jpg');                           // throws: private (RFC 1918)
+ */
+export function assertFetchableUrl(url: string, options: UrlAdmissionOptions = {}): void {
+  const settings = readSettings({ allowLoopback: options.allowLoopback, allowedPorts: options.allowedPorts, context: options.context });
+  const source = parseSource(url, settings);
+  const admission = admitTarget(source, settings);
+  if ('refusal' in admission) throw refusal(source, undefined, admission.refusal, settings);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Config } from '../../config';
 import type { FetchedBytes, ImageFetcher, ImageFetchRequest } from '../../ports';
-import { fetchImage, type FetchImageOptions } from './fetch-image';
+import { assertFetchableUrl, fetchImage, type FetchImageOptions } from './fetch-image';
 
 /** The settings a fetcher keeps for every download: everything of {@link FetchImageOptions} but the per-call size cap and context. */
 export type HttpsImageFetcherOptions = Omit<FetchImageOptions, 'maxBytes' | 'context'>;
@@ -32,6 +32,16 @@ export class HttpsImageFetcher implements ImageFetcher {
   static fromConfig(config: Pick<Config, 'fetch'>, download: typeof fetchImage = fetchImage): HttpsImageFetcher {
     const { allowLoopback, allowedPorts, timeoutMs, deadlineMs } = config.fetch;
     return new HttpsImageFetcher({ allowLoopback, allowedPorts, timeoutMs, deadlineMs }, download);
+  }
+
+  /**
+   * Refuses, without sending anything, a URL this fetcher would refuse before its first request
+   * (scheme, credentials, port, a literal host the address policy forbids); see
+   * {@link assertFetchableUrl}. Producers call it to keep from publishing what consumers refuse.
+   * @throws ForbiddenSourceError naming the URL and the reason.
+   */
+  assertFetchable(url: string): void {
+    assertFetchableUrl(url, { allowLoopback: this.options.allowLoopback, allowedPorts: this.options.allowedPorts });
   }
 
   /** @throws ForbiddenSourceError, ImageTooLargeError or SourceFetchError (never retriable), InvalidParameterError for a bad option. */

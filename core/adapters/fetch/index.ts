@@ -4,8 +4,8 @@
  * only (checked inside each connection's DNS lookup and on every redirect hop), a byte cap
  * enforced while streaming, per-attempt timeouts, a total deadline and bounded retries.
  */
-export { fetchImage, retryAfterMs, DEFAULT_MAX_FETCH_BYTES } from './fetch-image';
-export type { FetchImageOptions, FetchedImage } from './fetch-image';
+export { assertFetchableUrl, fetchImage, retryAfterMs, DEFAULT_MAX_FETCH_BYTES } from './fetch-image';
+export type { FetchImageOptions, FetchedImage, UrlAdmissionOptions } from './fetch-image';
 export { classifyAddress, isForbiddenAddress } from './address-policy';
 export type { AddressCategory, AddressClassification, AddressPolicyOptions, IPv4Embedding } from './address-policy';
 export type { ResolveHostname, ResolvedAddress } from './guarded-lookup';

@@ -37,6 +37,6 @@ describe('CORS settings in loadConfig', () => {
   });
 
   it('allows credentials with listed origins', () => {
-    expect(loadConfig({ ...AWS_ENV, [ENV.corsAllowedOrigins]: 'https://a.example.com', [ENV.corsAllowCredentials]: 'yes' }).cors).toEqual({ allowedOrigins: ['https://a.example.com'], allowCredentials: true });
+    expect(loadConfig({ ...AWS_ENV, [ENV.corsAllowedOrigins]: 'https://a.example.com', [ENV.corsAllowCredentials]: 'true' }).cors).toEqual({ allowedOrigins: ['https://a.example.com'], allowCredentials: true });
   });
 });

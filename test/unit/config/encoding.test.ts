@@ -15,7 +15,7 @@ describe('loadConfig: encoder settings', () => {
       [ENV.webpAlphaQuality]: '0',
       [ENV.jpegChromaSubsampling]: '4:4:4',
       [ENV.jpegTrellisQuantisation]: 'true',
-      [ENV.jpegMozjpeg]: 'yes',
+      [ENV.jpegMozjpeg]: 'true',
       [ENV.resizeKernel]: 'mitchell',
       [ENV.fastShrinkOnLoad]: 'false',
     });

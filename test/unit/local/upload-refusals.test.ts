@@ -1,0 +1,126 @@
+/**
+ * `ingest upload` says what is wrong in one line: a file it cannot read, a file over the limit of
+ * the path it would take (checked before anything is sent), an API it cannot reach. It sends the
+ * key as `Authorization: Bearer <key>`. The API here is a plain HTTP server of the test's own on
+ * 127.0.0.1, standing in for the local adapter; it records what reaches it.
+ */
+import http, { type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAX_IMAGE_BYTES } from '../../../core';
+import { DIRECT_UPLOAD_MAX_BYTES } from '../../../ingest-api/limits';
+import { main } from '../../../local/cli';
+import { unusedLoopbackPort } from '../../helpers/loopback-server';
+
+let dir: string;
+let server: http.Server;
+let api: string;
+const received: { method?: string; url?: string; headers: IncomingHttpHeaders; bytes: number }[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'upload-refusals-'));
+  server = http.createServer((req, res) => {
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    req.on('end', () => {
+      received.push({ method: req.method, url: req.url, headers: req.headers, bytes });
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ imageId: 'img-1', status: 'PROCESSED' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  received.length = 0;
+});
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err.push(String(chunk));
+    return true;
+  });
+  try {
+    return { code: await main(argv), stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+/** A sparse file of `size` bytes: the size check reads its length, not its bytes. */
+function fileOf(name: string, size: number): string {
+  const path = join(dir, name);
+  writeFileSync(path, '');
+  truncateSync(path, size);
+  return path;
+}
+
+describe('ingest upload: files it cannot send', () => {
+  it.each([
+    ['a missing file', () => join(dir, 'missing.jpg'), (p: string) => `error: no such file: ${p}\n`],
+    ['a directory', () => mkdirSync(join(dir, 'album'), { recursive: true }) ?? join(dir, 'album'), (p: string) => `error: ${p} is a directory; name an image file\n`],
+    ['a path through a file', () => join(fileOf('plain.jpg', 10), 'inner.jpg'), (p: string) => `error: no such file: ${p} (a part of the path is not a directory)\n`],
+  ])('%s: exit 2 with one line, nothing sent', async (_what, make, expected) => {
+    const path = make();
+    for (const flags of [[], ['--presigned']]) {
+      const { code, stderr } = await run(['upload', path, '--api', api, '--key', 'k', ...flags]);
+      expect({ flags, code, stderr }).toEqual({ flags, code: 2, stderr: expected(path) });
+    }
+    expect(received).toEqual([]);
+  });
+
+  it('a file over the direct-upload limit: exit 2 naming the limit and --presigned, nothing sent', async () => {
+    const path = fileOf('five-mib.jpg', DIRECT_UPLOAD_MAX_BYTES + 1);
+    const { code, stderr } = await run(['upload', path, '--api', api, '--key', 'k']);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `error: ${path} is 4,669,441 bytes, over the direct-upload limit of 4,669,440 bytes (~4.45 MiB) (POST /v1/images: what Lambda's 6 MB invoke payload leaves after base64); ` +
+        'add --presigned to send it through POST /v1/uploads and a presigned S3 POST, which take images up to 10,485,760 bytes (~10 MiB)\n',
+    );
+    expect(received).toEqual([]);
+  });
+
+  it.each([[[]], [['--presigned']]])('a file over the image limit (%j): exit 2, no path takes it, nothing sent', async (flags) => {
+    const path = fileOf('eleven-mib.jpg', MAX_IMAGE_BYTES + 1);
+    const { code, stderr } = await run(['upload', path, '--api', api, '--key', 'k', ...flags]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`error: ${path} is 10,485,761 bytes, over the image limit of 10,485,760 bytes (~10 MiB); no upload path takes it\n`);
+    expect(received).toEqual([]);
+  });
+});
+
+describe('ingest upload: sending', () => {
+  it('sends a file at the direct limit to POST /v1/images with Authorization: Bearer, and prints the answer', async () => {
+    const path = fileOf('at-limit.jpg', DIRECT_UPLOAD_MAX_BYTES);
+    const { code, stdout } = await run(['upload', path, '--api', api, '--key', 'ik_test-key']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ imageId: 'img-1', status: 'PROCESSED' });
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ method: 'POST', url: '/v1/images', bytes: DIRECT_UPLOAD_MAX_BYTES });
+    expect(received[0]?.headers.authorization).toBe('Bearer ik_test-key');
+    expect(received[0]?.headers['x-api-key']).toBeUndefined();
+  });
+
+  it('an API that is not there: exit 1 with one line naming the URL, not "fetch failed"', async () => {
+    const port = await unusedLoopbackPort();
+    const path = fileOf('small.jpg', 100);
+    const { code, stderr } = await run(['upload', path, '--api', `http://127.0.0.1:${port}`, '--key', 'k']);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`error: cannot reach the API at http://127.0.0.1:${port} (ECONNREFUSED); is \`ingest start\` running, and is --api right?\n`);
+  });
+});
