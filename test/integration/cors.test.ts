@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { loadConfig, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { CORS_ALLOWED_HEADERS, IngestApi, withCors } from '../../ingest-api';
-import { startHttpAdapter } from '../../local/http-adapter';
+import { gatewayAuthorizer, startHttpAdapter } from '../../local/http-adapter';
 import { makeJpeg } from '../helpers/images';
 import { createApiKey } from '../../core/adapters/secrets/api-key-secret';
 
@@ -51,6 +51,7 @@ async function adapterWith(env: Record<string, string>): Promise<string> {
     host: '127.0.0.1',
     port: 0,
     maxImageBytes: corsConfig.limits.maxImageBytes,
+    authorizer: gatewayAuthorizer(corsConfig, runtime.secrets),
     handler: withCors(corsConfig.cors, (event) => api.handle(event)),
     cors: corsConfig.cors,
   });

@@ -12,7 +12,7 @@ import { destroyAwsClients, loadConfig, type Config, type ImageRecord } from '..
 import { claimCheckKey, incomingKey } from '../../core/keys';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { IngestApi, UploadProcessor } from '../../ingest-api';
-import { startHttpAdapter } from '../../local/http-adapter';
+import { gatewayAuthorizer, startHttpAdapter } from '../../local/http-adapter';
 import { encodeImageEvent, type ImageEvent } from '../../schemas';
 import { createMskHandler, createStreamConsumer, type DeadLetter, type DeadLetterSink, type MskBatchResponse, type MskHandlerFunction } from '../../stream-consumer';
 import { makeJpeg, padJpegToSize } from '../helpers/images';
@@ -164,7 +164,7 @@ describe('the REST presigned-upload path: an upload over the limit', () => {
     const inbox = await inboxFor('oversize-presigned');
     const { key: apiKey } = await createApiKey(runtime.clients.secrets, config.apiKeySecretId, inbox.customerId);
     const api = new IngestApi(runtime);
-    const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: limit, handler: (event) => api.handle(event) });
+    const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: limit, authorizer: gatewayAuthorizer(config, runtime.secrets), handler: (event) => api.handle(event) });
     cleanups.push(() => adapter.stop());
     const size = limit + 1;
 

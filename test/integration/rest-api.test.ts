@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { MAX_IMAGE_BYTES, keyHashPrefix, loadConfig, rawKey, sha256Hex, type Config } from '../../core';
 import { createPipelineRuntime, imageIdForKey, type PipelineRuntime } from '../../core/runtime';
 import { IngestApi, UploadProcessor } from '../../ingest-api';
-import { startHttpAdapter } from '../../local/http-adapter';
+import { gatewayAuthorizer, startHttpAdapter } from '../../local/http-adapter';
 import { startUploadPoller } from '../../local/upload-poller';
 import { projectRoot } from '../../local/stack/paths';
 import {
@@ -53,7 +53,7 @@ beforeAll(async () => {
   customerId = `rest-${randomUUID().slice(0, 8)}`;
   apiKey = await registerKey(customerId);
   const api = new IngestApi(runtime);
-  const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event) });
+  const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, authorizer: gatewayAuthorizer(config, runtime.secrets), handler: (event) => api.handle(event) });
   baseUrl = adapter.url;
   stopAdapter = adapter.stop;
   const uploads = new UploadProcessor(runtime);
@@ -338,7 +338,7 @@ describe('multipart and dependency failures', () => {
     // The same API, wired to a DynamoDB endpoint where nothing listens.
     const broken = createPipelineRuntime(loadConfig({ ...process.env, AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9' }), 'rest-api-test-broken');
     const api = new IngestApi(broken);
-    const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event) });
+    const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, authorizer: gatewayAuthorizer(config, runtime.secrets), handler: (event) => api.handle(event) });
     try {
       const response = await fetch(`${adapter.url}/v1/images`, { method: 'POST', body: await makeJpeg({ width: 64, height: 48 }, 9), headers: { 'x-api-key': apiKey, 'Content-Type': 'image/jpeg' } });
       expect(response.status).toBe(503);
