@@ -109,7 +109,7 @@ test('a known mix through REST and Kafka shows up on the dashboard page in headl
     [await makeJpeg({ width: 120, height: 90 }, 3), 'image/jpeg', 201],
     [await makeTruncatedJpeg({ width: 200, height: 150 }), 'image/jpeg', 422],
   ] as const) {
-    const response = await fetch(`${adapter.url}/v1/images`, { method: 'POST', body, headers: { 'x-api-key': key, 'Content-Type': type } });
+    const response = await fetch(`${adapter.url}/v1/images`, { method: 'POST', body, headers: { Authorization: `Bearer ${key}`, 'Content-Type': type } });
     expect(response.status).toBe(expected);
     restIds.push(((await response.json()) as { imageId: string }).imageId);
   }

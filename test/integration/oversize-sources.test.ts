@@ -168,7 +168,7 @@ describe('the REST presigned-upload path: an upload over the limit', () => {
     cleanups.push(() => adapter.stop());
     const size = limit + 1;
 
-    const created = await fetch(`${adapter.url}/v1/uploads`, { method: 'POST', headers: { 'x-api-key': apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: 'huge.jpg' }) });
+    const created = await fetch(`${adapter.url}/v1/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: 'huge.jpg' }) });
     expect(created.status).toBe(201);
     const { imageId, upload, maxBytes } = (await created.json()) as { imageId: string; maxBytes: number; upload: { url: string; fields: Record<string, string> } };
     expect(maxBytes).toBe(limit);
@@ -188,7 +188,7 @@ describe('the REST presigned-upload path: an upload over the limit', () => {
 
     await expectRefusedNothingKept(await runtime.metadata.get(imageId, new Date()), inbox, size, 'upload');
     expect(await exists(config.rawBucket, key)).toBe(false);
-    const status = await fetch(`${adapter.url}/v1/images/${imageId}`, { headers: { 'x-api-key': apiKey } });
+    const status = await fetch(`${adapter.url}/v1/images/${imageId}`, { headers: { Authorization: `Bearer ${apiKey}` } });
     expect(status.status).toBe(200);
     expect(await status.json()).toMatchObject({ imageId, status: 'FAILED', bytes: 0, error: { code: 'IMAGE_TOO_LARGE' } });
   });

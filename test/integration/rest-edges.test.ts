@@ -52,7 +52,7 @@ afterAll(async () => {
   if (runtime) destroyAwsClients(runtime.clients);
 });
 
-const auth = (): Record<string, string> => ({ 'x-api-key': apiKey });
+const auth = (): Record<string, string> => ({ Authorization: `Bearer ${apiKey}` });
 
 describe('file names in any script survive every path', () => {
   it.each([['фото 😀 ünï.jpg'], ['写真.jpg'], ['صورة عائلية.jpg']])('a browser multipart upload of %s', async (fileName) => {
