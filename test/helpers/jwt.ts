@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -45,9 +45,10 @@ export function signRs256(claims: Record<string, unknown>, key: KeyObject | Bare
 }
 
 /** A fresh RSA key pair: its private key and its public JWK (with `kid`, `alg`, `use`) for a JWKS. */
-export function freshRsaKey(kid: string): { privateKey: KeyObject; jwk: JsonWebKey & { kid: string; alg: string; use: string } } {
+export function freshRsaKey(kid: string): { privateKey: KeyObject; jwk: { kty: string; n: string; e: string; kid: string; alg: string; use: string } } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
+  const { n, e } = publicKey.export({ format: 'jwk' });
+  return { privateKey, jwk: { kty: 'RSA', n: n as string, e: e as string, kid, alg: 'RS256', use: 'sig' } };
 }
 
 /**
