@@ -4,7 +4,10 @@
  * the Lambda REQUEST authorizer over real HTTP, and the pipeline stores into moto's DynamoDB and S3.
  * Every user, customer and idempotency key here is this file's own.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CUSTOMER_ID_CLAIM } from '../../authorizer';
@@ -16,6 +19,7 @@ import { createPipelineRuntime, imageIdForKey, type PipelineRuntime } from '../.
 import { IngestApi } from '../../ingest-api';
 import { gatewayAuthorizer, startHttpAdapter } from '../../local/http-adapter';
 import { DEV_USER_PASSWORD, loginToDevPool } from '../../local/commands/login';
+import { projectRoot } from '../../local/stack/paths';
 import { makeJpeg } from '../helpers/images';
 import { freshRsaKey, jwtClaims, motoSigningKey, signRs256 } from '../helpers/jwt';
 
@@ -52,6 +56,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopAdapter();
+});
+
+describe('ingest login', () => {
+  it('prints only the ID token on stdout (TOKEN=$(ingest login …) works), and the token is accepted', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(projectRoot(), 'bin', 'ingest.js'), 'login', `${username}-cli`, '--customer', customerId], { timeout: 60_000 });
+    expect(stdout).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/);
+    const token = stdout.trim();
+    expect(jwtClaims(token)).toMatchObject({ 'cognito:username': `${username}-cli`, [CUSTOMER_ID_CLAIM]: customerId });
+    const response = await fetch(`${baseUrl}/v1/images?limit=1`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+  });
 });
 
 describe('either credential works on every /v1 route', () => {
