@@ -22,6 +22,11 @@ beforeAll(() => {
   none = synthStack('prod', { bundling: { mode: 'skip' } });
 });
 
+/** The DEFAULT_4XX / DEFAULT_5XX gateway responses (the 429s of usage plans are tested in usage-plans.test.ts). */
+function corsGatewayResponses(json: TerraformJson): [string, Record<string, unknown>][] {
+  return resourcesOf(json, 'aws_api_gateway_gateway_response').filter(([, body]) => (CORS_GATEWAY_RESPONSE_TYPES as readonly unknown[]).includes(body.response_type));
+}
+
 /** The API Gateway resource path of a resource id reference, rebuilt from path_part and parent_id. */
 function pathOf(json: TerraformJson, resourceRef: string): string {
   const resources = json.resource.aws_api_gateway_resource ?? {};
@@ -35,11 +40,6 @@ function pathOf(json: TerraformJson, resourceRef: string): string {
     ref = body.parent_id;
   }
   return `/${parts.join('/')}`;
-}
-
-/** The DEFAULT_4XX / DEFAULT_5XX gateway responses (the authorizer's UNAUTHORIZED / ACCESS_DENIED are tested in authorizer.test.ts). */
-function defaultResponses(json: Parameters<typeof resourcesOf>[0]): ReturnType<typeof resourcesOf> {
-  return resourcesOf(json, 'aws_api_gateway_gateway_response').filter(([, body]) => (CORS_GATEWAY_RESPONSE_TYPES as readonly unknown[]).includes(body.response_type));
 }
 
 describe('API Gateway CORS', () => {
