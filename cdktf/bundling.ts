@@ -12,6 +12,7 @@ export const LAMBDA_ENTRIES = {
   uploadHandler: 'ingest-api/upload-handler.ts',
   streamConsumer: 'stream-consumer/handler.ts',
   reconciler: 'reconciler/handler.ts',
+  authorizer: 'authorizer/handler.ts',
 } as const;
 
 /** Which Lambda a bundle is for. */

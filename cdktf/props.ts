@@ -1,4 +1,4 @@
-import { DEFAULT_STATUS_SHARDS, parseCorsOrigins } from '../core/config';
+import { AUTHORIZER_CACHE_TTL_RANGE, DEFAULT_STATUS_SHARDS, parseCorsOrigins } from '../core/config';
 import { DEFAULT_NAMES, ENV } from '../core/config/env';
 import { MAX_STATUS_SHARDS } from '../core/constants';
 import { ConfigError, invalidParameterError } from '../core/errors';
@@ -69,6 +69,9 @@ export interface PipelineNames {
   cluster: string;
   api: string;
   functionPrefix: string;
+  /** The Cognito user pool of sign-in tokens, and its app client (docs/authentication.md). */
+  userPool: string;
+  userPoolClient: string;
 }
 
 /** Everything an environment's stack needs. Build it with {@link resolveStackProps}. */
@@ -161,6 +164,8 @@ export interface PipelineStackProps {
     streamConsumer: FunctionSizing;
     /** @default 1024 MB, 300 s, unreserved */
     reconciler: FunctionSizing;
+    /** The API's REQUEST authorizer (authorizer/handler.ts). @default 512 MB, 10 s, unreserved */
+    authorizer: FunctionSizing;
   };
   /** The scheduled reconciler (core/reconciler.ts). */
   reconcile: {
@@ -234,6 +239,14 @@ export interface PipelineStackProps {
     corsAllowedOrigins: string[];
     /** `Access-Control-Allow-Credentials: true`; refused with `*`. @default false */
     corsAllowCredentials: boolean;
+    /**
+     * Seconds API Gateway reuses the REQUEST authorizer's answer per `Authorization` value
+     * (0–3600). A revoked API key keeps working up to this long (docs/authentication.md).
+     * @default 300
+     */
+    authorizerResultTtlSeconds: number;
+    /** Lifetime of an ID token issued to the app client, in minutes (Cognito: 5–1440). @default 60 */
+    idTokenValidityMinutes: number;
   };
   notifications: {
     /** Receives `image.failed` notifications (filtered by the `type` attribute). @default undefined */
@@ -400,6 +413,8 @@ export function defaultNames(environment: string): PipelineNames {
     cluster: `image-pipeline${suffix}`,
     api: `image-pipeline${suffix}`,
     functionPrefix: `image-pipeline${suffix}`,
+    userPool: DEFAULT_NAMES.userPool + suffix,
+    userPoolClient: DEFAULT_NAMES.userPoolClient + suffix,
   };
 }
 
@@ -445,6 +460,7 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
       uploadHandler: sizing(1024, 29, preset.reserved.uploadHandler),
       streamConsumer: sizing(preset.streamMemoryMb, 300, preset.reserved.streamConsumer),
       reconciler: sizing(1024, 300),
+      authorizer: sizing(512, 10),
     },
     reconcile: { scheduleExpression: 'rate(15 minutes)' },
     stream: {
@@ -465,6 +481,8 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
       manageAccountLoggingRole: true,
       corsAllowedOrigins: [],
       corsAllowCredentials: false,
+      authorizerResultTtlSeconds: AUTHORIZER_CACHE_TTL_RANGE.default,
+      idTokenValidityMinutes: 60,
     },
     notifications: { failureEmail: undefined, alarmEmail: undefined, createQueue: true, fifo: false },
     alarms: {
@@ -535,6 +553,9 @@ export function validateStackProps(p: PipelineStackProps): void {
   validateSizing('lambda.uploadHandler', p.lambda.uploadHandler, 900);
   validateSizing('lambda.streamConsumer', p.lambda.streamConsumer, 900);
   validateSizing('lambda.reconciler', p.lambda.reconciler, 900);
+  validateSizing('lambda.authorizer', p.lambda.authorizer, 29);
+  requireIntInRange('api.authorizerResultTtlSeconds', p.api.authorizerResultTtlSeconds, AUTHORIZER_CACHE_TTL_RANGE.min, AUTHORIZER_CACHE_TTL_RANGE.max);
+  requireIntInRange('api.idTokenValidityMinutes', p.api.idTokenValidityMinutes, 5, 1440);
   if (!/^(rate\(\d+ (minute|minutes|hour|hours)\)|cron\(.+\))$/.test(p.reconcile.scheduleExpression)) {
     throw invalidParameterError('reconcile.scheduleExpression', 'an EventBridge Scheduler expression like "rate(15 minutes)"', p.reconcile.scheduleExpression);
   }

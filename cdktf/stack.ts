@@ -9,6 +9,7 @@ import type { PipelineStackProps } from './props';
 export const AWS_PROVIDER_CONSTRAINT = '~> 6.66';
 import { Analytics } from './constructs/analytics';
 import { Api } from './constructs/api';
+import { SignIn } from './constructs/auth';
 import { Compute } from './constructs/compute';
 import type { StackContext } from './constructs/context';
 import { Data } from './constructs/data';
@@ -38,6 +39,7 @@ export class ImagePipelineStack extends TerraformStack {
   readonly data: Data;
   readonly streaming: Streaming;
   readonly notifications: Notifications;
+  readonly signIn: SignIn;
   readonly compute: Compute;
   readonly api: Api;
   readonly usagePlans: UsagePlans;
@@ -70,6 +72,7 @@ export class ImagePipelineStack extends TerraformStack {
       kafkaSecret: this.security.kafkaSecret,
       kafkaSecretValue: this.security.kafkaSecretValue,
     });
+    this.signIn = new SignIn(this, 'sign-in', ctx);
     this.compute = new Compute(this, 'compute', ctx, {
       key,
       raw: this.storage.raw,
@@ -81,8 +84,9 @@ export class ImagePipelineStack extends TerraformStack {
       kafkaSecret: this.security.kafkaSecret,
       cluster: this.streaming.cluster,
       network: this.network,
+      signIn: this.signIn,
     });
-    this.api = new Api(this, 'api', ctx, this.compute.ingestApi.fn);
+    this.api = new Api(this, 'api', ctx, this.compute.ingestApi.fn, this.compute.authorizer.fn);
     this.usagePlans = new UsagePlans(this, 'usage-plans', ctx, this.api);
     this.observability = new Observability(this, 'observability', ctx, {
       alarmTopic: this.notifications.alarmTopic,
@@ -113,6 +117,8 @@ export class ImagePipelineStack extends TerraformStack {
     out('alarm_topic_arn', this.notifications.alarmTopic.arn, 'SNS topic for CloudWatch alarms');
     out('bootstrap_brokers_sasl_scram', this.streaming.cluster.bootstrapBrokersSaslScram, 'MSK brokers, SASL/SCRAM over TLS');
     out('bootstrap_brokers_sasl_iam', this.streaming.cluster.bootstrapBrokersSaslIam, 'MSK brokers, IAM auth (admin tools)');
+    out('user_pool_id', this.signIn.userPool.id, 'Cognito user pool of sign-in tokens (users carry custom:customer_id)');
+    out('user_pool_client_id', this.signIn.client.id, 'App client whose ID tokens the API accepts');
     out('api_key_secret_arn', this.security.apiKeySecret.arn, 'Secrets Manager secret holding the API keys');
     out('kafka_secret_arn', this.security.kafkaSecret.arn, 'Secrets Manager secret with the SCRAM credentials');
     out('kafka_admin_commands', kafkaAdminCommands(props), 'One-off topic and ACL setup (run from a host in the VPC, see docs/aws-deployment.md)');

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { RequestLimiter } from '../core';
 import type { PipelineRuntime } from '../core/runtime';
-import { ApiKeyAuthenticator, type Authenticator } from './authentication';
+import { GatewayAuthorizerAuthenticator, type Authenticator } from './authentication';
 import { fromApiGatewayEvent } from './http';
 import { jsonResponse } from './problem';
 import { readImageUpload, readUploadRequest } from './request-body';
@@ -16,7 +16,7 @@ import { listImages } from './use-cases/list-images';
 export interface IngestApiOptions {
   /**
    * Who the caller is, for every route but `/healthz`.
-   * @default API keys from the runtime's `apiKeySecretId` secret ({@link ApiKeyAuthenticator})
+   * @default the customer the gateway's authorizer attached ({@link GatewayAuthorizerAuthenticator})
    */
   authenticator?: Authenticator;
   /**
@@ -79,7 +79,7 @@ export class IngestApi {
       },
     };
     this.router = new Router(bindings, {
-      authenticator: options.authenticator ?? new ApiKeyAuthenticator(runtime.secrets, config.apiKeySecretId),
+      authenticator: options.authenticator ?? new GatewayAuthorizerAuthenticator(),
       telemetry: runtime.telemetry,
       limiter: options.limiter,
     });

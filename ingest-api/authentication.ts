@@ -1,11 +1,11 @@
-import { UnauthorizedError, findCustomerForKey, parseApiKeySecret, type SecretStore } from '../core';
+import { UnauthorizedError } from '../core';
 import type { HttpRequest } from './http';
 
 /**
  * The router's one authentication step: who is calling, as a customer id. The router runs it
  * before every route that is not public; an implementation reads what it trusts from the
- * request (an API key, or claims an API Gateway authorizer already checked) and never sees
- * the API Gateway event. Swap or chain implementations in `api.ts`.
+ * request (e.g. what an API Gateway authorizer already checked) and never sees the API Gateway
+ * event. Swap or chain implementations in `api.ts`.
  */
 export interface Authenticator {
   /**
@@ -17,27 +17,20 @@ export interface Authenticator {
 }
 
 /**
- * API keys from the `x-api-key` header or `Authorization: Bearer <key>`, checked against the
- * hashed keys in a Secrets Manager secret (`{"keys":[{"customerId","sha256"}]}`).
+ * Trusts the gateway: the customer id the Lambda REQUEST authorizer (`authorizer/`) put in its
+ * context, which API Gateway passes as `requestContext.authorizer.customerId` (the local HTTP
+ * adapter runs the same authorizer and sets the same field). Every `/v1` method has the
+ * authorizer, so a request without the field never came through the gateway's check.
  * @example
- * const auth = new ApiKeyAuthenticator(runtime.secrets, config.apiKeySecretId);
- * const customerId = await auth.authenticate({ headers: { 'x-api-key': 'ik_…' } });
+ * const auth = new GatewayAuthorizerAuthenticator();
+ * const customerId = await auth.authenticate({ headers: {}, authorizer: { customerId: 'acme' } });
  */
-export class ApiKeyAuthenticator implements Authenticator {
-  constructor(
-    private readonly secrets: SecretStore,
-    private readonly secretId: string,
-  ) {}
-
-  async authenticate(request: Pick<HttpRequest, 'headers'>): Promise<string> {
-    const { headers } = request;
-    const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
-    const key = headers['x-api-key'] ?? bearer;
-    if (key === undefined || key === '') throw new UnauthorizedError('an API key is required: send it as x-api-key or Authorization: Bearer');
-    // The secret store keeps the secret for a short while, so this is rarely a Secrets Manager call.
-    const secret = parseApiKeySecret(await this.secrets.getSecretString(this.secretId));
-    const customerId = findCustomerForKey(secret, key);
-    if (customerId === undefined) throw new UnauthorizedError('the API key is not valid');
+export class GatewayAuthorizerAuthenticator implements Authenticator {
+  async authenticate(request: Pick<HttpRequest, 'headers' | 'authorizer'>): Promise<string> {
+    const customerId = request.authorizer?.customerId;
+    if (typeof customerId !== 'string' || customerId === '') {
+      throw new UnauthorizedError('credentials are required: send "Authorization: Bearer <API key or ID token>"');
+    }
     return customerId;
   }
 }

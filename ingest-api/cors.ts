@@ -8,7 +8,7 @@ import { methodsForPath } from './routes';
  * API key, the idempotency key, the raw-body file name, and `Content-Type` (`image/*` and
  * `application/json` are not safelisted, so they need to be allowed explicitly).
  */
-export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Api-Key', 'X-File-Name'] as const;
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-File-Name'] as const;
 
 /** Response headers a page may read beyond the safelisted ones (`Location` of a new image, `Retry-After` of a 503/429). */
 export const CORS_EXPOSED_HEADERS = ['Location', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'] as const;

@@ -1,5 +1,5 @@
 export { IngestApi, type IngestApiOptions } from './api';
-export { ApiKeyAuthenticator, type Authenticator } from './authentication';
+export { GatewayAuthorizerAuthenticator, type Authenticator } from './authentication';
 export { fromApiGatewayEvent, type HttpRequest } from './http';
 export { UploadProcessor } from './uploads';
 export { ROUTES, BINARY_MEDIA_TYPES, matchRoute, methodsForPath, imagePath, isBinaryMediaType, type RouteName } from './routes';

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ImageTooLargeError, MalformedRequestError, RequestHeadersTooLargeError, RequestTimeoutError, type CorsConfig } from '../core';
+import { authorize, authorizerDependencies } from '../authorizer';
+import { ImageTooLargeError, MalformedRequestError, RequestHeadersTooLargeError, RequestTimeoutError, type Config, type CorsConfig, type SecretStore } from '../core';
 import { corsResponseHeaders, isBinaryMediaType, matchRoute, problemResponse } from '../ingest-api';
 
 /** Room for multipart boundaries and part headers on top of the image limit. */
@@ -15,6 +16,59 @@ const ENVELOPE_BYTES = 64 * 1024;
  */
 export const API_GATEWAY_MAX_HEADER_BYTES = 10_240;
 
+/**
+ * The adapter's stand-in for the API's Lambda REQUEST authorizer: the same `authorize` code, its
+ * answers reused per `Authorization` value for the gateway's result TTL.
+ */
+export interface AdapterAuthorizer {
+  /**
+   * The customer behind the request's credential.
+   * @throws UnauthorizedError (answered 401 problem+json), DependencyError (503).
+   */
+  authorize(headers: Readonly<Record<string, string | undefined>>): Promise<{ customerId: string }>;
+  /** Seconds an answer is reused for the same `Authorization` value; 0 turns the cache off. */
+  cacheTtlSeconds: number;
+}
+
+/**
+ * The authorizer `ingest start` and the tests put in front of the API: API keys from the key
+ * secret and, when config names a user pool, its ID tokens; cached for `config.auth.cacheTtlSeconds`,
+ * as the CDKTF app sets the gateway's result TTL.
+ * @example
+ * startHttpAdapter({ ..., authorizer: gatewayAuthorizer(config, runtime.secrets) });
+ */
+export function gatewayAuthorizer(config: Config, secrets: SecretStore): AdapterAuthorizer {
+  const dependencies = authorizerDependencies(config, secrets);
+  return { authorize: (headers) => authorize(headers, dependencies), cacheTtlSeconds: config.auth.cacheTtlSeconds };
+}
+
+/** Answers kept at most, like a bounded gateway cache; the oldest goes first. */
+const AUTHORIZER_CACHE_ENTRIES = 10_000;
+
+/** {@link AdapterAuthorizer} with API Gateway's cache: successes only, keyed by the identity source (the Authorization header). */
+function cachedAuthorizer(authorizer: AdapterAuthorizer, now: () => number = Date.now): (headers: Record<string, string>) => Promise<{ customerId: string }> {
+  const cache = new Map<string, { customerId: string; expires: number }>();
+  return async (headers) => {
+    const identity = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+    const hit = identity === undefined ? undefined : cache.get(identity);
+    if (hit !== undefined && hit.expires > now()) return { customerId: hit.customerId };
+    const { customerId } = await authorizer.authorize(headers);
+    if (identity !== undefined && authorizer.cacheTtlSeconds > 0) {
+      cache.delete(identity);
+      if (cache.size >= AUTHORIZER_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+      cache.set(identity, { customerId, expires: now() + authorizer.cacheTtlSeconds * 1000 });
+    }
+    return { customerId };
+  };
+}
+
+/** True for the methods that have the gateway's authorizer: every `/v1` route but CORS preflights (CDKTF api.ts). */
+function hasAuthorizer(method: string, path: string): boolean {
+  if (method === 'OPTIONS') return false;
+  const matched = matchRoute(method, path);
+  return matched !== undefined && 'route' in matched && matched.route.resource.startsWith('/v1/');
+}
+
 /** Options of {@link startHttpAdapter}. */
 export interface HttpAdapterOptions {
   host: string;
@@ -23,6 +77,13 @@ export interface HttpAdapterOptions {
   maxImageBytes: number;
   /** The API Gateway proxy handler to call. */
   handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  /**
+   * Runs before the handler on every `/v1` route, as the API's REQUEST authorizer does; its
+   * customer id goes to the handler as `requestContext.authorizer.customerId`, and a refusal is
+   * answered here (problem+json 401, the stand-in for the UNAUTHORIZED gateway response).
+   * See {@link gatewayAuthorizer}.
+   */
+  authorizer: AdapterAuthorizer;
   /** Stage name in the events, as API Gateway sets it. @default 'local' */
   stage?: string;
   /**
@@ -106,7 +167,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 }
 
 /** Builds the API Gateway REST proxy event API Gateway would send for this request. */
-export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, stage: string, requestId: string): APIGatewayProxyEvent {
+export function toApiGatewayEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  stage: string,
+  requestId: string,
+  authorizer: APIGatewayProxyEvent['requestContext']['authorizer'] = null,
+): APIGatewayProxyEvent {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
   const headers: Record<string, string> = {};
@@ -142,7 +209,7 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, stage: str
     requestContext: {
       accountId: '123456789012',
       apiId: 'local',
-      authorizer: null,
+      authorizer,
       protocol: `HTTP/${req.httpVersion}`,
       httpMethod: method,
       path: `/${stage}${url.pathname}`,
@@ -180,6 +247,7 @@ export async function startHttpAdapter(options: HttpAdapterOptions): Promise<{ s
   const stage = options.stage ?? 'local';
   const limit = options.maxImageBytes + ENVELOPE_BYTES;
   const maxHeaderBytes = options.maxHeaderBytes ?? API_GATEWAY_MAX_HEADER_BYTES;
+  const authorizeRequest = cachedAuthorizer(options.authorizer);
   const server = createServer({ maxHeaderSize: maxHeaderBytes }, (req, res) => {
     void (async () => {
       if (options.readiness !== undefined && req.method === 'GET' && new URL(req.url ?? '/', 'http://localhost').pathname === READINESS_PATH) {
@@ -188,6 +256,22 @@ export async function startHttpAdapter(options: HttpAdapterOptions): Promise<{ s
         res.writeHead(report.ready ? 200 : 503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
         res.end(body);
         return;
+      }
+      // API Gateway runs the authorizer before it reads the body into the integration request.
+      const method = req.method ?? 'GET';
+      let context: APIGatewayProxyEvent['requestContext']['authorizer'] = null;
+      if (hasAuthorizer(method, new URL(req.url ?? '/', 'http://localhost').pathname)) {
+        const headers: Record<string, string> = {};
+        for (let i = 0; i < req.rawHeaders.length; i += 2) headers[req.rawHeaders[i] as string] = req.rawHeaders[i + 1] as string;
+        try {
+          const { customerId } = await authorizeRequest(headers);
+          // What API Gateway passes on from a Lambda authorizer: principalId and the context's keys.
+          context = { principalId: customerId, customerId, integrationLatency: 0 };
+        } catch (error) {
+          refuse(res, error, options.cors);
+          req.resume();
+          return;
+        }
       }
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > limit) {
@@ -201,7 +285,7 @@ export async function startHttpAdapter(options: HttpAdapterOptions): Promise<{ s
         req.destroy();
         return;
       }
-      const result = await options.handler(toApiGatewayEvent(req, body, stage, randomUUID()));
+      const result = await options.handler(toApiGatewayEvent(req, body, stage, randomUUID(), context));
       const payload = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body, 'utf8');
       const headers: Record<string, string | number | boolean> = { ...(result.headers ?? {}), 'Content-Length': payload.length };
       res.writeHead(result.statusCode, headers as Record<string, string>);

@@ -207,14 +207,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       } else if (path === 'rest-direct') {
         const key = randomUUID();
         const imageId = await retry(15, 2000, async () => {
-          const r = await fetch(`http://127.0.0.1:${apiPort}/v1/images`, { method: 'POST', body: bytes, headers: { 'x-api-key': apiKey, 'Content-Type': 'image/jpeg', 'Idempotency-Key': key }, signal: AbortSignal.timeout(60_000) });
+          const r = await fetch(`http://127.0.0.1:${apiPort}/v1/images`, { method: 'POST', body: bytes, headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'image/jpeg', 'Idempotency-Key': key }, signal: AbortSignal.timeout(60_000) });
           if (r.status !== 201 && r.status !== 202) throw new Error(`REST answered ${r.status}`);
           return ((await r.json()) as { imageId: string }).imageId;
         });
         accepted.set(imageId, path);
       } else {
         const created = await retry(15, 2000, async () => {
-          const r = await fetch(`http://127.0.0.1:${apiPort}/v1/uploads`, { method: 'POST', headers: { 'x-api-key': apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: `soak-${i}.jpg` }), signal: AbortSignal.timeout(60_000) });
+          const r = await fetch(`http://127.0.0.1:${apiPort}/v1/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: `soak-${i}.jpg` }), signal: AbortSignal.timeout(60_000) });
           if (r.status !== 201 && r.status !== 202) throw new Error(`REST answered ${r.status}`);
           return (await r.json()) as { imageId: string; upload: { url: string; fields: Record<string, string> } };
         });

@@ -71,7 +71,7 @@ export async function measureRest(ctx: BenchContext, corpus: readonly CorpusImag
     const response = await fetch(url, {
       method: 'POST',
       body: bodies[index] as Buffer,
-      headers: { 'x-api-key': apiKey, 'content-type': CONTENT_TYPES[(corpus[index] as CorpusImage).format] },
+      headers: { Authorization: `Bearer ${apiKey}`, 'content-type': CONTENT_TYPES[(corpus[index] as CorpusImage).format] },
     });
     const text = await response.text();
     const ms = performance.now() - started;

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { destroyAwsClients } from '../../core';
 import { createPipelineRuntime } from '../../core/runtime';
 import { IngestApi } from '../../ingest-api';
-import { startHttpAdapter } from '../../local/http-adapter';
+import { gatewayAuthorizer, startHttpAdapter } from '../../local/http-adapter';
 import { useLocalStack } from '../../local/stack';
 import { toDriver, type DriverMessage } from '../protocol';
 
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const config = useLocalStack();
   const runtime = createPipelineRuntime(config, 'ingest-api');
   const api = new IngestApi(runtime);
-  const adapter = await startHttpAdapter({ host: config.local.host, port: 0, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event) });
+  const adapter = await startHttpAdapter({ host: config.local.host, port: 0, maxImageBytes: config.limits.maxImageBytes, authorizer: gatewayAuthorizer(config, runtime.secrets), handler: (event) => api.handle(event) });
   process.on('message', (message: DriverMessage) => {
     if (message.type !== 'stop') return;
     adapter.stop().finally(() => {

@@ -18,6 +18,7 @@ import type { CorsConfig } from '../../core/config';
 import { CORS_EXPOSED_HEADERS } from '../../ingest-api/cors';
 import { BINARY_MEDIA_TYPES as HANDLER_BINARY_MEDIA_TYPES, ROUTES } from '../../ingest-api/routes';
 import { assumeRolePolicy } from '../iam';
+import { GatewayAuthorizer } from './auth';
 import type { StackContext } from './context';
 import { limitGatewayResponses } from './usage-plans';
 
@@ -87,7 +88,11 @@ export class Api extends Construct {
   /** The 4XX/5XX gateway responses with CORS headers; empty when no origin is configured. */
   readonly corsGatewayResponses: ApiGatewayGatewayResponse[] = [];
 
-  constructor(scope: Construct, id: string, ctx: StackContext, handler: LambdaFunction) {
+  /** The REQUEST authorizer on every `/v1` method, and its 401/403 gateway responses (auth.ts). */
+  readonly gatewayAuthorizer: GatewayAuthorizer;
+
+  /** @param authorizerFunction the Lambda REQUEST authorizer (API keys and Cognito ID tokens, docs/authentication.md). */
+  constructor(scope: Construct, id: string, ctx: StackContext, handler: LambdaFunction, authorizerFunction: LambdaFunction) {
     super(scope, id);
     const { props, partition } = ctx;
     this.restApi = new ApiGatewayRestApi(this, 'rest-api', {
@@ -122,7 +127,10 @@ export class Api extends Construct {
       return parentId;
     };
 
-    /** A method on `path` (no authorizer: the Lambda checks the API key) proxied to the ingest Lambda. */
+    const corsParameters = gatewayResponseCorsParameters({ allowedOrigins: props.api.corsAllowedOrigins, allowCredentials: props.api.corsAllowCredentials });
+    this.gatewayAuthorizer = new GatewayAuthorizer(this, 'credentials', ctx, { restApi: this.restApi, fn: authorizerFunction, corsParameters });
+
+    /** A method on `path` proxied to the ingest Lambda; every `/v1` method but CORS preflights has the REQUEST authorizer. */
     const proxyToLambda = (path: string, httpMethod: string): ApiGatewayIntegration => {
       const slug = `${httpMethod.toLowerCase()}${path.replace(/[{}]/g, '').replace(/\//g, '-')}`;
       const resourceId = resourceFor(path);
@@ -130,7 +138,9 @@ export class Api extends Construct {
         restApiId: this.restApi.id,
         resourceId,
         httpMethod,
-        authorization: 'NONE',
+        ...(path.startsWith('/v1') && httpMethod !== 'OPTIONS'
+          ? { authorization: 'CUSTOM', authorizerId: this.gatewayAuthorizer.authorizer.id }
+          : { authorization: 'NONE' }),
         // Usage plans apply only to methods that require an API key: every /v1 route, not the
         // CORS preflights (browsers send no credentials) nor /healthz.
         apiKeyRequired: httpMethod !== 'OPTIONS' && path.startsWith('/v1/'),
@@ -150,7 +160,6 @@ export class Api extends Construct {
       // CORS preflights: OPTIONS (no API key, as browsers send none on a preflight) to the same Lambda.
       ...PREFLIGHT_PATHS.map((path) => proxyToLambda(path, 'OPTIONS')),
     ];
-    const corsParameters = gatewayResponseCorsParameters({ allowedOrigins: props.api.corsAllowedOrigins, allowCredentials: props.api.corsAllowCredentials });
     if (Object.keys(corsParameters).length > 0) {
       for (const responseType of CORS_GATEWAY_RESPONSE_TYPES) {
         this.corsGatewayResponses.push(
@@ -170,10 +179,21 @@ export class Api extends Construct {
       restApiId: this.restApi.id,
       // Redeploy whenever a route, integration, the binary types or a gateway response change.
       triggers: {
-        redeployment: Fn.sha1(Fn.jsonencode([this.restApi.binaryMediaTypes, this.restApi.apiKeySource, ...integrations.map((i) => i.id), ...this.corsGatewayResponses.map((r) => r.id), ...limitResponses.map((r) => r.id), corsParameters])),
+        redeployment: Fn.sha1(
+          Fn.jsonencode([
+            this.restApi.binaryMediaTypes,
+            this.restApi.apiKeySource,
+            ...integrations.map((i) => i.id),
+            ...this.corsGatewayResponses.map((r) => r.id),
+            ...limitResponses.map((r) => r.id),
+            corsParameters,
+            this.gatewayAuthorizer.authorizer.id,
+            ...this.gatewayAuthorizer.gatewayResponses.map((r) => r.id),
+          ]),
+        ),
       },
       lifecycle: { createBeforeDestroy: true },
-      dependsOn: [...integrations, ...this.corsGatewayResponses, ...limitResponses],
+      dependsOn: [...integrations, ...this.corsGatewayResponses, ...limitResponses, ...this.gatewayAuthorizer.gatewayResponses],
     });
 
     let account: ApiGatewayAccount | undefined;

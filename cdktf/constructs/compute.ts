@@ -15,6 +15,7 @@ import type { SecretsmanagerSecret } from '@cdktn/provider-aws/lib/secretsmanage
 import type { SnsTopic } from '@cdktn/provider-aws/lib/sns-topic';
 import type { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
 import type { MskCluster } from '@cdktn/provider-aws/lib/msk-cluster';
+import type { SignIn } from './auth';
 import { ENV } from '../../core/config/env';
 import { reconcileReceivedAfterSeconds, watermarkEnvironment } from '../props';
 import { KEY_PREFIXES } from '../../core/constants';
@@ -63,6 +64,8 @@ export interface ComputeDependencies {
   kafkaSecret: SecretsmanagerSecret;
   cluster: MskCluster;
   network: Network;
+  /** The Cognito user pool and app client whose ID tokens the authorizer accepts. */
+  signIn: SignIn;
 }
 
 /** One deployed function with its role and log group. */
@@ -91,6 +94,8 @@ export class Compute extends Construct {
   readonly streamConsumer: PipelineFunction;
   /** Invoked by EventBridge Scheduler (constructs/reconciliation.ts); needs no VPC: it talks to AWS APIs only. */
   readonly reconciler: PipelineFunction;
+  /** The API's Lambda REQUEST authorizer: API keys and Cognito ID tokens (authorizer/handler.ts, docs/authentication.md). */
+  readonly authorizer: PipelineFunction;
   readonly eventSourceMapping: LambdaEventSourceMapping;
   /** Where S3 events the upload handler failed on, after Lambda's async retries, are kept (its on-failure destination). */
   readonly uploadFailures: SqsQueue;
@@ -137,7 +142,6 @@ export class Compute extends Construct {
     this.ingestApi = this.createFunction('ingestApi', 'ingest-api', props.lambda.ingestApi, {
       environment: {
         ...common,
-        [ENV.apiKeySecretId]: deps.apiKeySecret.arn,
         // The same origins as the gateway responses and the raw bucket's CORS rule (api.ts, storage.ts).
         ...(props.api.corsAllowedOrigins.length > 0 ? { [ENV.corsAllowedOrigins]: props.api.corsAllowedOrigins.join(',') } : {}),
         ...(props.api.corsAllowCredentials ? { [ENV.corsAllowCredentials]: 'true' } : {}),
@@ -152,9 +156,24 @@ export class Compute extends Construct {
           resources: [table.arn, ...indexArns],
         },
         publish,
-        { sid: 'ReadApiKeys', actions: ['secretsmanager:GetSecretValue'], resources: [deps.apiKeySecret.arn] },
         kms,
         ...readWatermarks,
+      ],
+    });
+
+    // Credentials are checked at the gateway now: only the authorizer reads the key secret.
+    this.authorizer = this.createFunction('authorizer', 'authorizer', props.lambda.authorizer, {
+      environment: {
+        ...common,
+        [ENV.apiKeySecretId]: deps.apiKeySecret.arn,
+        [ENV.cognitoUserPoolId]: deps.signIn.userPool.id,
+        [ENV.cognitoUserPoolClientId]: deps.signIn.client.id,
+        [ENV.authorizerCacheTtlSeconds]: String(props.api.authorizerResultTtlSeconds),
+      },
+      statements: [
+        { sid: 'ReadApiKeys', actions: ['secretsmanager:GetSecretValue'], resources: [deps.apiKeySecret.arn] },
+        // The key secret is encrypted with the project key.
+        { sid: 'DecryptApiKeys', actions: ['kms:Decrypt'], resources: [key.arn] },
       ],
     });
 

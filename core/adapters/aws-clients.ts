@@ -1,3 +1,4 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -17,6 +18,8 @@ export interface AwsClients {
   secrets: SecretsManagerClient;
   /** Glue, for the schema registry. */
   glue: GlueClient;
+  /** Cognito user pools: the local dev pool and `ingest login` (docs/authentication.md). */
+  cognito: CognitoIdentityProviderClient;
 }
 
 /** Options for {@link createAwsClients}. */
@@ -74,6 +77,7 @@ export function createAwsClients(config: Config, options: AwsClientOptions = {})
     sqs: instrument(new SQSClient({ ...base, endpoint: config.endpoints.sqs })),
     secrets: instrument(new SecretsManagerClient({ ...base, endpoint: config.endpoints.secretsManager })),
     glue: instrument(new GlueClient({ ...base, endpoint: config.endpoints.glue })),
+    cognito: instrument(new CognitoIdentityProviderClient({ ...base, endpoint: config.endpoints.cognito })),
   };
 }
 
@@ -86,4 +90,5 @@ export function destroyAwsClients(clients: AwsClients): void {
   clients.sqs.destroy();
   clients.secrets.destroy();
   clients.glue.destroy();
+  clients.cognito.destroy();
 }

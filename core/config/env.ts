@@ -13,6 +13,7 @@ export const ENV = {
   endpointGlue: 'AWS_ENDPOINT_URL_GLUE',
   endpointDynamoDbStreams: 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS',
   endpointApiGateway: 'AWS_ENDPOINT_URL_API_GATEWAY',
+  endpointCognito: 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER',
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 
   rawBucket: 'RAW_BUCKET',
@@ -23,6 +24,10 @@ export const ENV = {
   apiKeySecretId: 'API_KEYS_SECRET_ID',
   kafkaSecretId: 'KAFKA_SECRET_ID',
   analyticsBucket: 'ANALYTICS_BUCKET',
+  // Sign-in tokens (docs/authentication.md): the Cognito user pool and app client whose ID tokens the authorizer accepts.
+  cognitoUserPoolId: 'COGNITO_USER_POOL_ID',
+  cognitoUserPoolClientId: 'COGNITO_USER_POOL_CLIENT_ID',
+  authorizerCacheTtlSeconds: 'AUTHORIZER_CACHE_TTL_SECONDS',
 
   kafkaBrokers: 'KAFKA_BROKERS',
   kafkaSsl: 'KAFKA_SSL',
@@ -113,6 +118,8 @@ export const DEFAULT_NAMES = {
   kafkaSecret: 'AmazonMSK_image-pipeline',
   glueRegistry: 'image-pipeline',
   glueSchema: 'image-events-value',
+  userPool: 'image-pipeline-users',
+  userPoolClient: 'image-pipeline-clients',
 } as const;
 
 /** Default local ports (all bound to 127.0.0.1). */

@@ -142,7 +142,29 @@ export interface Endpoints {
   dynamodbStreams?: string;
   /** API Gateway's management API (usage plans and API keys, for `ingest keys create`). */
   apiGateway?: string;
+  /** Cognito user pools (`cognito-idp`): sign-in and the pool's JWKS. */
+  cognito?: string;
 }
+
+/**
+ * The Cognito user pool whose ID tokens the authorizer accepts (docs/authentication.md).
+ * `issuer` is what Cognito writes in `iss`; `jwksUri` is where its public keys are: the pool's
+ * own `/.well-known/jwks.json` on AWS, the same path on the Cognito endpoint override locally
+ * (moto serves it there and signs with the key it publishes).
+ */
+export interface SignInConfig {
+  userPoolId: string;
+  /** The app client: an ID token's `aud` must be this id. */
+  clientId: string;
+  issuer: string;
+  jwksUri: string;
+}
+
+/**
+ * API Gateway's limits on an authorizer's result TTL: 0 (no caching) to 3600 seconds
+ * (API Gateway Developer Guide, "Configure a Lambda authorizer": Authorization caching).
+ */
+export const AUTHORIZER_CACHE_TTL_RANGE = { min: 0, max: 3600, default: 300 } as const;
 
 /** Everything the pipeline, handlers, local stack and tools need, validated once. */
 export interface Config {
@@ -168,6 +190,21 @@ export interface Config {
   };
   snsTopicArn: string;
   apiKeySecretId: string;
+  /** Who may call the API: API keys and sign-in tokens, checked by the authorizer (docs/authentication.md). */
+  auth: {
+    /**
+     * The user pool and app client of sign-in tokens; `undefined` when `COGNITO_USER_POOL_ID` and
+     * `COGNITO_USER_POOL_CLIENT_ID` are unset, and then only API keys are accepted.
+     * @default undefined
+     */
+    signIn: SignInConfig | undefined;
+    /**
+     * Seconds an authorizer's answer is reused per `Authorization` value (API Gateway's result
+     * TTL; the local adapter uses the same). A revoked API key keeps working up to this long.
+     * @default 300
+     */
+    cacheTtlSeconds: number;
+  };
   /** Secret with Kafka SASL/SCRAM credentials; `undefined` means no SASL (local plaintext). */
   kafkaSecretId: string | undefined;
   kafka: {
@@ -430,6 +467,7 @@ export function loadConfig(env: Env = process.env): Config {
     glue: readUrl(env, ENV.endpointGlue),
     dynamodbStreams: readUrl(env, ENV.endpointDynamoDbStreams),
     apiGateway: readUrl(env, ENV.endpointApiGateway),
+    cognito: readUrl(env, ENV.endpointCognito),
   };
   // DynamoDB serves its streams API on the same endpoint locally.
   endpoints.dynamodbStreams ??= endpoints.dynamodb;
@@ -480,6 +518,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     snsTopicArn,
     apiKeySecretId: readString(env, ENV.apiKeySecretId, DEFAULT_NAMES.apiKeySecret),
+    auth: {
+      signIn: readSignIn(env, region, endpoints.cognito),
+      cacheTtlSeconds: readInt(env, ENV.authorizerCacheTtlSeconds, AUTHORIZER_CACHE_TTL_RANGE.default, AUTHORIZER_CACHE_TTL_RANGE.min, AUTHORIZER_CACHE_TTL_RANGE.max),
+    },
     kafkaSecretId: readOptional(env, ENV.kafkaSecretId),
     kafka: {
       brokers,
@@ -548,6 +590,29 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 /**
+ * Cognito user pool ids are `<region>_<id>` (Cognito API Reference, CreateUserPool: UserPool.Id
+ * pattern `[\w-]+_[0-9a-zA-Z]+`); app client ids are 1–128 word characters (UserPoolClientType.ClientId).
+ */
+const USER_POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
+const USER_POOL_CLIENT_ID = /^[\w+]{1,128}$/;
+
+function readSignIn(env: Env, region: string, cognitoEndpoint: string | undefined): SignInConfig | undefined {
+  const userPoolId = readOptional(env, ENV.cognitoUserPoolId);
+  const clientId = readOptional(env, ENV.cognitoUserPoolClientId);
+  if (userPoolId === undefined && clientId === undefined) return undefined;
+  if (userPoolId === undefined || clientId === undefined) {
+    throw new ConfigError(`${ENV.cognitoUserPoolId} and ${ENV.cognitoUserPoolClientId} go together: set both or neither`);
+  }
+  if (!USER_POOL_ID.test(userPoolId)) throw new ConfigError(`${ENV.cognitoUserPoolId} must look like "${region}_AbC123", got "${userPoolId}"`);
+  if (!USER_POOL_CLIENT_ID.test(clientId)) throw new ConfigError(`${ENV.cognitoUserPoolClientId} must be 1-128 letters, digits, "_" or "+", got "${clientId}"`);
+  // Cognito's issuer names the pool's own region (the id's prefix), whatever region the caller runs in.
+  const poolRegion = userPoolId.slice(0, userPoolId.indexOf('_'));
+  const issuer = `https://cognito-idp.${poolRegion}.amazonaws.com/${userPoolId}`;
+  const keysBase = cognitoEndpoint === undefined ? issuer : `${cognitoEndpoint.replace(/\/+$/, '')}/${userPoolId}`;
+  return { userPoolId, clientId, issuer, jwksUri: `${keysBase}/.well-known/jwks.json` };
+}
+
+/**
  * The broker list, or a ConfigError naming the variable when it is empty.
  * @throws ConfigError when `KAFKA_BROKERS` is unset outside the local stack.
  */
@@ -583,6 +648,7 @@ export function localStackEnvironment(env: Env = process.env): Record<string, st
     [ENV.endpointSqs]: moto,
     [ENV.endpointSecretsManager]: moto,
     [ENV.endpointGlue]: moto,
+    [ENV.endpointCognito]: moto,
     [ENV.endpointDynamoDb]: dynamodb,
     [ENV.s3ForcePathStyle]: 'true',
     [ENV.kafkaBrokers]: `${host}:${readInt(env, ENV.kafkaPort, DEFAULT_PORTS.kafka, 1, 65535)}`,

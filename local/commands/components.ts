@@ -2,7 +2,7 @@ import { InMemoryRequestLimiter, type Config } from '../../core';
 import { createPipelineRuntime } from '../../core/runtime';
 import { DIRECT_UPLOAD_MAX_BYTES, IngestApi, UploadProcessor, withCors } from '../../ingest-api';
 import { createLocalStreamComponent } from '../../local/stream-runner';
-import { startHttpAdapter } from '../http-adapter';
+import { gatewayAuthorizer, startHttpAdapter } from '../http-adapter';
 import { createDashboardComponent } from '../dashboard';
 import type { RuntimeComponent, RuntimeHealth } from '../runtime';
 import { startUploadPage } from '../upload-page/server';
@@ -30,6 +30,7 @@ export function runtimeComponents(config: Config, options: RuntimeComponentsOpti
           host: config.local.host,
           port: config.local.ports.api,
           maxImageBytes: config.limits.maxImageBytes,
+          authorizer: gatewayAuthorizer(config, runtime.secrets),
           handler: withCors(config.cors, (event) => api.handle(event)),
           cors: config.cors,
           readiness: options.health === undefined ? undefined : () => options.health!.report(),

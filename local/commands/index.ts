@@ -1,6 +1,7 @@
 import type { Command } from '../cli';
 import { dashboardCommand } from './dashboard';
 import { keysCommands } from './keys';
+import { loginCommand } from './login';
 import { publishCommands } from './publish';
 import { reconcileCommand } from './reconcile';
 import { startCommand } from './start';
@@ -10,6 +11,7 @@ import { uploadCommand } from './upload';
 export const commands: Record<string, Command> = {
   start: startCommand,
   ...keysCommands,
+  login: loginCommand,
   upload: uploadCommand,
   ...publishCommands,
   dashboard: dashboardCommand,

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../cli';
 import { RuntimeHealth, startRuntime } from '../runtime';
-import { stackUp, useLocalStack } from '../stack';
+import { stackUp, useLocalStack, userPoolEnvironment } from '../stack';
 import { runtimeComponents } from './components';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -23,11 +23,14 @@ export const startCommand: Command = {
   summary: 'bring the stack up and run the pipeline in the foreground (Ctrl-C stops it)',
   help: 'Starts the local stack (installing it on first use), bootstraps it, then runs the pipeline\'s local runtime in the foreground and prints where everything listens. Ctrl-C stops the runtime and every server this command started; servers that were already running are left running.',
   async run() {
-    const config = useLocalStack();
-    const { up, resources, supervisor } = await stackUp(config, out);
+    const stackConfig = useLocalStack();
+    const { up, resources, supervisor } = await stackUp(stackConfig, out);
+    // The runtime accepts the dev user pool's ID tokens beside API keys (`ingest login`).
+    const config = useLocalStack(userPoolEnvironment(resources.userPool));
     const services = await supervisor.status();
     for (const s of services) out(`${s.name.padEnd(9)} ${s.endpoint.padEnd(24)} stands in for ${s.standsInFor}`);
     out(`development API key (customer "dev"): ${resources.devApiKey}`);
+    out(`sign-in tokens: dev user pool ${resources.userPool.userPoolId}, app client ${resources.userPool.clientId} (TOKEN=$(ingest login <user>))`);
     const logFile = teeStdout(join(supervisor.paths.logs, 'pipeline.log'));
     out(`pipeline logs (JSON lines): this console and ${logFile}`);
     out(`notifications: SNS ${resources.snsTopicArn} -> SQS ${resources.notificationQueueUrl}`);

@@ -35,6 +35,8 @@ import { GlueSchemaRegistry } from '../../core/adapters/glue/schema-registry';
 import { IMAGE_EVENT_SCHEMA } from '../../schemas';
 import { uploadBucketCorsRules } from '../../ingest-api/cors';
 import { generateApiKey, parseApiKeySecret, type ApiKeyEntry } from '../../core/auth/api-keys';
+import { ensureUserPool, type UserPoolIds } from '../../core/adapters/cognito/user-pool';
+import { ENV } from '../../core/config/env';
 import type { StackPaths } from './paths';
 
 /** The names and addresses of everything the bootstrap made, for `stack status --json`. */
@@ -48,8 +50,19 @@ export interface StackResources {
   uploadQueueUrl: string;
   secrets: { apiKeys: string };
   devApiKey: string;
+  /** The dev Cognito user pool and app client (moto) whose ID tokens the local API accepts; `ingest login` signs in there. */
+  userPool: UserPoolIds;
   /** The Glue schema registry (moto) and the version id of each image event schema version registered in it. */
   glueSchemas: { registry: string; schema: string; versionIds: string[] };
+}
+
+/**
+ * The variables that give `loadConfig` the dev user pool (moto makes its ids at random, so they
+ * are known only once the bootstrap has run): `ingest start` and the tests' global setup load
+ * config with these on top of the environment.
+ */
+export function userPoolEnvironment(userPool: UserPoolIds): Record<string, string> {
+  return { [ENV.cognitoUserPoolId]: userPool.userPoolId, [ENV.cognitoUserPoolClientId]: userPool.clientId };
 }
 
 /** Creates a bucket (idempotently) whose raw and processed copies live as long as their metadata. */
@@ -237,6 +250,7 @@ export async function bootstrapStack(config: Config, clients: AwsClients, paths:
   ]);
   const [notifications, uploadQueueUrl] = await Promise.all([ensureNotifications(clients, config), ensureUploadNotifications(clients, config)]);
   await ensureApiKeySecret(clients, config, dev.entry);
+  const userPool = await ensureUserPool(clients.cognito, { userPool: DEFAULT_NAMES.userPool, client: DEFAULT_NAMES.userPoolClient });
   const glueVersionIds = await ensureGlueSchemas(clients, config);
   return {
     rawBucket: config.rawBucket,
@@ -248,6 +262,7 @@ export async function bootstrapStack(config: Config, clients: AwsClients, paths:
     uploadQueueUrl,
     secrets: { apiKeys: config.apiKeySecretId },
     devApiKey: dev.key,
+    userPool,
     glueSchemas: { registry: config.schemaRegistry.glueRegistryName, schema: config.schemaRegistry.glueSchemaName, versionIds: glueVersionIds },
   };
 }

@@ -12,15 +12,18 @@ export { InstallError } from './install';
 export { ServiceStartError, StackSupervisor, type ServiceStatus, type UpResult } from './supervisor';
 export { SERVICE_NAMES, type ServiceName } from './services';
 export type { StackResources } from './bootstrap';
+export { userPoolEnvironment } from './bootstrap';
 export type { StackPaths } from './paths';
 
 /**
  * Points this process at the local stack (explicit environment values win) and returns the
  * config loaded from it. Everything local — CLI, runtime, tests — starts here.
+ * @param known values only the bootstrap knows (e.g. {@link userPoolEnvironment}); they win, and
+ *   child processes and test workers inherit them.
  */
-export function useLocalStack(): Config {
+export function useLocalStack(known: Readonly<Record<string, string>> = {}): Config {
   const local = localStackEnvironment(process.env);
-  for (const [name, value] of Object.entries(local)) process.env[name] = value;
+  for (const [name, value] of Object.entries({ ...local, ...known })) process.env[name] = value;
   return loadConfig(process.env);
 }
 

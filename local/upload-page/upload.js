@@ -74,7 +74,7 @@
   function authHeaders() {
     const key = byId('api-key').value.trim();
     if (key === '') throw new Problem('API key missing', 'type your API key (ik_…) in the API key field first');
-    return { 'x-api-key': key };
+    return { Authorization: `Bearer ${key}` };
   }
 
   /** The list item that shows one file's progress and outcome. */

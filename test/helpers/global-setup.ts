@@ -1,4 +1,4 @@
-import { stackUp, useLocalStack } from '../../local/stack';
+import { stackUp, useLocalStack, userPoolEnvironment } from '../../local/stack';
 
 /**
  * Brings the local stack up once for the integration project (reusing servers that are already
@@ -10,7 +10,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.LOG_LEVEL ??= 'ERROR';
   const config = useLocalStack();
   const started = Date.now();
-  const { up } = await stackUp(config, (line) => process.stderr.write(`[stack] ${line}\n`));
+  const { up, resources } = await stackUp(config, (line) => process.stderr.write(`[stack] ${line}\n`));
+  // The dev user pool's ids exist only once the bootstrap ran (moto picks them): workers inherit them.
+  useLocalStack(userPoolEnvironment(resources.userPool));
   process.stderr.write(`[stack] ready in ${((Date.now() - started) / 1000).toFixed(1)} s (started: ${up.started.join(', ') || 'none'})\n`);
   (globalThis as { __stackStarted?: string[] }).__stackStarted = up.started;
 }

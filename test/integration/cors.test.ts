@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { loadConfig, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { CORS_ALLOWED_HEADERS, IngestApi, withCors } from '../../ingest-api';
-import { startHttpAdapter } from '../../local/http-adapter';
+import { gatewayAuthorizer, startHttpAdapter } from '../../local/http-adapter';
 import { makeJpeg } from '../helpers/images';
 import { createApiKey } from '../../core/adapters/secrets/api-key-secret';
 
@@ -51,6 +51,7 @@ async function adapterWith(env: Record<string, string>): Promise<string> {
     host: '127.0.0.1',
     port: 0,
     maxImageBytes: corsConfig.limits.maxImageBytes,
+    authorizer: gatewayAuthorizer(corsConfig, runtime.secrets),
     handler: withCors(corsConfig.cors, (event) => api.handle(event)),
     cors: corsConfig.cors,
   });
@@ -81,13 +82,13 @@ describe('preflight (OPTIONS) on every /v1 route', () => {
     const answer = await send(base, 'OPTIONS', path, {
       Origin: ALLOWED,
       'Access-Control-Request-Method': method,
-      'Access-Control-Request-Headers': 'authorization, x-api-key, idempotency-key, x-file-name, content-type',
+      'Access-Control-Request-Headers': 'authorization, idempotency-key, x-file-name, content-type',
     });
     expect(answer.status).toBe(204);
     expect(answer.headers['access-control-allow-origin']).toBe(ALLOWED);
     expect(String(answer.headers['access-control-allow-methods']).split(', ')).toContain(method);
     const allowedHeaders = String(answer.headers['access-control-allow-headers']).toLowerCase().split(', ');
-    for (const name of ['authorization', 'x-api-key', 'idempotency-key', 'x-file-name', 'content-type']) expect(allowedHeaders).toContain(name);
+    for (const name of ['authorization', 'idempotency-key', 'x-file-name', 'content-type']) expect(allowedHeaders).toContain(name);
     expect(answer.headers['access-control-max-age']).toBe('7200');
     expect(String(answer.headers.vary)).toContain('Origin');
     expect(answer.headers['access-control-allow-credentials']).toBeUndefined();
@@ -100,7 +101,7 @@ describe('preflight (OPTIONS) on every /v1 route', () => {
   });
 
   it('refuses an origin that is not configured: 403 problem, no Access-Control-Allow-Origin', async () => {
-    const answer = await send(base, 'OPTIONS', '/v1/images', { Origin: REFUSED, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'x-api-key' });
+    const answer = await send(base, 'OPTIONS', '/v1/images', { Origin: REFUSED, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' });
     expect(answer.status).toBe(403);
     expect(answer.headers['access-control-allow-origin']).toBeUndefined();
     expect(answer.headers['content-type']).toBe('application/problem+json');
@@ -108,7 +109,7 @@ describe('preflight (OPTIONS) on every /v1 route', () => {
   });
 
   it('refuses a header outside the allowed list and a method the route does not serve, naming them', async () => {
-    const header = await send(base, 'OPTIONS', '/v1/images', { Origin: ALLOWED, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'x-api-key, x-forwarded-host' });
+    const header = await send(base, 'OPTIONS', '/v1/images', { Origin: ALLOWED, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, x-forwarded-host' });
     expect(header.status).toBe(403);
     expect(JSON.parse(header.body).detail).toContain('x-forwarded-host');
     const method = await send(base, 'OPTIONS', '/v1/images/01JBQZ5V7W3XKQ4T9M2N8R6PYD', { Origin: ALLOWED, 'Access-Control-Request-Method': 'DELETE' });
@@ -125,14 +126,14 @@ describe('preflight (OPTIONS) on every /v1 route', () => {
   });
 
   it('covers exactly the headers the issue names plus Content-Type', () => {
-    expect([...CORS_ALLOWED_HEADERS].map((h) => h.toLowerCase()).sort()).toEqual(['authorization', 'content-type', 'idempotency-key', 'x-api-key', 'x-file-name']);
+    expect([...CORS_ALLOWED_HEADERS].map((h) => h.toLowerCase()).sort()).toEqual(['authorization', 'content-type', 'idempotency-key', 'x-file-name']);
   });
 });
 
 describe('actual requests', () => {
   it('a created image from an allowed origin exposes Location and Retry-After to the page', async () => {
     const jpeg = await makeJpeg({ width: 64, height: 48 });
-    const answer = await send(base, 'POST', '/v1/images', { Origin: ALLOWED, 'x-api-key': apiKey, 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length }, jpeg);
+    const answer = await send(base, 'POST', '/v1/images', { Origin: ALLOWED, Authorization: `Bearer ${apiKey}`, 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length }, jpeg);
     expect(answer.status).toBe(201);
     expect(answer.headers['access-control-allow-origin']).toBe(ALLOWED);
     const exposed = String(answer.headers['access-control-expose-headers']).split(', ');
@@ -149,7 +150,7 @@ describe('actual requests', () => {
   });
 
   it('a refused origin gets the answer but no Access-Control-Allow-Origin, so its page cannot read it', async () => {
-    const answer = await send(base, 'GET', '/v1/images?limit=1', { Origin: REFUSED, 'x-api-key': apiKey });
+    const answer = await send(base, 'GET', '/v1/images?limit=1', { Origin: REFUSED, Authorization: `Bearer ${apiKey}` });
     expect(answer.status).toBe(200);
     expect(answer.headers['access-control-allow-origin']).toBeUndefined();
     expect(answer.headers['access-control-expose-headers']).toBeUndefined();
@@ -157,17 +158,17 @@ describe('actual requests', () => {
   });
 
   it("the adapter's own refusal (413 before reading the body, API Gateway's gateway response) carries the CORS headers", async () => {
-    const answer = await send(base, 'POST', '/v1/images', { Origin: ALLOWED, 'x-api-key': apiKey, 'Content-Type': 'image/jpeg', 'Content-Length': 50 * 1024 * 1024 });
+    const answer = await send(base, 'POST', '/v1/images', { Origin: ALLOWED, Authorization: `Bearer ${apiKey}`, 'Content-Type': 'image/jpeg', 'Content-Length': 50 * 1024 * 1024 });
     expect(answer.status).toBe(413);
     expect(answer.headers['access-control-allow-origin']).toBe(ALLOWED);
   });
 
   it('with CORS_ALLOWED_ORIGINS=* every origin gets *, and no Vary', async () => {
     const open = await adapterWith({ CORS_ALLOWED_ORIGINS: '*' });
-    const preflight = await send(open, 'OPTIONS', '/v1/uploads', { Origin: REFUSED, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, x-api-key' });
+    const preflight = await send(open, 'OPTIONS', '/v1/uploads', { Origin: REFUSED, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, authorization' });
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('*');
-    const actual = await send(open, 'GET', '/v1/images?limit=1', { Origin: REFUSED, 'x-api-key': apiKey });
+    const actual = await send(open, 'GET', '/v1/images?limit=1', { Origin: REFUSED, Authorization: `Bearer ${apiKey}` });
     expect(actual.headers['access-control-allow-origin']).toBe('*');
     expect(actual.headers.vary).toBeUndefined();
   });

@@ -15,7 +15,7 @@ import { createAwsClients, destroyAwsClients, loadConfig, type AwsClients, type 
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { IngestApi } from '../../ingest-api';
 import { createDashboardComponent, loadDashboard } from '../../local/dashboard';
-import { startHttpAdapter } from '../../local/http-adapter';
+import { gatewayAuthorizer, startHttpAdapter } from '../../local/http-adapter';
 import { ensureBucket, ensureTable } from '../../local/stack/bootstrap';
 import { projectRoot } from '../../local/stack/paths';
 import { ImageEventPublisher } from '../../kafka';
@@ -89,7 +89,7 @@ async function tableRows(page: Page, visual: string): Promise<Record<string, str
 test('a known mix through REST and Kafka shows up on the dashboard page in headless Chromium, and in `ingest dashboard`', async () => {
   // Arrange: the pipeline's two paths and the dashboard, as `ingest start` runs them.
   const api = new IngestApi(runtime);
-  const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event) });
+  const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, authorizer: gatewayAuthorizer(config, runtime.secrets), handler: (event) => api.handle(event) });
   cleanups.push(() => adapter.stop());
   const runner = await createLocalStreamComponent(config, { kafka: quietKafka, log: () => undefined }).start();
   cleanups.push(() => runner.stop());
@@ -109,7 +109,7 @@ test('a known mix through REST and Kafka shows up on the dashboard page in headl
     [await makeJpeg({ width: 120, height: 90 }, 3), 'image/jpeg', 201],
     [await makeTruncatedJpeg({ width: 200, height: 150 }), 'image/jpeg', 422],
   ] as const) {
-    const response = await fetch(`${adapter.url}/v1/images`, { method: 'POST', body, headers: { 'x-api-key': key, 'Content-Type': type } });
+    const response = await fetch(`${adapter.url}/v1/images`, { method: 'POST', body, headers: { Authorization: `Bearer ${key}`, 'Content-Type': type } });
     expect(response.status).toBe(expected);
     restIds.push(((await response.json()) as { imageId: string }).imageId);
   }

@@ -12,7 +12,7 @@ import { destroyAwsClients, loadConfig, type Config, type ImageRecord } from '..
 import { claimCheckKey, incomingKey } from '../../core/keys';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { IngestApi, UploadProcessor } from '../../ingest-api';
-import { startHttpAdapter } from '../../local/http-adapter';
+import { gatewayAuthorizer, startHttpAdapter } from '../../local/http-adapter';
 import { encodeImageEvent, type ImageEvent } from '../../schemas';
 import { createMskHandler, createStreamConsumer, type DeadLetter, type DeadLetterSink, type MskBatchResponse, type MskHandlerFunction } from '../../stream-consumer';
 import { makeJpeg, padJpegToSize } from '../helpers/images';
@@ -164,11 +164,11 @@ describe('the REST presigned-upload path: an upload over the limit', () => {
     const inbox = await inboxFor('oversize-presigned');
     const { key: apiKey } = await createApiKey(runtime.clients.secrets, config.apiKeySecretId, inbox.customerId);
     const api = new IngestApi(runtime);
-    const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: limit, handler: (event) => api.handle(event) });
+    const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: limit, authorizer: gatewayAuthorizer(config, runtime.secrets), handler: (event) => api.handle(event) });
     cleanups.push(() => adapter.stop());
     const size = limit + 1;
 
-    const created = await fetch(`${adapter.url}/v1/uploads`, { method: 'POST', headers: { 'x-api-key': apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: 'huge.jpg' }) });
+    const created = await fetch(`${adapter.url}/v1/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: 'huge.jpg' }) });
     expect(created.status).toBe(201);
     const { imageId, upload, maxBytes } = (await created.json()) as { imageId: string; maxBytes: number; upload: { url: string; fields: Record<string, string> } };
     expect(maxBytes).toBe(limit);
@@ -188,7 +188,7 @@ describe('the REST presigned-upload path: an upload over the limit', () => {
 
     await expectRefusedNothingKept(await runtime.metadata.get(imageId, new Date()), inbox, size, 'upload');
     expect(await exists(config.rawBucket, key)).toBe(false);
-    const status = await fetch(`${adapter.url}/v1/images/${imageId}`, { headers: { 'x-api-key': apiKey } });
+    const status = await fetch(`${adapter.url}/v1/images/${imageId}`, { headers: { Authorization: `Bearer ${apiKey}` } });
     expect(status.status).toBe(200);
     expect(await status.json()).toMatchObject({ imageId, status: 'FAILED', bytes: 0, error: { code: 'IMAGE_TOO_LARGE' } });
   });

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { MAX_IMAGE_BYTES, keyHashPrefix, loadConfig, rawKey, sha256Hex, type Config } from '../../core';
 import { createPipelineRuntime, imageIdForKey, type PipelineRuntime } from '../../core/runtime';
 import { IngestApi, UploadProcessor } from '../../ingest-api';
-import { startHttpAdapter } from '../../local/http-adapter';
+import { gatewayAuthorizer, startHttpAdapter } from '../../local/http-adapter';
 import { startUploadPoller } from '../../local/upload-poller';
 import { projectRoot } from '../../local/stack/paths';
 import {
@@ -53,7 +53,7 @@ beforeAll(async () => {
   customerId = `rest-${randomUUID().slice(0, 8)}`;
   apiKey = await registerKey(customerId);
   const api = new IngestApi(runtime);
-  const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event) });
+  const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, authorizer: gatewayAuthorizer(config, runtime.secrets), handler: (event) => api.handle(event) });
   baseUrl = adapter.url;
   stopAdapter = adapter.stop;
   const uploads = new UploadProcessor(runtime);
@@ -68,7 +68,7 @@ afterAll(async () => {
 });
 
 function post(body: Buffer | FormData, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${baseUrl}/v1/images`, { method: 'POST', body, headers: { 'x-api-key': apiKey, ...headers } });
+  return fetch(`${baseUrl}/v1/images`, { method: 'POST', body, headers: { Authorization: `Bearer ${apiKey}`, ...headers } });
 }
 
 async function item(imageId: string): Promise<Record<string, unknown> | undefined> {
@@ -167,7 +167,7 @@ describe('size limits', () => {
   });
 
   it('takes a 10 MiB file end to end through a presigned S3 upload', async () => {
-    const created = await fetch(`${baseUrl}/v1/uploads`, { method: 'POST', headers: { 'x-api-key': apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: 'big photo.jpg' }) });
+    const created = await fetch(`${baseUrl}/v1/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: 'big photo.jpg' }) });
     expect(created.status).toBe(201);
     const { imageId, upload } = (await created.json()) as { imageId: string; upload: { url: string; fields: Record<string, string> } };
     const form = new FormData();
@@ -241,8 +241,8 @@ describe('bad input gets a clear error and loses nothing', () => {
   });
 
   it('answers 404 for an unknown image and for a malformed cursor 400', async () => {
-    expect((await fetch(`${baseUrl}/v1/images/${randomUUID()}`, { headers: { 'x-api-key': apiKey } })).status).toBe(404);
-    expect((await fetch(`${baseUrl}/v1/images?cursor=bogus`, { headers: { 'x-api-key': apiKey } })).status).toBe(400);
+    expect((await fetch(`${baseUrl}/v1/images/${randomUUID()}`, { headers: { Authorization: `Bearer ${apiKey}` } })).status).toBe(404);
+    expect((await fetch(`${baseUrl}/v1/images?cursor=bogus`, { headers: { Authorization: `Bearer ${apiKey}` } })).status).toBe(400);
   });
 });
 
@@ -271,9 +271,15 @@ describe('idempotency', () => {
 });
 
 describe('authentication', () => {
+  it('a valid key sent only as the retired x-api-key header is 401 naming the Authorization header', async () => {
+    const response = await fetch(`${baseUrl}/v1/images?limit=1`, { headers: { 'x-api-key': apiKey } });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { detail: string }).detail).toBe('the x-api-key header is no longer accepted: send the key as "Authorization: Bearer <key>"');
+  });
+
   it.each([
     ['missing', {}],
-    ['unknown', { 'x-api-key': 'ik_not-a-real-key' }],
+    ['unknown', { Authorization: 'Bearer ik_not-a-real-key' }],
     ['malformed bearer', { Authorization: 'Bearer' }],
   ])('a %s key is 401 and nothing is stored', async (_name, headers) => {
     const bytes = await makeJpeg({ width: 120, height: 90 }, 4242);
@@ -285,16 +291,16 @@ describe('authentication', () => {
   });
 
   it('lists only the caller\'s images, newest first, paged by cursor', async () => {
-    const firstPage = await fetch(`${baseUrl}/v1/images?limit=2`, { headers: { 'x-api-key': apiKey } });
+    const firstPage = await fetch(`${baseUrl}/v1/images?limit=2`, { headers: { Authorization: `Bearer ${apiKey}` } });
     expect(firstPage.status).toBe(200);
     const page = (await firstPage.json()) as { items: ApiRecord[]; cursor?: string };
     expect(page.items.length).toBeGreaterThan(0);
     expect(page.cursor).toBeDefined();
-    const next = (await (await fetch(`${baseUrl}/v1/images?limit=2&cursor=${page.cursor}`, { headers: { 'x-api-key': apiKey } })).json()) as { items: ApiRecord[] };
+    const next = (await (await fetch(`${baseUrl}/v1/images?limit=2&cursor=${page.cursor}`, { headers: { Authorization: `Bearer ${apiKey}` } })).json()) as { items: ApiRecord[] };
     const all = [...page.items, ...next.items];
     expect(all.map((r) => r.createdAt)).toEqual([...all.map((r) => r.createdAt)].sort().reverse());
     expect(new Set(all.map((r) => r.imageId)).size).toBe(all.length);
-    const other = await fetch(`${baseUrl}/v1/images?customerId=someone-else`, { headers: { 'x-api-key': apiKey } });
+    const other = await fetch(`${baseUrl}/v1/images?customerId=someone-else`, { headers: { Authorization: `Bearer ${apiKey}` } });
     expect(other.status).toBe(403);
   });
 });
@@ -338,9 +344,9 @@ describe('multipart and dependency failures', () => {
     // The same API, wired to a DynamoDB endpoint where nothing listens.
     const broken = createPipelineRuntime(loadConfig({ ...process.env, AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9' }), 'rest-api-test-broken');
     const api = new IngestApi(broken);
-    const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event) });
+    const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, authorizer: gatewayAuthorizer(config, runtime.secrets), handler: (event) => api.handle(event) });
     try {
-      const response = await fetch(`${adapter.url}/v1/images`, { method: 'POST', body: await makeJpeg({ width: 64, height: 48 }, 9), headers: { 'x-api-key': apiKey, 'Content-Type': 'image/jpeg' } });
+      const response = await fetch(`${adapter.url}/v1/images`, { method: 'POST', body: await makeJpeg({ width: 64, height: 48 }, 9), headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'image/jpeg' } });
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toBe('5');
       const problem = (await response.json()) as { code: string; detail: string };

@@ -16,7 +16,7 @@ import type { S3Event } from 'aws-lambda';
 import { destroyAwsClients, incomingKey, loadConfig, newImageId, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { IngestApi, UploadProcessor } from '../../ingest-api';
-import { startHttpAdapter } from '../../local/http-adapter';
+import { gatewayAuthorizer, startHttpAdapter } from '../../local/http-adapter';
 import { projectRoot } from '../../local/stack/paths';
 import { makeJpeg } from '../helpers/images';
 import { openNotificationInbox, type NotificationInbox } from '../helpers/notifications';
@@ -39,7 +39,7 @@ beforeAll(async () => {
   customerId = `edges-${randomUUID().slice(0, 8)}`;
   apiKey = (await createApiKey(runtime.clients.secrets, config.apiKeySecretId, customerId)).key;
   const api = new IngestApi(runtime);
-  const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event) });
+  const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, authorizer: gatewayAuthorizer(config, runtime.secrets), handler: (event) => api.handle(event) });
   baseUrl = adapter.url;
   stopAdapter = adapter.stop;
   inbox = await openNotificationInbox(runtime.clients, config, { customerId });
@@ -52,7 +52,7 @@ afterAll(async () => {
   if (runtime) destroyAwsClients(runtime.clients);
 });
 
-const auth = (): Record<string, string> => ({ 'x-api-key': apiKey });
+const auth = (): Record<string, string> => ({ Authorization: `Bearer ${apiKey}` });
 
 describe('file names in any script survive every path', () => {
   it.each([['фото 😀 ünï.jpg'], ['写真.jpg'], ['صورة عائلية.jpg']])('a browser multipart upload of %s', async (fileName) => {

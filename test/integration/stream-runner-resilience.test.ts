@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { logLevel, type ISocketFactory, type Producer } from 'kafkajs';
 import sharp from 'sharp';
-import { destroyAwsClients, loadConfig, rawKey, type Config } from '../../core';
+import { UnauthorizedError, destroyAwsClients, loadConfig, rawKey, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { startHttpAdapter } from '../../local/http-adapter';
 import { RuntimeHealth, startRuntime } from '../../local/runtime';
@@ -241,6 +241,8 @@ describe('the local runner when its consumer dies', () => {
       host: '127.0.0.1',
       port: 0,
       maxImageBytes: 1024,
+      // Only /readyz is asked here; no credential is accepted.
+      authorizer: { cacheTtlSeconds: 0, authorize: () => Promise.reject(new UnauthorizedError('no credentials in this test')) },
       handler: async () => ({ statusCode: 404, body: '' }),
       readiness: () => health.report(),
     });

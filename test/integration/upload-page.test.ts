@@ -7,7 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { loadConfig, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { DIRECT_UPLOAD_MAX_BYTES, IngestApi, UploadProcessor, withCors } from '../../ingest-api';
-import { startHttpAdapter } from '../../local/http-adapter';
+import { gatewayAuthorizer, startHttpAdapter } from '../../local/http-adapter';
 import { ensureBucket, ensureUploadNotifications } from '../../local/stack/bootstrap';
 import { projectRoot } from '../../local/stack/paths';
 import { startUploadPage } from '../../local/upload-page/server';
@@ -74,7 +74,7 @@ beforeAll(async () => {
   apiKey = await registerKey(`page-${suffix}`);
 
   const api = new IngestApi(runtime);
-  const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, handler: withCors(config.cors, (e) => api.handle(e)), cors: config.cors });
+  const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, authorizer: gatewayAuthorizer(config, runtime.secrets), handler: withCors(config.cors, (e) => api.handle(e)), cors: config.cors });
   stops.push(adapter.stop);
   const uploads = new UploadProcessor(runtime);
   const poller = await startUploadPoller({ sqs: runtime.clients.sqs, queueName: config.local.uploadQueue, handler: (e) => uploads.handle(e), log: runtime.telemetry, waitSeconds: 1 });

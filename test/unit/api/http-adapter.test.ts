@@ -6,6 +6,7 @@
  */
 import { connect } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { UnauthorizedError } from '../../../core/errors';
 import { problemResponse } from '../../../ingest-api/problem';
 import { API_GATEWAY_MAX_HEADER_BYTES, clientErrorRefusal, startHttpAdapter } from '../../../local/http-adapter';
 
@@ -13,6 +14,9 @@ const MAX_IMAGE_BYTES = 1024;
 let adapter: Awaited<ReturnType<typeof startHttpAdapter>>;
 let failNext = false;
 const seen: APIGatewayProxyEvent[] = [];
+/** Authorization values the in-memory authorizer was asked about, in order. */
+const authorizerCalls: (string | undefined)[] = [];
+const GOOD = 'Bearer good-credential';
 
 beforeAll(async () => {
   adapter = await startHttpAdapter({
@@ -20,6 +24,15 @@ beforeAll(async () => {
     port: 0,
     maxImageBytes: MAX_IMAGE_BYTES,
     cors: { allowedOrigins: ['https://app.example.com'], allowCredentials: false },
+    // An in-memory stand-in for authorize(): one good credential, customer "acme".
+    authorizer: {
+      cacheTtlSeconds: 300,
+      authorize: (headers) => {
+        const value = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+        authorizerCalls.push(value);
+        return value === GOOD ? Promise.resolve({ customerId: 'acme' }) : Promise.reject(new UnauthorizedError('the API key is not valid'));
+      },
+    },
     handler: (event) => {
       seen.push(event);
       if (failNext) {
@@ -101,7 +114,7 @@ describe('unparseable HTTP: 400 with a problem body', () => {
 
 describe('bodies over the image limit: 413 with a problem body and CORS headers', () => {
   it('a declared Content-Length over the limit is refused unread', async () => {
-    const answer = await rawExchange(`POST /v1/images HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example.com\r\nContent-Type: image/jpeg\r\nContent-Length: ${MAX_IMAGE_BYTES + 70_000}\r\n\r\n`);
+    const answer = await rawExchange(`POST /v1/images HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example.com\r\nAuthorization: ${GOOD}\r\nContent-Type: image/jpeg\r\nContent-Length: ${MAX_IMAGE_BYTES + 70_000}\r\n\r\n`);
     expect(answer.status).toBe(413);
     expectProblem(answer, 413, 'IMAGE_TOO_LARGE');
     expect(answer.headers['access-control-allow-origin']).toBe('https://app.example.com');
@@ -110,9 +123,42 @@ describe('bodies over the image limit: 413 with a problem body and CORS headers'
   it('a chunked body that grows over the limit is refused once it passes it', async () => {
     const chunk = 'e'.repeat(16 * 1024);
     const chunks = Array.from({ length: 8 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join('');
-    const answer = await rawExchange(`POST /v1/images HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}0\r\n\r\n`);
+    const answer = await rawExchange(`POST /v1/images HTTP/1.1\r\nHost: x\r\nAuthorization: ${GOOD}\r\nContent-Type: image/jpeg\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}0\r\n\r\n`);
     expect(answer.status).toBe(413);
     expectProblem(answer, 413, 'IMAGE_TOO_LARGE');
+  });
+});
+
+describe('the authorizer runs before the handler on /v1 routes, as API Gateway\'s REQUEST authorizer', () => {
+  it('a refused credential is a 401 problem body with CORS headers, and the handler is not called', async () => {
+    const before = seen.length;
+    const response = await fetch(`${adapter.url}/v1/images`, { headers: { Authorization: 'Bearer ik_unknown', Origin: 'https://app.example.com' } });
+    const body = await response.text();
+    expect(response.status).toBe(401);
+    expectProblem({ headers: response.headers, body }, 401, 'UNAUTHORIZED');
+    expect((JSON.parse(body) as { detail: string }).detail).toBe('the API key is not valid');
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(seen.length).toBe(before);
+  });
+
+  it('an accepted credential reaches the handler as requestContext.authorizer.customerId; the answer is cached per Authorization value', async () => {
+    const callsBefore = authorizerCalls.length;
+    const first = await fetch(`${adapter.url}/v1/images?limit=1`, { headers: { Authorization: GOOD } });
+    const second = await fetch(`${adapter.url}/v1/uploads`, { method: 'POST', headers: { Authorization: GOOD } });
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(seen.at(-1)?.requestContext.authorizer).toEqual({ principalId: 'acme', customerId: 'acme', integrationLatency: 0 });
+    // Both requests, one authorizer call (or none, when an earlier test already cached GOOD).
+    expect(authorizerCalls.length - callsBefore).toBeLessThanOrEqual(1);
+    expect(authorizerCalls.filter((v) => v === GOOD)).toHaveLength(1);
+  });
+
+  it('/healthz and CORS preflights have no authorizer', async () => {
+    const callsBefore = authorizerCalls.length;
+    const health = await fetch(`${adapter.url}/healthz`);
+    const preflight = await fetch(`${adapter.url}/v1/images`, { method: 'OPTIONS', headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST' } });
+    expect([health.status, preflight.status]).toEqual([200, 200]);
+    expect(seen.at(-1)?.requestContext.authorizer).toBeNull();
+    expect(authorizerCalls.length).toBe(callsBefore);
   });
 });
 

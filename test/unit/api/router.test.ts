@@ -2,11 +2,11 @@
  * The router (ingest-api/router.ts) with bindings and an authenticator of the test's own: 404
  * vs 405, HEAD and OPTIONS as the API has always answered them (405; CORS preflights are
  * `withCors`'s), authentication as one step before every non-public route, and every failure
- * through the one error map. Also the API-key authenticator over an in-memory secret store.
+ * through the one error map. Also the authenticator that trusts the gateway authorizer's customer.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ForbiddenError, TooManyRequestsError, UnauthorizedError, createTelemetry, generateApiKey, type RequestLimiter, type SecretStore } from '../../../core';
-import { ApiKeyAuthenticator, type Authenticator } from '../../../ingest-api/authentication';
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError, createTelemetry, type RequestLimiter } from '../../../core';
+import { GatewayAuthorizerAuthenticator, type Authenticator } from '../../../ingest-api/authentication';
 import type { HttpRequest } from '../../../ingest-api/http';
 import { Router, type RouteBindings } from '../../../ingest-api/router';
 
@@ -166,27 +166,19 @@ describe('every failure goes through the one map', () => {
   });
 });
 
-describe('API-key authentication', () => {
-  const acme = generateApiKey('acme');
-  const beta = generateApiKey('beta');
-  const secrets: SecretStore = { getSecretString: (id) => (id === 'keys' ? Promise.resolve(JSON.stringify({ keys: [acme.entry, beta.entry] })) : Promise.reject(new Error(`no secret ${id}`))) };
-  const auth = new ApiKeyAuthenticator(secrets, 'keys');
+describe('the gateway authorizer\'s customer (requestContext.authorizer.customerId)', () => {
+  const auth = new GatewayAuthorizerAuthenticator();
 
-  it.each([
-    ['x-api-key', { 'x-api-key': acme.key }, 'acme'],
-    ['Authorization: Bearer', { authorization: `Bearer ${beta.key}` }, 'beta'],
-    ['lower-case bearer', { authorization: `bearer ${acme.key}` }, 'acme'],
-  ])('%s names the customer', async (_name, headers, customer) => {
-    await expect(auth.authenticate({ headers })).resolves.toBe(customer);
+  it('names the customer the authorizer attached', async () => {
+    await expect(auth.authenticate({ headers: {}, authorizer: { principalId: 'acme', customerId: 'acme' } })).resolves.toBe('acme');
   });
 
   it.each([
-    ['no key', {}],
-    ['an empty x-api-key', { 'x-api-key': '' }],
-    ['a bare Bearer', { authorization: 'Bearer' }],
-    ['an unknown key', { 'x-api-key': 'ik_not-a-real-key' }],
-    ['Basic credentials', { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }],
-  ])('%s is UnauthorizedError', async (_name, headers) => {
-    await expect(auth.authenticate({ headers })).rejects.toBeInstanceOf(UnauthorizedError);
+    ['no authorizer context', undefined],
+    ['a context without customerId', { principalId: 'acme' }],
+    ['an empty customerId', { customerId: '' }],
+    ['a customerId that is not a string', { customerId: 42 }],
+  ])('%s is UnauthorizedError (the request did not come through the authorizer)', async (_name, authorizer) => {
+    await expect(auth.authenticate({ headers: { authorization: 'Bearer ik_whatever' }, authorizer })).rejects.toBeInstanceOf(UnauthorizedError);
   });
 });

@@ -51,6 +51,7 @@ describe('the synthesised Lambda packages (default arm64)', () => {
       uploadHandler: zipOf(stack.compute.uploadHandler),
       streamConsumer: zipOf(stack.compute.streamConsumer),
       reconciler: zipOf(stack.compute.reconciler),
+      authorizer: zipOf(stack.compute.authorizer),
     };
   });
 
@@ -64,8 +65,14 @@ describe('the synthesised Lambda packages (default arm64)', () => {
     expect(index).toBeDefined();
     expect(exportedNames(index?.read().toString('utf8') ?? '')).toContain('handler');
     expect(files.has('index.js.map')).toBe(true);
-    // sharp is external (loaded from node_modules), never inlined.
-    expect(index?.read().toString('utf8')).toMatch(/require\("sharp"\)/);
+  });
+
+  test.each((Object.keys(LAMBDA_ENTRIES) as LambdaName[]).filter((name) => name !== 'authorizer'))('%s: loads sharp from node_modules, never inlined', (name) => {
+    expect(zips[name].get('index.js')?.read().toString('utf8')).toMatch(/require\("sharp"\)/);
+  });
+
+  test('authorizer: renders nothing, so its code never loads sharp', () => {
+    expect(zips.authorizer.get('index.js')?.read().toString('utf8')).not.toMatch(/require\("sharp"\)/);
   });
 
   test.each(Object.keys(LAMBDA_ENTRIES) as LambdaName[])('%s: carries the pinned sharp with the Linux arm64 binary and libvips, not the build machine\'s', (name) => {

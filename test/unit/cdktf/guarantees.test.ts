@@ -122,7 +122,7 @@ describe.each([
     expect(firehoses).toHaveLength(1);
     for (const [, firehose] of firehoses) expect(firehose.extended_s3_configuration).toMatchObject({ kms_key_arn: keyArn });
     const functions = resourcesOf(json, 'aws_lambda_function');
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const [, fn] of functions) expect(fn.kms_key_arn).toBe(keyArn);
   });
 
@@ -201,7 +201,11 @@ describe.each([
     expect(methods.sort()).toEqual([...API_ROUTES.map((r) => `${r.method} ${r.path}`), ...preflights].sort());
     expect(methods.filter((m) => !m.startsWith('OPTIONS ')).sort()).toEqual(['GET /healthz', 'GET /v1/images', 'GET /v1/images/{id}', 'POST /v1/images', 'POST /v1/uploads']);
     expect(methods).toHaveLength(API_ROUTES.length + PREFLIGHT_PATHS.length);
-    for (const [, m] of resourcesOf(json, 'aws_api_gateway_method')) expect(m.authorization).toBe('NONE');
+    // The /v1 methods have the REQUEST authorizer (authorizer.test.ts); preflights and /healthz none.
+    for (const [, m] of resourcesOf(json, 'aws_api_gateway_method')) {
+      const route = `${String(m.http_method)} ${pathOf(String(m.resource_id))}`;
+      expect({ route, authorization: m.authorization }).toEqual({ route, authorization: route.startsWith('OPTIONS ') || route === 'GET /healthz' ? 'NONE' : 'CUSTOM' });
+    }
     const integrations = resourcesOf(json, 'aws_api_gateway_integration').map(([, i]) => i);
     expect(integrations).toHaveLength(API_ROUTES.length + PREFLIGHT_PATHS.length);
     for (const i of integrations) expect(i).toMatchObject({ type: 'AWS_PROXY', uri: refOf(stack.compute.ingestApi.fn, 'invoke_arn') });
@@ -218,7 +222,7 @@ describe.each([
     const { json } = get();
     const policies = resourcesOf(json, 'aws_iam_role_policy');
     // One per function, Firehose's, the reconciler schedule's, and (dev only, with QuickSight) QuickSight's.
-    expect(policies).toHaveLength(name === 'dev' ? 7 : 6);
+    expect(policies).toHaveLength(name === 'dev' ? 8 : 7);
     for (const [id, policy] of policies) {
       const statements = statementsOf(policy.policy);
       expect({ id, statements: statements.length > 0 }).toEqual({ id, statements: true });
@@ -245,7 +249,9 @@ describe.each([
       return [...referencedAddresses(String(policy?.[1].policy))].filter((a) => dataStores.has(a.split('.')[0] as string)).sort();
     };
     const common = [addressOf(s.storage.raw.bucket), addressOf(s.storage.processed.bucket), addressOf(s.data.table), addressOf(s.notifications.topic), addressOf(s.security.key)];
-    expect(touched(s.compute.ingestApi)).toEqual([...common, addressOf(s.security.apiKeySecret)].sort());
+    // Credentials are checked by the authorizer at the gateway: only it reads the key secret.
+    expect(touched(s.compute.ingestApi)).toEqual([...common].sort());
+    expect(touched(s.compute.authorizer)).toEqual([addressOf(s.security.apiKeySecret), addressOf(s.security.key)].sort());
     expect(touched(s.compute.uploadHandler)).toEqual([...common].sort());
     expect(touched(s.compute.streamConsumer)).toEqual(
       [...common, addressOf(s.security.kafkaSecret), addressOf(s.streaming.cluster), addressOf(s.storage.failedBatches.bucket)].sort(),
@@ -290,7 +296,7 @@ describe.each([
   test('every function has its own log group with retention, wired as its logging destination', () => {
     const { stack, json } = get();
     const functions = resourcesOf(json, 'aws_lambda_function');
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     const groups = new Map(resourcesOf(json, 'aws_cloudwatch_log_group'));
     for (const [, fn] of functions) {
       const groupRef = (fn.logging_config as { log_group: string }).log_group;
@@ -300,7 +306,7 @@ describe.each([
       expect(group?.retention_in_days).toEqual(stack === prod.stack ? 90 : 14);
     }
     // One per function, the API access log and the MSK broker log.
-    expect(groups.size).toBe(6);
+    expect(groups.size).toBe(7);
     for (const [, group] of groups) expect(group.retention_in_days).toEqual(expect.any(Number));
   });
 
@@ -328,7 +334,7 @@ describe.each([
     const allowed = new Set<string>([...Object.values(ENV), ...Object.keys(ALLOCATOR_ENVIRONMENT)]);
     const forbidden = [ENV.region, ENV.endpointS3, ENV.endpointDynamoDb, ENV.endpointSns, ENV.endpointSqs, ENV.endpointSecretsManager, ENV.s3ForcePathStyle, ENV.localDataDir, ENV.apiKey, ENV.kafkaPort];
     const functions = resourcesOf(json, 'aws_lambda_function');
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const [, fn] of functions) {
       const variables = (fn.environment as { variables: Record<string, string> }).variables;
       for (const name of Object.keys(variables)) expect(allowed.has(name) ? name : `unknown ${name}`).toBe(name);
@@ -337,7 +343,8 @@ describe.each([
       expect(variables[ENV.imagesTable]).toBe(refOf(stack.data.table, 'name'));
       expect(variables[ENV.snsTopicArn]).toBe(refOf(stack.notifications.topic, 'arn'));
       expect(fn.runtime).toBe('nodejs24.x');
-      expect(fn.memory_size).toBeGreaterThanOrEqual(1024);
+      // Every function that renders (sharp) gets 1024 MB at least; the authorizer renders nothing.
+      expect(fn.memory_size).toBeGreaterThanOrEqual(String(fn.function_name).endsWith('-authorizer') ? 256 : 1024);
       expect(variables.MALLOC_ARENA_MAX).toBe('2');
     }
     const consumer = bodyOf(json, stack.compute.streamConsumer.fn);
