@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { createAwsClients, destroyAwsClients, loadConfig, localStackEnvironment, type Config } from '../core';
+import { claimCheckKey } from '../core/keys';
 import { createPipelineRuntime, createReconciler } from '../core/runtime';
 import { bootstrapStack } from '../local/stack/bootstrap';
 import { projectRoot, stackPaths } from '../local/stack/paths';
@@ -137,6 +138,18 @@ export function soakPipelineVariables(ports: SoakPorts, stateDir: string, logLev
   };
 }
 
+/** The customer every soak image belongs to. */
+export const SOAK_CUSTOMER = 'soak';
+
+/**
+ * Where the S3-reference path puts an image before publishing its event: a claim check under
+ * the customer's own prefix in the raw bucket, the only place the source resolver takes an
+ * event's S3 reference from (any other key ends FAILED, FORBIDDEN_SOURCE).
+ */
+export function soakS3Source(config: Pick<Config, 'rawBucket'>, eventId: string): { bucket: string; key: string } {
+  return { bucket: config.rawBucket, key: claimCheckKey(SOAK_CUSTOMER, eventId) };
+}
+
 /** `byStatusDay` write shards of the soak's table (docs/soak.md: the reconciler's Queries on moto). */
 export const SOAK_STATUS_SHARDS = 4;
 
@@ -241,12 +254,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       if (path.startsWith('event-')) {
         const eventId = randomUUID();
         await retry(8, 2000, async () => {
-          if (path === 'event-inline') await publisher!.publish({ eventId, customerId: 'soak', image: { kind: 'bytes', data: bytes }, contentType: 'image/jpeg' });
+          if (path === 'event-inline') await publisher!.publish({ eventId, customerId: SOAK_CUSTOMER, image: { kind: 'bytes', data: bytes }, contentType: 'image/jpeg' });
           else if (path === 'event-s3') {
-            const key = `soak-src/${eventId}.jpg`;
-            await runtime.blobs.put({ bucket: config.rawBucket, key }, bytes, { contentType: 'image/jpeg', metadata: {} });
-            await publisher!.publish({ eventId, customerId: 'soak', image: { kind: 's3', bucket: config.rawBucket, key } });
-          } else await publisher!.publish({ eventId, customerId: 'soak', image: { kind: 'url', url: `http://127.0.0.1:${imagePort}/img/${i}.jpg` } });
+            const source = soakS3Source(config, eventId);
+            await runtime.blobs.put(source, bytes, { contentType: 'image/jpeg', metadata: {} });
+            await publisher!.publish({ eventId, customerId: SOAK_CUSTOMER, image: { kind: 's3', ...source } });
+          } else await publisher!.publish({ eventId, customerId: SOAK_CUSTOMER, image: { kind: 'url', url: `http://127.0.0.1:${imagePort}/img/${i}.jpg` } });
         });
         accepted.set(eventId, path);
       } else if (path === 'rest-direct') {

@@ -5,8 +5,9 @@
  */
 import { loadConfig, localStackEnvironment } from '../../../core';
 import { HttpsImageFetcher } from '../../../core/adapters/fetch/https-fetcher';
+import { assertAllowedS3Source } from '../../../core/sources/source-policy';
 import { judgeImage } from '../../../soak/checker';
-import { soakPipelineVariables, type SoakPorts } from '../../../soak/run';
+import { SOAK_CUSTOMER, soakPipelineVariables, soakS3Source, type SoakPorts } from '../../../soak/run';
 import { makeJpeg } from '../../helpers/images';
 import { startLoopbackServer, type LoopbackServer } from '../../helpers/loopback-server';
 
@@ -43,6 +44,14 @@ describe('the soak pipeline’s fetcher', () => {
 
     await expect(fetcher.fetch(server.url(path), { maxBytes: 1024 })).rejects.toMatchObject({ code: 'FORBIDDEN_SOURCE', message: expect.stringMatching(/port \d+ is not allowed/) });
     expect(server.hits(path)).toBe(0);
+  });
+});
+
+describe('the soak’s S3-reference events', () => {
+  it('name a claim check the source policy accepts for the soak’s customer (the old soak-src/ key ended FAILED, FORBIDDEN_SOURCE)', () => {
+    const config = pipelineConfig(soakPipelineVariables(ports(1), '/tmp/unused'));
+    expect(() => assertAllowedS3Source(config, SOAK_CUSTOMER, soakS3Source(config, '0f8fad5b-d9cb-469f-a165-70867728950e'))).not.toThrow();
+    expect(() => assertAllowedS3Source(config, SOAK_CUSTOMER, { bucket: config.rawBucket, key: 'soak-src/0f8fad5b-d9cb-469f-a165-70867728950e.jpg' })).toThrow(/./);
   });
 });
 
