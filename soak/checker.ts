@@ -1,15 +1,19 @@
 /**
  * The soak checker's reading of the table and its verdict on each accepted image.
  *
- * Reading: one pass over the table at the end, with a projection (the four attributes the
- * verdict needs) and small pages. The moto stand-in serves DynamoDB one request at a time and
- * its cost is per item it returns (it serializes each attribute value of each item, tens of ms
- * an item on a loaded machine; docs/soak.md has the measurements), so a whole-item, 1 MB page
- * holds the pipeline's own requests up for longer than their timeout. While the pipeline
+ * Reading, once, at the end: a GetItem per accepted image (projected to the four attributes the
+ * verdict needs) and a `Select: COUNT` Scan of the table; only when the table holds more records
+ * than the accepted images found does it list them all (a projected Scan) to name the extra ones.
+ * The moto stand-in serves DynamoDB one request at a time, its cost is per item it returns (it
+ * serializes each attribute value of each item, ~25 ms an item on this loaded machine) and each
+ * Scan page first walks past every item before its start key (docs/soak.md has the
+ * measurements): a whole-item 1 MB page took 26 s, longer than the pipeline's 10 s request
+ * timeout, and a projected whole-table Scan grows with the square of the table. A GetItem costs
+ * the same at 1,000 and 40,000 items, and COUNT pages return no items. While the pipeline
  * settles the checker reads no table at all: an image is settled once its notification arrived,
  * and notifications are published only after the final write.
  */
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ERROR_CODES } from '../core/errors';
 
 /** What the checker keeps of one record. */
@@ -22,12 +26,57 @@ export interface CheckedRecord {
   errorCode?: string;
 }
 
+const PROJECTION = { ProjectionExpression: '#id, #s, #n, #e.#c', ExpressionAttributeNames: { '#id': 'imageId', '#s': 'status', '#n': 'notifiedAt', '#e': 'error', '#c': 'code' } };
+
+function toChecked(item: Record<string, AttributeValue>, previous?: CheckedRecord): CheckedRecord {
+  return { status: item.status?.S ?? '?', count: (previous?.count ?? 0) + 1, notifiedAt: item.notifiedAt?.S, errorCode: item.error?.M?.code?.S };
+}
+
+/**
+ * The records of `ids` (those that exist), one consistent, projected GetItem each, `concurrency`
+ * in flight.
+ * @throws the SDK's error when a record cannot be read after its retries.
+ */
+export async function readRecordsById(dynamodb: DynamoDBClient, tableName: string, ids: Iterable<string>, concurrency = 2): Promise<Map<string, CheckedRecord>> {
+  const records = new Map<string, CheckedRecord>();
+  const queue = [...ids];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, concurrency) }, async () => {
+      while (next < queue.length) {
+        const id = queue[next++] as string;
+        const r = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { imageId: { S: id } }, ConsistentRead: true, ...PROJECTION }));
+        if (r.Item !== undefined) records.set(id, toChecked(r.Item));
+      }
+    }),
+  );
+  return records;
+}
+
+/**
+ * How many records the table holds: a `Select: COUNT` Scan (no items returned). Bounded: at
+ * most `maxPages` pages.
+ * @throws Error when the table has more pages than that.
+ */
+export async function countRecords(dynamodb: DynamoDBClient, tableName: string, maxPages = 10_000): Promise<number> {
+  let count = 0;
+  let start: Record<string, AttributeValue> | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const r = await dynamodb.send(new ScanCommand({ TableName: tableName, Select: 'COUNT', ExclusiveStartKey: start }));
+    count += r.Count ?? 0;
+    start = r.LastEvaluatedKey;
+    if (start === undefined) return count;
+  }
+  throw new Error(`the table has more than ${maxPages} pages`);
+}
+
 /** Items per page of the checker's table read: short requests, so the pipeline's interleave. */
 export const CHECKER_PAGE_ITEMS = 250;
 
 /**
  * Every record of the table (image id → status, error code, notifiedAt), read with a projected,
- * paginated Scan. Bounded: at most `maxPages` pages.
+ * paginated Scan: for naming records no client was answered for, when {@link countRecords} says
+ * there are some. Bounded: at most `maxPages` pages.
  * @throws the SDK's error when a page cannot be read after its retries.
  */
 export async function readRecords(dynamodb: DynamoDBClient, tableName: string, maxPages = 10_000): Promise<Map<string, CheckedRecord>> {
@@ -38,16 +87,14 @@ export async function readRecords(dynamodb: DynamoDBClient, tableName: string, m
       new ScanCommand({
         TableName: tableName,
         Limit: CHECKER_PAGE_ITEMS,
-        ProjectionExpression: '#id, #s, #n, #e.#c',
-        ExpressionAttributeNames: { '#id': 'imageId', '#s': 'status', '#n': 'notifiedAt', '#e': 'error', '#c': 'code' },
+        ...PROJECTION,
         ExclusiveStartKey: start,
       }),
     );
     for (const item of r.Items ?? []) {
       const id = item.imageId?.S;
       if (id === undefined) continue;
-      const prev = records.get(id);
-      records.set(id, { status: item.status?.S ?? '?', count: (prev?.count ?? 0) + 1, notifiedAt: item.notifiedAt?.S, errorCode: item.error?.M?.code?.S });
+      records.set(id, toChecked(item, records.get(id)));
     }
     start = r.LastEvaluatedKey;
     if (start === undefined) return records;

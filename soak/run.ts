@@ -22,7 +22,7 @@ import { DEAD_LETTER_HEADERS } from '../stream-consumer/dead-letter';
 import { makeJpeg, seededUint32 } from '../test/helpers/images';
 import { freePorts } from '../test/helpers/tcp-ports';
 import { planFaults, runChaos, type FiredFault } from './chaos';
-import { judgeImage, readRecords, type CheckedRecord } from './checker';
+import { countRecords, judgeImage, readRecords, readRecordsById, type CheckedRecord } from './checker';
 import { beginShutdown, installExitGuards, killAllChildren } from './processes';
 import { ManagedProcess, motoProcess, SoakKafkaCluster, waitFor, type SoakInstall } from './stack';
 
@@ -434,7 +434,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       await sleep(1000);
       await drain().catch(() => undefined);
     }
-    const records: Map<string, CheckedRecord> = await readRecords(clients.dynamodb, config.table.name);
+    const records: Map<string, CheckedRecord> = await readRecordsById(clients.dynamodb, config.table.name, accepted.keys());
+    const inTable = await countRecords(clients.dynamodb, config.table.name);
+    // More records than accepted images found: list the table to name the others (duplicates).
+    if (inTable > records.size) for (const [id, record] of await readRecords(clients.dynamodb, config.table.name)) if (!accepted.has(id)) records.set(id, record);
 
     // Poison: read the dead-letter topic back.
     const deadLettered = new Set<string>();
