@@ -11,7 +11,7 @@ endif
 export PATH := $(NODE_BIN):$(PATH)
 export ENSURE_NODE_QUIET := 1
 
-.PHONY: help install build start stop test test-unit test-integration synth bench bench-dashboard capacity soak soak-short clean
+.PHONY: help install build start stop test test-unit test-integration synth bench bench-dashboard capacity soak soak-short soak-measure clean
 
 help:
 	@echo "make start   install what is missing, start the local stack and run the pipeline (Ctrl-C stops)"
@@ -21,6 +21,7 @@ help:
 	@echo "make capacity  rates, first bottleneck and settings for a target (ARGS=\"--target=1000 --peak=5000\")"
 	@echo "make soak    bounded workload under seeded faults on its own stand-ins (SOAK_EVENTS, SOAK_SEED; writes soak/results.json)"
 	@echo "make soak-short  the 200-image soak with three faults that make test runs"
+	@echo "make soak-measure  moto DynamoDB call latency by table size, on a throwaway moto (SIZES=1000,5000)"
 	@echo "make stop    stop the local stack's servers"
 
 # Installs exactly the lockfile (every platform's optional binaries are listed in it) when it
@@ -72,6 +73,11 @@ soak: build
 soak-short: build
 	SOAK_EVENTS=200 SOAK_SEED=13 SOAK_FAULT_KINDS=kill-stream-runner,kill-partition-leader,freeze-moto-dynamodb SOAK_MAX_SECONDS=600 \
 		timeout --kill-after=30 900 node dist/soak/run.js
+
+# How moto's DynamoDB cost per call grows with the table (docs/soak.md): its own throwaway moto on a
+# free port, stopped after. SIZES=1000,5000 to change the table sizes.
+soak-measure: build
+	node dist/soak/measure-dynamodb.js $(SIZES)
 
 # The dashboard phase of `make bench` alone: in-process, no servers.
 bench-dashboard: build

@@ -168,9 +168,11 @@ export interface MetadataStore {
   /**
    * One status's records of one UTC day (`YYYY-MM-DD`, the day of `createdAt`), oldest first,
    * across every write shard of the status index: what a reconciler (records left RECEIVED) and
-   * the dashboards read.
+   * the dashboards read. With `unannouncedOnly`, only records without `notifiedAt` come back (a
+   * filter: the store still reads the others, but does not return them), what a reconciler
+   * looking for final records never announced needs.
    */
-  listByStatusDay(status: ImageStatus, day: string, options: { limit: number; cursor?: string }, now: Date): Promise<RecordPage>;
+  listByStatusDay(status: ImageStatus, day: string, options: { limit: number; cursor?: string; unannouncedOnly?: boolean }, now: Date): Promise<RecordPage>;
 }
 
 /** The message published when an image reaches its final status. */

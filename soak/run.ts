@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { createAwsClients, destroyAwsClients, loadConfig, localStackEnvironment, type Config } from '../core';
+import { claimCheckKey } from '../core/keys';
 import { createPipelineRuntime, createReconciler } from '../core/runtime';
 import { bootstrapStack } from '../local/stack/bootstrap';
 import { projectRoot, stackPaths } from '../local/stack/paths';
@@ -21,6 +21,9 @@ import { ImageEventPublisher } from '../kafka';
 import { DEAD_LETTER_HEADERS } from '../stream-consumer/dead-letter';
 import { makeJpeg, seededUint32 } from '../test/helpers/images';
 import { freePorts } from '../test/helpers/tcp-ports';
+import { planFaults, runChaos, type FiredFault } from './chaos';
+import { countRecords, judgeImage, readRecords, readRecordsById, type CheckedRecord } from './checker';
+import { beginShutdown, installExitGuards, killAllChildren } from './processes';
 import { ManagedProcess, motoProcess, SoakKafkaCluster, waitFor, type SoakInstall } from './stack';
 
 /** The ways an image enters the pipeline. */
@@ -54,6 +57,8 @@ export interface SoakResults {
   seed: number;
   wallSeconds: number;
   faults: Record<string, number>;
+  /** Every fault injected, in order, with its time and kind. */
+  faultLog: FiredFault<FaultKind>[];
   acknowledged: { events: number; rest: number; byPath: Record<string, number> };
   finalWithOneNotification: number;
   /** Notifications SQS delivered to the checker again (same SNS MessageId): not the pipeline's duplicates. */
@@ -68,6 +73,10 @@ export interface SoakResults {
   lost: number;
   duplicated: number;
   stuck: number;
+  /** Images that ended FAILED for a policy reason: the soak's pipeline refused the soak's own source (a setup error). */
+  setupFailures: number;
+  /** Final records by status (and FAILED by error code). */
+  finalByStatus: Record<string, number>;
   poison: { injected: number; deadLetteredWithReason: number };
   problems: { imageId: string; path: string; problem: string }[];
 }
@@ -88,6 +97,65 @@ async function retry<T>(times: number, pauseMs: number, attempt: () => Promise<T
   throw last;
 }
 
+/** The ports of the soak's own stand-ins and servers. */
+export interface SoakPorts {
+  brokers: string[];
+  broker1: number;
+  controller1: number;
+  dynamoDb: number;
+  moto: number;
+  api: number;
+  uploadPage: number;
+  dashboard: number;
+  /** The loopback server the URL path's events point at. */
+  images: number;
+}
+
+/**
+ * The environment of the soak's pipeline processes: its own stand-ins' ports, and a fetcher
+ * that may take the URL path's images from the soak's loopback server (`FETCH_ALLOW_LOOPBACK`
+ * plus that server's port in `FETCH_ALLOWED_PORTS`: without the port every URL event ends
+ * FAILED, "port not allowed", and the URL path is never exercised).
+ */
+export function soakPipelineVariables(ports: SoakPorts, stateDir: string, logLevel = 'WARN'): Record<string, string> {
+  return {
+    INGEST_LOCAL_DIR: stateDir,
+    KAFKA_PORT: String(ports.broker1),
+    KAFKA_CONTROLLER_PORT: String(ports.controller1),
+    KAFKA_BROKERS: ports.brokers.join(','),
+    DYNAMODB_PORT: String(ports.dynamoDb),
+    MOTO_PORT: String(ports.moto),
+    API_PORT: String(ports.api),
+    UPLOAD_PAGE_PORT: String(ports.uploadPage),
+    DASHBOARD_PORT: String(ports.dashboard),
+    FETCH_ALLOW_LOOPBACK: 'true',
+    FETCH_ALLOWED_PORTS: String(ports.images),
+    STREAM_RESTART_ATTEMPTS: '50',
+    // 4 write shards instead of 32: the sharded read is still exercised (5 keys a status/day), and a
+    // reconciler run is 30 Queries instead of 198; each costs a pass over the whole table on moto.
+    STATUS_INDEX_SHARDS: String(SOAK_STATUS_SHARDS),
+    LOG_LEVEL: logLevel,
+  };
+}
+
+/** The customer every soak image belongs to. */
+export const SOAK_CUSTOMER = 'soak';
+
+/**
+ * Where the S3-reference path puts an image before publishing its event: a claim check under
+ * the customer's own prefix in the raw bucket, the only place the source resolver takes an
+ * event's S3 reference from (any other key ends FAILED, FORBIDDEN_SOURCE).
+ */
+export function soakS3Source(config: Pick<Config, 'rawBucket'>, eventId: string): { bucket: string; key: string } {
+  return { bucket: config.rawBucket, key: claimCheckKey(SOAK_CUSTOMER, eventId) };
+}
+
+/** `byStatusDay` write shards of the soak's table (docs/soak.md: the reconciler's Queries on moto). */
+export const SOAK_STATUS_SHARDS = 4;
+
+/** Least time between the starts of two faults. */
+const FAULT_MIN_GAP_MS = 10_000;
+
 /** Runs the soak end to end and returns the checker's results; every process it starts, it stops. */
 export async function runSoak(options: SoakOptions): Promise<SoakResults> {
   const log = options.log ?? ((line: string) => void process.stdout.write(`${new Date().toISOString()} ${line}\n`));
@@ -107,20 +175,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
     { broker: b2, controller: c2 },
     { broker: b3, controller: c3 },
   ]);
-  const soakVars: Record<string, string> = {
-    INGEST_LOCAL_DIR: dir,
-    KAFKA_PORT: String(b1),
-    KAFKA_CONTROLLER_PORT: String(c1),
-    KAFKA_BROKERS: cluster.brokers.join(','),
-    DYNAMODB_PORT: String(dynamoPort),
-    MOTO_PORT: String(motoPort),
-    API_PORT: String(apiPort),
-    UPLOAD_PAGE_PORT: String(pagePort),
-    DASHBOARD_PORT: String(dashPort),
-    FETCH_ALLOW_LOOPBACK: 'true',
-    STREAM_RESTART_ATTEMPTS: '50',
-    LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'WARN',
-  };
+  // Images, and a loopback server for the URL path (up first: the pipeline is told its port).
+  const images = new Map<number, Buffer>();
+  const imageServer: Server = createServer((req, res) => {
+    const i = Number(/^\/img\/(\d+)\.jpg$/.exec(req.url ?? '')?.[1] ?? -1);
+    const bytes = images.get(i);
+    if (bytes === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': bytes.length }).end(bytes);
+  });
+  await new Promise<void>((r) => imageServer.listen(0, '127.0.0.1', () => r()));
+  const imagePort = (imageServer.address() as { port: number }).port;
+  const soakVars = soakPipelineVariables(
+    { brokers: cluster.brokers, broker1: b1, controller1: c1, dynamoDb: dynamoPort, moto: motoPort, api: apiPort, uploadPage: pagePort, dashboard: dashPort, images: imagePort },
+    dir,
+    process.env.SOAK_LOG_LEVEL ?? 'WARN',
+  );
   const env: NodeJS.ProcessEnv = { ...process.env, ...localStackEnvironment(soakVars), ...soakVars };
   const config: Config = loadConfig(env);
   // The AWS SDK's default credential chain reads the process environment: the stand-ins' dummy keys.
@@ -145,7 +214,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
   const stream = pipeline('stream');
   const rest = pipeline('rest');
   const faults: Record<string, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0]));
-  let imageServer: Server | undefined;
   const clients = createAwsClients(config, { maxAttempts: 3, requestTimeoutMs: 10_000 });
   const runtime = createPipelineRuntime(config, 'soak-checker');
   let publisher: ImageEventPublisher | undefined;
@@ -168,8 +236,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       if (r.status !== 200) throw new Error(`status ${r.status}`);
     }, 120_000);
 
-    // Images, and a loopback server for the URL path.
-    const images = new Map<number, Buffer>();
     const image = async (i: number): Promise<Buffer> => {
       const cached = images.get(i);
       if (cached) return cached;
@@ -177,14 +243,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       images.set(i, made);
       return made;
     };
-    imageServer = createServer((req, res) => {
-      const i = Number(/^\/img\/(\d+)\.jpg$/.exec(req.url ?? '')?.[1] ?? -1);
-      const bytes = images.get(i);
-      if (bytes === undefined) return void res.writeHead(404).end();
-      res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': bytes.length }).end(bytes);
-    });
-    await new Promise<void>((r) => imageServer!.listen(0, '127.0.0.1', () => r()));
-    const imagePort = (imageServer.address() as { port: number }).port;
 
     publisher = await retry(30, 2000, () => ImageEventPublisher.connect({ config, blobs: runtime.blobs, secrets: runtime.secrets }));
     const accepted = new Map<string, SoakPath>();
@@ -196,12 +254,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       if (path.startsWith('event-')) {
         const eventId = randomUUID();
         await retry(8, 2000, async () => {
-          if (path === 'event-inline') await publisher!.publish({ eventId, customerId: 'soak', image: { kind: 'bytes', data: bytes }, contentType: 'image/jpeg' });
+          if (path === 'event-inline') await publisher!.publish({ eventId, customerId: SOAK_CUSTOMER, image: { kind: 'bytes', data: bytes }, contentType: 'image/jpeg' });
           else if (path === 'event-s3') {
-            const key = `soak-src/${eventId}.jpg`;
-            await runtime.blobs.put({ bucket: config.rawBucket, key }, bytes, { contentType: 'image/jpeg', metadata: {} });
-            await publisher!.publish({ eventId, customerId: 'soak', image: { kind: 's3', bucket: config.rawBucket, key } });
-          } else await publisher!.publish({ eventId, customerId: 'soak', image: { kind: 'url', url: `http://127.0.0.1:${imagePort}/img/${i}.jpg` } });
+            const source = soakS3Source(config, eventId);
+            await runtime.blobs.put(source, bytes, { contentType: 'image/jpeg', metadata: {} });
+            await publisher!.publish({ eventId, customerId: SOAK_CUSTOMER, image: { kind: 's3', ...source } });
+          } else await publisher!.publish({ eventId, customerId: SOAK_CUSTOMER, image: { kind: 'url', url: `http://127.0.0.1:${imagePort}/img/${i}.jpg` } });
         });
         accepted.set(eventId, path);
       } else if (path === 'rest-direct') {
@@ -246,7 +304,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
     })();
     const poisonKeys = new Set<string>();
     const fault = async (kind: FaultKind): Promise<void> => {
-      log(`chaos: ${kind}`);
+      log(`chaos: ${kind} (${Math.min(submitted, order.length)} of ${order.length} images taken up)`);
       faults[kind] = (faults[kind] ?? 0) + 1;
       if (kind === 'kill-stream-runner' || kind === 'kill-rest-adapter') {
         const target = kind === 'kill-stream-runner' ? stream : rest;
@@ -278,41 +336,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       }
     };
 
-    let submitted = 0;
-    let workloadDone = false;
-    const workloadStarted = Date.now();
-    const concurrency = 6;
-    const workers = Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const i = submitted++;
-        if (i >= order.length || Date.now() > hardDeadline) return;
-        if (i > 0 && i % Math.max(1, Math.floor(order.length / 10)) === 0) log(`soak: ${i} of ${order.length} submitted after ${Math.round((Date.now() - workloadStarted) / 1000)} s`);
-        try {
-          await submit(i, order[i] as SoakPath);
-        } catch (error) {
-          log(`soak: image ${i} (${order[i]}) not accepted: ${(error as Error).message}`);
-        }
-      }
-    });
-    const chaos = (async () => {
-      for (let f = 0; f < kinds.length; f++) {
-        // A random moment within the next stretch of the workload.
-        // Spread over what is left of the workload, at the pace measured so far (25 ms/image before any).
-        const remaining = kinds.length - f;
-        const done = Math.min(submitted, order.length);
-        const msPerImage = done > 0 ? (Date.now() - workloadStarted) / done : 25;
-        const waitMs = Math.min(120_000, 1000 + random() * 2 * ((order.length - done) / remaining) * msPerImage);
-        const until = Date.now() + waitMs;
-        while (Date.now() < until && !workloadDone) await sleep(200);
-        await fault(kinds[f] as FaultKind).catch((error: Error) => log(`chaos: ${kinds[f]} failed: ${error.message}`));
-      }
-    })();
-    await Promise.all(workers);
-    workloadDone = true;
-    await chaos;
-    log(`soak: workload done in ${Math.round((Date.now() - started) / 1000)} s; ${accepted.size} accepted; settling`);
-
-    // The checker: drain notifications, scan the table, until every accepted image is final and announced.
+    // The checker's notification reader, from the start: the queue never holds the whole run's
+    // notifications (moto's SQS work per request grows with the queue).
     // Per image: distinct notification ids (what a deduping subscriber acts on) and SNS publishes (MessageIds).
     const notes = new Map<string, Set<string>>();
     const published = new Map<string, Set<string>>();
@@ -343,29 +368,62 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
         await clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: resources.notificationQueueUrl, Entries: messages.map((m, k) => ({ Id: String(k), ReceiptHandle: m.ReceiptHandle })) }));
       }
     };
-    const scan = async (): Promise<Map<string, { status: string; count: number }>> => {
-      const records = new Map<string, { status: string; count: number }>();
-      let start: Record<string, AttributeValue> | undefined;
-      for (let page = 0; page < 1000; page++) {
-        const r = await clients.dynamodb.send(new ScanCommand({ TableName: config.table.name, ExclusiveStartKey: start }));
-        for (const item of r.Items ?? []) {
-          const id = item.imageId?.S;
-          if (id === undefined) continue;
-          const prev = records.get(id);
-          records.set(id, { status: item.status?.S ?? '?', count: (prev?.count ?? 0) + 1 });
+    let submitted = 0;
+    let workloadDone = false;
+    const workloadStarted = Date.now();
+    const concurrency = 6;
+    const workers = Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = submitted++;
+        if (i >= order.length || Date.now() > hardDeadline) return;
+        if (i > 0 && i % Math.max(1, Math.floor(order.length / 10)) === 0) log(`soak: ${i} of ${order.length} submitted after ${Math.round((Date.now() - workloadStarted) / 1000)} s`);
+        try {
+          await submit(i, order[i] as SoakPath);
+        } catch (error) {
+          log(`soak: image ${i} (${order[i]}) not accepted: ${(error as Error).message}`);
         }
-        start = r.LastEvaluatedKey;
-        if (start === undefined) break;
       }
-      return records;
-    };
-    const settled = (records: Map<string, { status: string }>): boolean => [...accepted.keys()].every((id) => (records.get(id)?.status ?? 'RECEIVED') !== 'RECEIVED' && (notes.get(id)?.size ?? 0) >= 1);
-    let records = new Map<string, { status: string; count: number }>();
+    });
+    // The chaos driver: seeded moments (their own seeded stream), one fault at a time, spread over the workload.
+    const plan = planFaults(kinds, order.length, (() => {
+      const planRand = seededUint32(options.seed * 7919 + 17);
+      return () => planRand() / 4294967296;
+    })());
+    log(`chaos: plan ${plan.map((p) => `${p.kind}@${p.atImage}`).join(', ')}`);
+    const chaos = runChaos({
+      plan,
+      progress: () => Math.min(submitted, order.length),
+      workloadDone: () => workloadDone,
+      stopped: () => stopping,
+      minGapMs: FAULT_MIN_GAP_MS,
+      fire: async (kind) => {
+        try {
+          await fault(kind);
+        } catch (error) {
+          log(`chaos: ${kind} failed: ${(error as Error).message}`);
+          throw error;
+        }
+      },
+    });
+    const drainer = (async () => {
+      while (!workloadDone) {
+        await drain().catch(() => undefined);
+        await sleep(2000);
+      }
+    })();
+    await Promise.all(workers);
+    workloadDone = true;
+    await drainer;
+    const faultLog = await chaos;
+    log(`soak: workload done in ${Math.round((Date.now() - started) / 1000)} s; ${accepted.size} accepted; settling`);
+
+    // Settling reads no table: a notification is published only after the final write, so an
+    // image with one is final. The table is read once, at the end (soak/checker.ts says why).
+    const settled = (): boolean => [...accepted.keys()].every((id) => (notes.get(id)?.size ?? 0) >= 1);
     const settleUntil = Math.min(hardDeadline - 60_000, Date.now() + 240_000);
     while (Date.now() < settleUntil) {
       await drain().catch(() => undefined);
-      records = await scan().catch(() => records);
-      if (settled(records)) break;
+      if (settled()) break;
       await sleep(3000);
     }
     // The reconciler once, with a short threshold, for anything left RECEIVED or unannounced.
@@ -376,7 +434,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       await sleep(1000);
       await drain().catch(() => undefined);
     }
-    records = await scan();
+    const records: Map<string, CheckedRecord> = await readRecordsById(clients.dynamodb, config.table.name, accepted.keys());
+    const inTable = await countRecords(clients.dynamodb, config.table.name);
+    // More records than accepted images found: list the table to name the others (duplicates).
+    if (inTable > records.size) for (const [id, record] of await readRecords(clients.dynamodb, config.table.name)) if (!accepted.has(id)) records.set(id, record);
 
     // Poison: read the dead-letter topic back.
     const deadLettered = new Set<string>();
@@ -400,16 +461,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
     let ok = 0;
     for (const [id, path] of accepted) {
       const record = records.get(id);
-      const count = notes.get(id)?.size ?? 0;
-      const publishes = published.get(id)?.size ?? 0;
       const details = `published ${(publishDetails.get(id) ?? []).join(', ')}`;
-      if (record === undefined) problems.push({ imageId: id, path, problem: 'lost: no record' });
-      else if (count > 1 || record.count > 1) problems.push({ imageId: id, path, problem: `duplicated: ${count} distinct notifications, ${record.count} records; ${details}` });
-      else if (record.status === 'RECEIVED' || count === 0) problems.push({ imageId: id, path, problem: `stuck: ${record.status}, ${count} notifications` });
-      else {
+      const verdict = judgeImage(record, notes.get(id)?.size ?? 0, published.get(id)?.size ?? 0);
+      if (verdict.kind === 'ok') {
         ok++;
-        if (publishes > 1) republishes.push({ imageId: id, path, problem: `re-published: ${publishes} SNS publishes of one notification id; ${details}` });
-      }
+        if (verdict.republished) republishes.push({ imageId: id, path, problem: `re-published: ${published.get(id)?.size ?? 0} SNS publishes of one notification id; ${details}` });
+      } else problems.push({ imageId: id, path, problem: verdict.kind === 'duplicated' ? `${verdict.detail}; ${details}` : verdict.detail });
+    }
+    const finalByStatus: Record<string, number> = {};
+    for (const record of records.values()) {
+      const key = record.status === 'FAILED' ? `FAILED ${record.errorCode ?? '?'}` : record.status;
+      finalByStatus[key] = (finalByStatus[key] ?? 0) + 1;
     }
     // A record nobody was answered for (a retry that made a second image) is a duplicate too.
     for (const [id] of records) if (!accepted.has(id)) problems.push({ imageId: id, path: 'unknown', problem: 'duplicated: a record no client was answered for' });
@@ -418,6 +480,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       seed: options.seed,
       wallSeconds: Math.round((Date.now() - started) / 1000),
       faults,
+      faultLog,
       acknowledged: {
         events: (byPath['event-inline'] ?? 0) + (byPath['event-s3'] ?? 0) + (byPath['event-url'] ?? 0),
         rest: (byPath['rest-direct'] ?? 0) + (byPath['rest-presigned'] ?? 0),
@@ -430,21 +493,27 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       lost: problems.filter((p) => p.problem.startsWith('lost')).length,
       duplicated: problems.filter((p) => p.problem.startsWith('duplicated')).length,
       stuck: problems.filter((p) => p.problem.startsWith('stuck')).length,
+      setupFailures: problems.filter((p) => p.problem.startsWith('setup failure')).length,
+      finalByStatus,
       poison: { injected: poisonKeys.size, deadLetteredWithReason: deadLettered.size },
       problems: [...problems, ...republishes].slice(0, 50),
     };
     if (options.resultsFile !== undefined) writeFileSync(options.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
     return results;
   } finally {
+    // From here no restart starts anything (a chaos restart still sleeping is dropped).
     stopping = true;
+    beginShutdown();
     await publisher?.disconnect().catch(() => undefined);
     await poisonProducer?.disconnect().catch(() => undefined);
-    await new Promise((r) => (imageServer ? imageServer.close(r) : r(undefined)));
+    await new Promise((r) => imageServer.close(r));
     destroyAwsClients(clients);
     destroyAwsClients(runtime.clients);
     await Promise.all([stream.stop(), rest.stop()]);
     await Promise.all(cluster.nodes.map((n) => n.stop()));
     await Promise.all([motoDynamo.stop(), motoAws.stop()]);
+    // Anything still alive (a process a stop did not reach) goes now.
+    killAllChildren();
     if (process.env.SOAK_KEEP_DIR === undefined) rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -465,11 +534,14 @@ export function formatTable(r: SoakResults): string {
     ['lost', r.lost],
     ['duplicated', r.duplicated],
     ['stuck', r.stuck],
+    ['setup failures (FAILED for a policy reason)', r.setupFailures],
+    ['records by final status', Object.entries(r.finalByStatus).map(([k, n]) => `${k} ${n}`).join(', ')],
     ['poison injected / dead-lettered with reason', `${r.poison.injected} / ${r.poison.deadLetteredWithReason}`],
     ['wall time (s)', r.wallSeconds],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+  const faultLines = r.faultLog.map((f, i) => `  ${String(i + 1).padStart(2)}. ${f.at} +${f.atSeconds}s image ${f.atImage} ${f.kind}, ${f.seconds} s${f.afterWorkload ? ' (after the workload)' : ''}${f.error !== undefined ? ` FAILED: ${f.error}` : ''}`);
+  return [...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`), 'faults in order (time, seconds since the workload started, images taken up, kind, duration):', ...faultLines].join('\n');
 }
 
 function intSetting(name: string, fallback: number): number {
@@ -489,8 +561,9 @@ function faultKindsSetting(): FaultKind[] | undefined {
 }
 
 async function main(): Promise<number> {
-  // Interrupted (Ctrl-C, or the time limit of `make test`): exit, and the exit hook kills every process started.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  // Interrupted (Ctrl-C, the time limit of `make test`, a hang-up): every process started is killed
+  // (and each dies with the soak by the kernel's parent-death signal if the soak itself is SIGKILLed).
+  installExitGuards();
   const events = intSetting('SOAK_EVENTS', 2000);
   const faultKinds = faultKindsSetting();
   const results = await runSoak({
@@ -504,7 +577,7 @@ async function main(): Promise<number> {
   });
   process.stdout.write(`\n${formatTable(results)}\n`);
   for (const p of results.problems) process.stdout.write(`  ${p.path} ${p.imageId}: ${p.problem}\n`);
-  return results.lost + results.duplicated + results.stuck === 0 && results.poison.deadLetteredWithReason === results.poison.injected ? 0 : 1;
+  return results.lost + results.duplicated + results.stuck + results.setupFailures === 0 && results.poison.deadLetteredWithReason === results.poison.injected ? 0 : 1;
 }
 
 if (require.main === module) {

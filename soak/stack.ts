@@ -3,12 +3,15 @@
  * 3-node KRaft cluster configured as the MSK stack is (replication 3, `min.insync.replicas` 2,
  * unclean leader election off; each node broker + controller), and the two moto processes
  * (DynamoDB; S3/SNS/SQS/Secrets Manager/Glue). Every process it starts, it can stop, freeze and
- * restart; `stopAll` ends them all.
+ * restart (soak/processes.ts makes sure none outlives the soak).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { ManagedProcess } from './processes';
+
+export { ManagedProcess };
 
 /** Where the soak finds Kafka's jars and moto's venv. */
 export interface SoakInstall {
@@ -19,62 +22,6 @@ export interface SoakInstall {
 
 /** Replication settings of the MSK stack (cdktf) that the soak's cluster copies. */
 export const MSK_LIKE = { replicationFactor: 3, minInsyncReplicas: 2, uncleanLeaderElection: false } as const;
-
-/** Every child a {@link ManagedProcess} started and has not seen exit. */
-const liveChildren = new Set<ChildProcess>();
-// When the soak's process exits by any route (an error, Ctrl-C, a time limit), nothing it started survives it.
-process.on('exit', () => {
-  for (const child of liveChildren) child.kill('SIGKILL');
-});
-
-/** One process the soak runs, restartable. */
-export class ManagedProcess {
-  child: ChildProcess | undefined;
-  private expectedExit = false;
-
-  constructor(
-    readonly name: string,
-    private readonly command: string,
-    private readonly args: string[],
-    private readonly options: { cwd: string; env?: NodeJS.ProcessEnv; logFile: string; onUnexpectedExit?: (code: number | null, signal: string | null) => void },
-  ) {}
-
-  start(): void {
-    this.expectedExit = false;
-    const log = createWriteStream(this.options.logFile, { flags: 'a' });
-    const child = spawn(this.command, this.args, { cwd: this.options.cwd, env: this.options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    liveChildren.add(child);
-    child.on('exit', (code, signal) => {
-      liveChildren.delete(child);
-      if (this.child === child) this.child = undefined;
-      if (!this.expectedExit) this.options.onUnexpectedExit?.(code, signal);
-    });
-    this.child = child;
-  }
-
-  get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  signal(sig: NodeJS.Signals): void {
-    this.child?.kill(sig);
-  }
-
-  /** Sends `sig` and waits (at most `timeoutMs`, then SIGKILL) for the process to exit. */
-  async stop(sig: NodeJS.Signals = 'SIGTERM', timeoutMs = 20_000): Promise<void> {
-    const child = this.child;
-    if (child === undefined || !this.running) return;
-    this.expectedExit = true;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGCONT');
-    child.kill(sig);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    await exited;
-    clearTimeout(timer);
-  }
-}
 
 /** Polls `probe` until it resolves or `timeoutMs` passes. @throws Error naming `what` on timeout. */
 export async function waitFor(what: string, probe: () => Promise<unknown>, timeoutMs: number): Promise<void> {

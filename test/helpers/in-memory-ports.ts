@@ -127,9 +127,9 @@ export class InMemoryMetadataStore implements MetadataStore {
     return Promise.resolve({ items });
   }
 
-  listByStatusDay(status: ImageStatus, day: string, options: { limit: number }, now: Date): Promise<RecordPage> {
+  listByStatusDay(status: ImageStatus, day: string, options: { limit: number; unannouncedOnly?: boolean }, now: Date): Promise<RecordPage> {
     const items = [...this.records.values()]
-      .filter((r) => r.status === status && r.createdAt.startsWith(day) && r.expiresAt > now.getTime() / 1000)
+      .filter((r) => r.status === status && r.createdAt.startsWith(day) && r.expiresAt > now.getTime() / 1000 && (options.unannouncedOnly !== true || r.notifiedAt === undefined))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .slice(0, options.limit);
     return Promise.resolve({ items });

@@ -313,11 +313,11 @@ export class DynamoDbMetadataStore implements MetadataStore {
    * One status/day's records, oldest first, from every write shard of `byStatusDay` (and the
    * unsharded key of records written before sharding). Each page queries the keys not yet
    * exhausted, merges them by `createdAt` and returns at most `limit` records; the cursor holds
-   * each key's position.
+   * each key's position. `unannouncedOnly` adds `attribute_not_exists(notifiedAt)` to the filter.
    *
    * @throws InvalidParameterError for a malformed day, a limit outside 1…1000 or a cursor from another query.
    */
-  async listByStatusDay(status: ImageStatus, day: string, options: { limit: number; cursor?: string }, now: Date): Promise<RecordPage> {
+  async listByStatusDay(status: ImageStatus, day: string, options: { limit: number; cursor?: string; unannouncedOnly?: boolean }, now: Date): Promise<RecordPage> {
     if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 1000) throw invalidParameterError('limit', 'integer between 1 and 1000', options.limit);
     const index = IMAGE_TABLE.statusIndex;
     const keys = statusDayKeys(status, day, this.statusShards);
@@ -334,8 +334,10 @@ export class DynamoDbMetadataStore implements MetadataStore {
             TableName: this.tableName,
             IndexName: index.name,
             KeyConditionExpression: '#k = :k',
-            FilterExpression: '#exp > :now',
-            ExpressionAttributeNames: { '#k': index.partitionKey, '#exp': IMAGE_TABLE.ttlAttribute },
+            // `Limit` counts the items read before the filter (DynamoDB Developer Guide, "Limiting the
+            // number of items in the result set"), so a page of announced records still advances.
+            FilterExpression: options.unannouncedOnly === true ? '#exp > :now AND attribute_not_exists(#notified)' : '#exp > :now',
+            ExpressionAttributeNames: { '#k': index.partitionKey, '#exp': IMAGE_TABLE.ttlAttribute, ...(options.unannouncedOnly === true ? { '#notified': 'notifiedAt' } : {}) },
             ExpressionAttributeValues: { ':k': state.key, ':now': nowSeconds },
             ScanIndexForward: true,
             Limit: options.limit,

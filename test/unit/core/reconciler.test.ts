@@ -40,7 +40,7 @@ function paged(store: InMemoryMetadataStore): MetadataStore & { pagesRead: numbe
   wrapper.pagesRead = 0;
   wrapper.listByStatusDay = async (status, day, options, now) => {
     wrapper.pagesRead += 1;
-    const all = (await store.listByStatusDay(status, day, { limit: 1000 }, now)).items;
+    const all = (await store.listByStatusDay(status, day, { limit: 1000, unannouncedOnly: options.unannouncedOnly }, now)).items;
     const start = options.cursor === undefined ? 0 : Number(options.cursor);
     const end = start + options.limit;
     return { items: all.slice(start, end), cursor: end < all.length ? String(end) : undefined };
