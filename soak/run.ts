@@ -134,6 +134,11 @@ export function soakPipelineVariables(ports: SoakPorts, stateDir: string, logLev
     // 4 write shards instead of 32: the sharded read is still exercised (5 keys a status/day), and a
     // reconciler run is 30 Queries instead of 198; each costs a pass over the whole table on moto.
     STATUS_INDEX_SHARDS: String(SOAK_STATUS_SHARDS),
+    // The soak measures delivery under faults, not admission: its one customer must never meet
+    // the per-customer daily quota (10,000 by default) or rate, whatever SOAK_EVENTS is.
+    CUSTOMER_RATE_LIMIT: '1000',
+    CUSTOMER_BURST_LIMIT: '2000',
+    CUSTOMER_DAILY_QUOTA: '100000000',
     LOG_LEVEL: logLevel,
   };
 }

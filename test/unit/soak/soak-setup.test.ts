@@ -5,6 +5,7 @@
  */
 import { loadConfig, localStackEnvironment } from '../../../core';
 import { HttpsImageFetcher } from '../../../core/adapters/fetch/https-fetcher';
+import { limitsFor } from '../../../core/limits';
 import { assertAllowedS3Source } from '../../../core/sources/source-policy';
 import { judgeImage } from '../../../soak/checker';
 import { SOAK_CUSTOMER, soakPipelineVariables, soakS3Source, type SoakPorts } from '../../../soak/run';
@@ -52,6 +53,17 @@ describe('the soak’s S3-reference events', () => {
     const config = pipelineConfig(soakPipelineVariables(ports(1), '/tmp/unused'));
     expect(() => assertAllowedS3Source(config, SOAK_CUSTOMER, soakS3Source(config, '0f8fad5b-d9cb-469f-a165-70867728950e'))).not.toThrow();
     expect(() => assertAllowedS3Source(config, SOAK_CUSTOMER, { bucket: config.rawBucket, key: 'soak-src/0f8fad5b-d9cb-469f-a165-70867728950e.jpg' })).toThrow(/./);
+  });
+});
+
+describe('the soak customer’s admission limits', () => {
+  it('never refuse a 10,000-image run (the default daily quota is 10,000 and the default rate 20/s)', () => {
+    const config = pipelineConfig(soakPipelineVariables(ports(1), '/tmp/unused'));
+    const limits = limitsFor(config.customerLimits, SOAK_CUSTOMER);
+    // Every image and every retry of a 10,000 run fits, with room for a 100,000 run.
+    expect(limits.dailyQuota).toBeGreaterThanOrEqual(200_000);
+    expect(limits.ratePerSecond).toBeGreaterThanOrEqual(100);
+    expect(limits.burst).toBeGreaterThanOrEqual(100);
   });
 });
 
