@@ -269,11 +269,19 @@ function admitTarget(url: URL, settings: Pick<Settings, 'allowLoopback' | 'allow
     return { refusal: `port ${port} is not allowed (${defaultPort}${settings.allowedPorts.length > 0 ? ` and ${settings.allowedPorts.join(', ')}` : ''} only)` };
   }
   const host = stripBrackets(url.hostname);
+  // RFC 6761 §6.3: `localhost` and names under it are loopback without asking DNS.
+  if (!settings.allowLoopback && isLocalhostName(host)) return { refusal: `host ${JSON.stringify(host)} is loopback` };
   if (isIP(host) !== 0) {
     const refusal = refusalFor(host, policy);
     if (refusal !== undefined) return { refusal: `address ${refusal}` };
   }
   return { policy };
+}
+
+/** `localhost` or a name under `.localhost` (RFC 6761 §6.3), case-insensitive, with or without the root dot. */
+function isLocalhostName(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
 }
 
 function contentLengthOf(response: IncomingMessage): number | undefined {
@@ -487,6 +495,30 @@ export function assertFetchableUrl(url: string, options: UrlAdmissionOptions = {
   const source = parseSource(url, settings);
   const admission = admitTarget(source, settings);
   if ('refusal' in admission) throw refusal(source, undefined, admission.refusal, settings);
+}
+
+/**
+ * Why {@link fetchImage} would refuse `url` before sending anything, judged from the URL alone
+ * (the same rule it applies to every hop): not a valid absolute URL, a scheme other than https
+ * (plain http only to loopback with `allowLoopback`), embedded credentials, a port outside the
+ * scheme's own and `allowedPorts`, a literal IP address the address policy forbids, or the name
+ * `localhost`. `undefined` when nothing in the URL itself is refused; a hostname may still resolve
+ * to a forbidden address, which only the fetch's own lookup can tell.
+ *
+ * @example
+ * targetRefusal('https://169.254.169.254/latest/meta-data/'); // 'address 169.254.169.254 is link-local …'
+ * targetRefusal('https://images.example.com/cat.jpg');         // undefined
+ */
+export function targetRefusal(url: string, options: Pick<FetchImageOptions, 'allowLoopback' | 'allowedPorts'> = {}): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'it is not a valid absolute URL';
+  }
+  const settings = readSettings({ allowLoopback: options.allowLoopback, allowedPorts: options.allowedPorts });
+  const admission = admitTarget(parsed, settings);
+  return 'refusal' in admission ? admission.refusal : undefined;
 }
 
 /**
