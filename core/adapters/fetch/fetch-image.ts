@@ -518,7 +518,11 @@ export function targetRefusal(url: string, options: Pick<FetchImageOptions, 'all
   }
   const settings = readSettings({ allowLoopback: options.allowLoopback, allowedPorts: options.allowedPorts });
   const admission = admitTarget(parsed, settings);
-  return 'refusal' in admission ? admission.refusal : undefined;
+  if ('refusal' in admission) return admission.refusal;
+  // Plain http is for loopback only; a name other than `localhost` cannot show that before it resolves.
+  const host = stripBrackets(parsed.hostname);
+  if (parsed.protocol === 'http:' && isIP(host) === 0 && !isLocalhostName(host)) return `scheme "http:" is not allowed (https only; plain http only to loopback, for local tests)`;
+  return undefined;
 }
 
 /**
