@@ -318,7 +318,7 @@ describe.each([
   test('every alarm notifies the ops topic, and the required alarms exist', () => {
     const { stack, json } = get();
     const alarms = resourcesOf(json, 'aws_cloudwatch_metric_alarm').map(([, a]) => a);
-X
+    // Errors, throttles and p99 duration per function, and 14 others (the URL import DLQ alarm among them).
     expect(alarms).toHaveLength(3 * FUNCTION_COUNT + 14);
     for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([refOf(stack.notifications.alarmTopic, 'arn')]);
     const metrics = alarms.map((a) => `${String(a.namespace ?? 'math')}/${String(a.metric_name ?? 'expression')}`);
