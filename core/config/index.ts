@@ -578,7 +578,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     fetch: readFetchSettings(env),
     presignExpirySeconds: readInt(env, ENV.presignExpirySeconds, 900, 1, 604_800),
-    importQueue: { name: readString(env, ENV.importQueue, DEFAULT_NAMES.importQueue), url: readUrl(env, ENV.importQueueUrl) },
+    importQueue: { name: readString(env, ENV.importQueue, DEFAULT_NAMES.importQueue), url: readOptional(env, ENV.importQueueUrl) },
     cors,
     reconcile: {
       receivedAfterSeconds: readInt(env, ENV.reconcileReceivedAfterSeconds, DEFAULT_RECONCILE_RECEIVED_AFTER_SECONDS, 60, 86_400),

@@ -5,7 +5,10 @@
  * fetcher against a loopback HTTP server this file starts → PROCESSED or FAILED, announced on
  * SNS and received on an SQS queue subscribed to the topic.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DeleteQueueCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import sharp from 'sharp';
 import { destroyAwsClients, loadConfig, type Config } from '../../core';
@@ -19,6 +22,7 @@ import { IngestApi } from '../../ingest-api';
 import { startHttpAdapter } from '../../local/http-adapter';
 import { startImportPoller } from '../../local/import-poller';
 import { ensureImportQueue } from '../../local/stack/bootstrap';
+import { projectRoot } from '../../local/stack/paths';
 import { makeJpeg } from '../helpers/images';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
 import { openNotificationInbox, waitForFinalRecord, type NotificationInbox } from '../helpers/notifications';
@@ -213,5 +217,44 @@ describe('a URL the address policy refuses', () => {
     expect(final!.error!.message).toMatch(/Refusing redirect/);
     const notes = await inbox.waitFor((received) => received.some((n) => n.imageId === imageId));
     expect(notes.filter((n) => n.imageId === imageId).map((n) => n.type)).toEqual(['image.failed']);
+  });
+});
+
+describe('the `ingest import` command', () => {
+  /** Runs the CLI against this file's API; resolves with its exit code and output (asynchronous: the API is served by this process). */
+  async function ingestImport(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(projectRoot(), 'bin', 'ingest.js'), 'import', ...args, '--api', baseUrl, '--key', apiKey], { timeout: 120_000 });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+    }
+  }
+
+  it('--wait prints the PROCESSED record and exits 0', async () => {
+    const path = server.route((_request, response) => void response.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
+
+    const { code, stdout } = await ingestImport(server.url(path), '--wait', '--file-name', 'cli cat.jpg');
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'PROCESSED', fileName: 'cli cat.jpg', sourceUrl: server.url(path), width: 640, height: 480 });
+  });
+
+  it('exits 1 with the problem body for a URL refused at submission, and with the FAILED record after --wait', async () => {
+    const refused = await ingestImport('https://10.0.0.1/cat.jpg');
+    const failed = await ingestImport(`https://${PRIVATE_NAME}:${server.port}/cli.jpg`, '--wait');
+
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ status: 400, code: 'URL_NOT_ALLOWED' });
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ status: 'FAILED', error: { code: 'FORBIDDEN_SOURCE' } });
+  });
+
+  it('exits 2 with its usage when the URL is missing', async () => {
+    const { code, stderr } = await ingestImport();
+
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/missing argument\nUsage: ingest import <url>/);
   });
 });

@@ -269,8 +269,6 @@ function admitTarget(url: URL, settings: Pick<Settings, 'allowLoopback' | 'allow
     return { refusal: `port ${port} is not allowed (${defaultPort}${settings.allowedPorts.length > 0 ? ` and ${settings.allowedPorts.join(', ')}` : ''} only)` };
   }
   const host = stripBrackets(url.hostname);
-  // RFC 6761 §6.3: `localhost` and names under it are loopback without asking DNS.
-  if (!settings.allowLoopback && isLocalhostName(host)) return { refusal: `host ${JSON.stringify(host)} is loopback` };
   if (isIP(host) !== 0) {
     const refusal = refusalFor(host, policy);
     if (refusal !== undefined) return { refusal: `address ${refusal}` };
@@ -519,8 +517,11 @@ export function targetRefusal(url: string, options: Pick<FetchImageOptions, 'all
   const settings = readSettings({ allowLoopback: options.allowLoopback, allowedPorts: options.allowedPorts });
   const admission = admitTarget(parsed, settings);
   if ('refusal' in admission) return admission.refusal;
-  // Plain http is for loopback only; a name other than `localhost` cannot show that before it resolves.
   const host = stripBrackets(parsed.hostname);
+  // RFC 6761 §6.3: `localhost` and names under it are loopback; the fetch's own lookup refuses
+  // them once resolved, but the URL already shows it.
+  if (!settings.allowLoopback && isLocalhostName(host)) return `host ${JSON.stringify(host)} is loopback`;
+  // Plain http is for loopback only; a name other than `localhost` cannot show that before it resolves.
   if (parsed.protocol === 'http:' && isIP(host) === 0 && !isLocalhostName(host)) return `scheme "http:" is not allowed (https only; plain http only to loopback, for local tests)`;
   return undefined;
 }

@@ -33,7 +33,7 @@ beforeAll(() => {
 });
 
 function renderers({ stack }: { stack: ImagePipelineStack }) {
-  return [stack.compute.ingestApi, stack.compute.uploadHandler, stack.compute.streamConsumer, stack.compute.reconciler];
+  return [stack.compute.ingestApi, stack.compute.uploadHandler, stack.compute.streamConsumer, stack.compute.reconciler, stack.urlImport.worker];
 }
 
 function variablesOf(bed: { stack: ImagePipelineStack; json: TerraformJson }) {
@@ -63,7 +63,7 @@ describe('images.watermark', () => {
 
   test('lets each rendering role read exactly the watermark object, and no other role', () => {
     const found = grants(marked.json, 's3:GetObject', 'brand-assets-dev');
-    expect(found.map((g) => g.resources)).toEqual(Array(4).fill(['arn:${data.aws_partition.partition.partition}:s3:::brand-assets-dev/marks/logo.png']));
+    expect(found.map((g) => g.resources)).toEqual(Array(renderers(marked).length).fill(['arn:${data.aws_partition.partition.partition}:s3:::brand-assets-dev/marks/logo.png']));
     expect(new Set(found.map((g) => g.role))).toEqual(new Set(renderers(marked).map((fn) => refOf(fn.role, 'id'))));
   });
 
