@@ -52,7 +52,7 @@ function grants(json: TerraformJson, action: string, needle: string): { role: un
 describe('images.watermark', () => {
   test('sets WATERMARK and WATERMARK_CUSTOMERS on every rendering function, and loadConfig reads them back', () => {
     const all = variablesOf(marked);
-    expect(all).toHaveLength(4);
+    expect(all).toHaveLength(5);
     for (const variables of all) {
       const config = loadConfig({ AWS_REGION: 'us-east-1', SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:t', [ENV.watermark]: variables[ENV.watermark], [ENV.watermarkCustomers]: variables[ENV.watermarkCustomers] });
       expect(config.watermark.default).toMatchObject({ variants: ['medium', 'large'], position: 'southeast', margin: 12, opacity: 0.4, widthRatio: 0.2, mark: { kind: 'image', source: { kind: 's3', bucket: 'brand-assets-dev', key: 'marks/logo.png' } } });
