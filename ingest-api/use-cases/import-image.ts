@@ -54,7 +54,7 @@ export async function importImage(deps: ImportImageDependencies, input: ImportIm
   const { customerId, request, idempotencyKey, requestId } = input;
   const imageId = imageIdForRequest(customerId, idempotencyKey);
   const refusal = deps.fetcher.refusal(request.url);
-  if (refusal !== undefined) throw new UrlNotAllowedError(`the URL cannot be imported: ${refusal}`);
+  if (refusal !== undefined) throw new UrlNotAllowedError(refusal);
   const job: UrlImportJob = { imageId, customerId, url: request.url, fileName: request.fileName, attributes: request.attributes, idempotencyKey, requestId };
   const { record, created } = await deps.pipeline.recordPending({
     imageId,

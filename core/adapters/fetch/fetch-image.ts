@@ -496,33 +496,32 @@ export function assertFetchableUrl(url: string, options: UrlAdmissionOptions = {
 }
 
 /**
- * Why {@link fetchImage} would refuse `url` before sending anything, judged from the URL alone
- * (the same rule it applies to every hop): not a valid absolute URL, a scheme other than https
- * (plain http only to loopback with `allowLoopback`), embedded credentials, a port outside the
- * scheme's own and `allowedPorts`, a literal IP address the address policy forbids, or the name
- * `localhost`. `undefined` when nothing in the URL itself is refused; a hostname may still resolve
- * to a forbidden address, which only the fetch's own lookup can tell.
+ * Why a URL import may not use `url`, judged from the URL alone, or `undefined`: the fetcher's
+ * own admission check ({@link assertFetchableUrl}: an absolute URL, https — plain http only to
+ * loopback with `allowLoopback` —, no credentials, the scheme's port or `allowedPorts`, no literal
+ * IP the address policy forbids), plus what a submission can already tell of a host name: the
+ * name `localhost` (RFC 6761 §6.3: loopback, refused unless `allowLoopback`), and plain http to
+ * any other name (its address is unknown until it resolves, and plain http is for loopback only).
+ * A host name may still resolve to a forbidden address; only the fetch's own lookup can tell.
  *
+ * @throws {InvalidParameterError} an option has the wrong type.
  * @example
- * targetRefusal('https://169.254.169.254/latest/meta-data/'); // 'address 169.254.169.254 is link-local …'
+ * targetRefusal('https://169.254.169.254/latest/meta-data/'); // 'Refusing to fetch https://169.254.169.254/latest/meta-data/: address 169.254.169.254 is link-local …'
  * targetRefusal('https://images.example.com/cat.jpg');         // undefined
  */
-export function targetRefusal(url: string, options: Pick<FetchImageOptions, 'allowLoopback' | 'allowedPorts'> = {}): string | undefined {
-  let parsed: URL;
+export function targetRefusal(url: string, options: Pick<UrlAdmissionOptions, 'allowLoopback' | 'allowedPorts'> = {}): string | undefined {
   try {
-    parsed = new URL(url);
-  } catch {
-    return 'it is not a valid absolute URL';
+    assertFetchableUrl(url, options);
+  } catch (error) {
+    if (error instanceof ForbiddenSourceError) return error.message;
+    throw error;
   }
-  const settings = readSettings({ allowLoopback: options.allowLoopback, allowedPorts: options.allowedPorts });
-  const admission = admitTarget(parsed, settings);
-  if ('refusal' in admission) return admission.refusal;
+  const parsed = new URL(url);
   const host = stripBrackets(parsed.hostname);
-  // RFC 6761 §6.3: `localhost` and names under it are loopback; the fetch's own lookup refuses
-  // them once resolved, but the URL already shows it.
-  if (!settings.allowLoopback && isLocalhostName(host)) return `host ${JSON.stringify(host)} is loopback`;
-  // Plain http is for loopback only; a name other than `localhost` cannot show that before it resolves.
-  if (parsed.protocol === 'http:' && isIP(host) === 0 && !isLocalhostName(host)) return `scheme "http:" is not allowed (https only; plain http only to loopback, for local tests)`;
+  if (options.allowLoopback !== true && isLocalhostName(host)) return `Refusing to fetch ${describeUrl(parsed)}: host ${JSON.stringify(host)} is loopback`;
+  if (parsed.protocol === 'http:' && isIP(host) === 0 && !isLocalhostName(host)) {
+    return `Refusing to fetch ${describeUrl(parsed)}: scheme "http:" is not allowed (https only; plain http only to loopback, for local tests)`;
+  }
   return undefined;
 }
 
