@@ -19,7 +19,7 @@ import { createPipelineRuntime, imageIdForKey, type PipelineRuntime } from '../.
 import { ImageSourceResolver } from '../../core/sources';
 import { UrlImportWorker } from '../../import-worker';
 import { IngestApi } from '../../ingest-api';
-import { startHttpAdapter } from '../../local/http-adapter';
+import { gatewayAuthorizer, startHttpAdapter } from '../../local/http-adapter';
 import { startImportPoller } from '../../local/import-poller';
 import { ensureImportQueue } from '../../local/stack/bootstrap';
 import { projectRoot } from '../../local/stack/paths';
@@ -51,7 +51,7 @@ beforeAll(async () => {
   customerId = `urlimp-${randomUUID().slice(0, 8)}`;
   apiKey = (await createApiKey(runtime.clients.secrets, config.apiKeySecretId, customerId)).key;
   const api = new IngestApi(runtime);
-  const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, handler: (event) => api.handle(event) });
+  const adapter = await startHttpAdapter({ host: '127.0.0.1', port: 0, maxImageBytes: config.limits.maxImageBytes, authorizer: gatewayAuthorizer(config, runtime.secrets), handler: (event) => api.handle(event) });
   baseUrl = adapter.url;
   stopAdapter = adapter.stop;
   // The worker's fetcher is the configured one; only its resolver answers PRIVATE_NAME itself (everything else: the system's).
