@@ -20,6 +20,8 @@ import { LAMBDA_ENTRIES } from '../../../cdktf/bundling';
 
 /** Every Lambda of the stack is one of LAMBDA_ENTRIES. */
 const FUNCTION_COUNT = Object.keys(LAMBDA_ENTRIES).length;
+/** The functions with their own error, throttle and duration alarms: all but the authorizer. */
+const PIPELINE_FUNCTION_COUNT = FUNCTION_COUNT - 1;
 
 // Infrastructure guarantees are asserted on stacks synthesised with bundling skipped: these
 // tests are about resources and must not depend on handler code or the npm registry.
@@ -318,12 +320,13 @@ describe.each([
   test('every alarm notifies the ops topic, and the required alarms exist', () => {
     const { stack, json } = get();
     const alarms = resourcesOf(json, 'aws_cloudwatch_metric_alarm').map(([, a]) => a);
-    // Errors, throttles and p99 duration per function, and 14 others (the URL import DLQ alarm among them).
-    expect(alarms).toHaveLength(3 * FUNCTION_COUNT + 14);
+    // Errors, throttles and p99 duration per pipeline function (not the authorizer: docs/authentication.md),
+    // and 14 others (the URL import DLQ alarm among them).
+    expect(alarms).toHaveLength(3 * PIPELINE_FUNCTION_COUNT + 14);
     for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([refOf(stack.notifications.alarmTopic, 'arn')]);
     const metrics = alarms.map((a) => `${String(a.namespace ?? 'math')}/${String(a.metric_name ?? 'expression')}`);
     for (const metric of ['AWS/Lambda/Errors', 'AWS/Lambda/Throttles', 'AWS/Lambda/Duration']) {
-      expect(metrics.filter((m) => m === metric)).toHaveLength(FUNCTION_COUNT);
+      expect(metrics.filter((m) => m === metric)).toHaveLength(PIPELINE_FUNCTION_COUNT);
     }
     expect(alarms.filter((a) => a.metric_name === 'Duration').every((a) => a.extended_statistic === 'p99')).toBe(true);
     expect(metrics).toContain('AWS/Lambda/OffsetLag');
