@@ -13,6 +13,7 @@ export const LAMBDA_ENTRIES = {
   streamConsumer: 'stream-consumer/handler.ts',
   reconciler: 'reconciler/handler.ts',
   authorizer: 'authorizer/handler.ts',
+  importWorker: 'import-worker/handler.ts',
 } as const;
 
 /** Which Lambda a bundle is for. */

@@ -166,6 +166,23 @@ export interface PipelineStackProps {
     reconciler: FunctionSizing;
     /** The API's REQUEST authorizer (authorizer/handler.ts). @default 512 MB, 10 s, unreserved */
     authorizer: FunctionSizing;
+    /**
+     * The URL import worker: one attempt's fetch deadline (FETCH_DEADLINE_MS, 30 s) plus processing
+     * for a batch of `urlImport.batchSize` images side by side. @default 2048 MB, 90 s, unreserved
+     */
+    importWorker: FunctionSizing;
+  };
+  /** URL imports: the API → SQS → import worker hand-off (cdktf/constructs/url-import.ts). */
+  urlImport: {
+    /** Messages per worker invocation (processed side by side). @default 4 */
+    batchSize: number;
+    /**
+     * Receives before SQS moves a message to the dead-letter queue. Only dependency failures
+     * (S3, DynamoDB, SNS) are retried through the queue; a failing source is final at once. @default 5
+     */
+    maxReceiveCount: number;
+    /** How long the DLQ keeps a message (its maximum). @default 14 days (1209600 s) */
+    deadLetterRetentionSeconds: number;
   };
   /** The scheduled reconciler (core/reconciler.ts). */
   reconcile: {
@@ -461,7 +478,9 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
       streamConsumer: sizing(preset.streamMemoryMb, 300, preset.reserved.streamConsumer),
       reconciler: sizing(1024, 300),
       authorizer: sizing(512, 10),
+      importWorker: sizing(2048, 90),
     },
+    urlImport: { batchSize: 4, maxReceiveCount: 5, deadLetterRetentionSeconds: 14 * 86_400 },
     reconcile: { scheduleExpression: 'rate(15 minutes)' },
     stream: {
       batchSize: 100,
@@ -556,6 +575,16 @@ export function validateStackProps(p: PipelineStackProps): void {
   validateSizing('lambda.authorizer', p.lambda.authorizer, 29);
   requireIntInRange('api.authorizerResultTtlSeconds', p.api.authorizerResultTtlSeconds, AUTHORIZER_CACHE_TTL_RANGE.min, AUTHORIZER_CACHE_TTL_RANGE.max);
   requireIntInRange('api.idTokenValidityMinutes', p.api.idTokenValidityMinutes, 5, 1440);
+  validateSizing('lambda.importWorker', p.lambda.importWorker, 900);
+  requireIntInRange('urlImport.batchSize', p.urlImport.batchSize, 1, 10);
+  requireIntInRange('urlImport.maxReceiveCount', p.urlImport.maxReceiveCount, 1, 1000);
+  requireIntInRange('urlImport.deadLetterRetentionSeconds', p.urlImport.deadLetterRetentionSeconds, 60, 1_209_600);
+  // SQS caps the visibility timeout at 12 hours.
+  requireIntInRange('SQS visibility timeout (6 × lambda.importWorker.timeoutSeconds)', urlImportVisibilityTimeoutSeconds(p), 1, 43_200);
+  if (p.reconcile.receivedAfterSeconds !== undefined && p.reconcile.receivedAfterSeconds <= urlImportRetryWindowSeconds(p)) {
+    // Else the reconciler would fail a URL import as abandoned while the queue may still deliver it.
+    throw invalidParameterError('reconcile.receivedAfterSeconds', `more than the URL import queue's retry window (${urlImportRetryWindowSeconds(p)} s)`, p.reconcile.receivedAfterSeconds);
+  }
   if (!/^(rate\(\d+ (minute|minutes|hour|hours)\)|cron\(.+\))$/.test(p.reconcile.scheduleExpression)) {
     throw invalidParameterError('reconcile.scheduleExpression', 'an EventBridge Scheduler expression like "rate(15 minutes)"', p.reconcile.scheduleExpression);
   }
@@ -712,16 +741,40 @@ export function overridesFromEnv(environment: string, env: Env): PipelineStackOv
 }
 
 /**
+ * The URL import queue's visibility timeout: 6 × the worker's timeout, as AWS advises for an SQS
+ * event source ("Configuring an Amazon SQS queue to use with Lambda", AWS Lambda Developer Guide),
+ * so a message is not received again while a batch, with the mapping's own retries, still runs.
+ * @example
+ * urlImportVisibilityTimeoutSeconds(resolveStackProps('dev')); // 6 × 90 = 540
+ */
+export function urlImportVisibilityTimeoutSeconds(p: Pick<PipelineStackProps, 'lambda'>): number {
+  return 6 * p.lambda.importWorker.timeoutSeconds;
+}
+
+/**
+ * The longest a URL import message can keep coming back before SQS moves it to the DLQ:
+ * `maxReceiveCount` receives, each hidden for the visibility timeout. A record still RECEIVED
+ * after this will never be finished by the worker: the reconciler's threshold must be longer.
+ * @example
+ * urlImportRetryWindowSeconds(resolveStackProps('dev')); // 5 × 540 = 2700
+ */
+export function urlImportRetryWindowSeconds(p: Pick<PipelineStackProps, 'lambda' | 'urlImport'>): number {
+  return p.urlImport.maxReceiveCount * urlImportVisibilityTimeoutSeconds(p);
+}
+
+/**
  * Seconds a record may stay RECEIVED before the deployed reconciler finishes or fails it: the
  * explicit `reconcile.receivedAfterSeconds`, else a few minutes past the longest retry window —
  * the MSK event source mapping tries a failing batch `maximumRetryAttempts + 1` times, each up
- * to the consumer's timeout (the upload handler's async retries and API Gateway's 29 s are shorter).
+ * to the consumer's timeout; the URL import queue delivers a message up to `maxReceiveCount`
+ * times, a visibility timeout apart ({@link urlImportRetryWindowSeconds}); the upload handler's
+ * async retries and API Gateway's 29 s are shorter.
  *
  * @example
- * reconcileReceivedAfterSeconds(resolveStackProps('dev')); // (10 + 1) × 300 + 300 = 3600
+ * reconcileReceivedAfterSeconds(resolveStackProps('dev')); // max((10 + 1) × 300, 5 × 540) + 300 = 3600
  */
-export function reconcileReceivedAfterSeconds(p: Pick<PipelineStackProps, 'reconcile' | 'stream' | 'lambda'>): number {
-  return p.reconcile.receivedAfterSeconds ?? (p.stream.maximumRetryAttempts + 1) * p.lambda.streamConsumer.timeoutSeconds + 300;
+export function reconcileReceivedAfterSeconds(p: Pick<PipelineStackProps, 'reconcile' | 'stream' | 'lambda' | 'urlImport'>): number {
+  return p.reconcile.receivedAfterSeconds ?? Math.max((p.stream.maximumRetryAttempts + 1) * p.lambda.streamConsumer.timeoutSeconds, urlImportRetryWindowSeconds(p)) + 300;
 }
 
 /**

@@ -20,6 +20,7 @@ import { Reconciliation } from './constructs/reconciliation';
 import { Security } from './constructs/security';
 import { Storage } from './constructs/storage';
 import { Streaming, kafkaAdminCommands } from './constructs/streaming';
+import { UrlImport } from './constructs/url-import';
 import { UsagePlans } from './constructs/usage-plans';
 
 /**
@@ -45,6 +46,8 @@ export class ImagePipelineStack extends TerraformStack {
   readonly usagePlans: UsagePlans;
   readonly observability: Observability;
   readonly reconciliation: Reconciliation;
+  /** URL imports: the queue, its DLQ and alarm, and the import worker. */
+  readonly urlImport: UrlImport;
   readonly analytics?: Analytics;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
@@ -73,6 +76,7 @@ export class ImagePipelineStack extends TerraformStack {
       kafkaSecretValue: this.security.kafkaSecretValue,
     });
     this.signIn = new SignIn(this, 'sign-in', ctx);
+    this.urlImport = new UrlImport(this, 'url-import', ctx, { key, alarmTopic: this.notifications.alarmTopic });
     this.compute = new Compute(this, 'compute', ctx, {
       key,
       raw: this.storage.raw,
@@ -85,12 +89,14 @@ export class ImagePipelineStack extends TerraformStack {
       cluster: this.streaming.cluster,
       network: this.network,
       signIn: this.signIn,
+      importQueue: this.urlImport.queue,
     });
+    this.urlImport.addWorker({ compute: this.compute, raw: this.storage.raw, processed: this.storage.processed, table: this.data.table });
     this.api = new Api(this, 'api', ctx, this.compute.ingestApi.fn, this.compute.authorizer.fn);
     this.usagePlans = new UsagePlans(this, 'usage-plans', ctx, this.api);
     this.observability = new Observability(this, 'observability', ctx, {
       alarmTopic: this.notifications.alarmTopic,
-      functions: { 'ingest-api': this.compute.ingestApi, 'upload-handler': this.compute.uploadHandler, 'stream-consumer': this.compute.streamConsumer, reconciler: this.compute.reconciler },
+      functions: { 'ingest-api': this.compute.ingestApi, 'upload-handler': this.compute.uploadHandler, 'stream-consumer': this.compute.streamConsumer, reconciler: this.compute.reconciler, 'import-worker': this.urlImport.worker },
       streamConsumer: this.compute.streamConsumer,
       cluster: this.streaming.cluster,
       failedBatches: this.storage.failedBatches,
@@ -114,6 +120,8 @@ export class ImagePipelineStack extends TerraformStack {
     out('failed_batches_bucket', this.storage.failedBatches.bucket.bucket, 'On-failure destination of the MSK event source mapping');
     out('images_table', this.data.table.name, 'DynamoDB images table');
     out('notification_topic_arn', this.notifications.topic.arn, 'SNS topic for image.processed / image.failed');
+    out('url_import_queue_url', this.urlImport.queue.url, 'SQS queue of URL imports (API -> import worker)');
+    out('url_import_dlq_url', this.urlImport.deadLetterQueue.url, 'Dead-letter queue of URL imports the worker could not finish');
     out('alarm_topic_arn', this.notifications.alarmTopic.arn, 'SNS topic for CloudWatch alarms');
     out('bootstrap_brokers_sasl_scram', this.streaming.cluster.bootstrapBrokersSaslScram, 'MSK brokers, SASL/SCRAM over TLS');
     out('bootstrap_brokers_sasl_iam', this.streaming.cluster.bootstrapBrokersSaslIam, 'MSK brokers, IAM auth (admin tools)');

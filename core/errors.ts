@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   requestTimeout: 'REQUEST_TIMEOUT',
   rateLimited: 'RATE_LIMITED',
   quotaExceeded: 'QUOTA_EXCEEDED',
+  urlNotAllowed: 'URL_NOT_ALLOWED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -157,6 +158,18 @@ export class ForbiddenSourceError extends PipelineError {
 export class SourceFetchError extends PipelineError {
   constructor(message: string, options: PipelineErrorOptions = {}) {
     super(ERROR_CODES.sourceFetch, message, options);
+  }
+}
+
+/**
+ * A URL import names a URL that could never be fetched, as the URL itself shows (scheme, port,
+ * literal address, `localhost`): refused at submission (400), nothing recorded. A hostname
+ * resolving to a forbidden address is only found when fetching: that is a FAILED record
+ * ({@link ForbiddenSourceError}).
+ */
+export class UrlNotAllowedError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.urlNotAllowed, message, options);
   }
 }
 

@@ -30,8 +30,34 @@ export interface IngestRequest {
   /** The caller's file name: metadata only, never part of a key. */
   fileName?: string;
   attributes?: Record<string, string>;
+  /**
+   * The URL the bytes were downloaded from, for a URL import: its record was made RECEIVED before
+   * the bytes arrived ({@link ImagePipeline.recordPending}), and only a request naming the same
+   * URL may give it bytes.
+   */
+  sourceUrl?: string;
   /** Log correlation: the API request id or Kafka topic/partition/offset. */
   correlation?: Record<string, string | number>;
+}
+
+/** Outcome of {@link ImagePipeline.recordPending}: the record, and whether this call made it. */
+export interface PendingResult {
+  record: ImageRecord;
+  created: boolean;
+}
+
+/**
+ * True for a record accepted before its bytes arrived (a URL import): RECEIVED, a source URL,
+ * no bytes and no digest yet. Its digest, size and format are written with its final transition.
+ */
+export function isAwaitingBytes(record: ImageRecord): boolean {
+  return record.status === 'RECEIVED' && record.sourceUrl !== undefined && record.sha256 === '' && record.bytes === 0;
+}
+
+/** What a record awaiting its bytes learns from them, written with its final transition. */
+function arrivedFields(bytes: Buffer, sha256: string): Partial<ImageRecord> {
+  const format = detectImageFormat(bytes);
+  return { bytes: bytes.length, sha256, format, contentType: format === undefined ? undefined : FORMAT_DETAILS[format].contentType };
 }
 
 /** Outcome of one ingestion. `duplicate`: the id was already final; nothing was done again. */
@@ -213,6 +239,7 @@ export class ImagePipeline {
       bytes: request.bytes.length,
       sha256,
       raw: { bucket: this.deps.config.rawBucket, key: rawKey(request.imageId, now, details?.extension) },
+      sourceUrl: request.sourceUrl,
       attributes: request.attributes && Object.keys(request.attributes).length > 0 ? request.attributes : undefined,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
@@ -221,7 +248,13 @@ export class ImagePipeline {
 
     const outcome = await telemetry.time('metadata', () => this.deps.metadata.create(draft));
     const record = outcome.record;
-    if (!outcome.created) {
+    // Bytes for a URL import accepted earlier: kept where its record says, described by its final write.
+    let arrived: Partial<ImageRecord> | undefined;
+    if (!outcome.created && isAwaitingBytes(record) && request.sourceUrl !== undefined && request.sourceUrl === record.sourceUrl) {
+      arrived = arrivedFields(request.bytes, sha256);
+      Object.assign(record, arrived);
+      log.info('the bytes of an accepted URL import arrived');
+    } else if (!outcome.created) {
       if (record.sha256 !== sha256) {
         throw new IdempotencyConflictError(`image ${record.imageId} already exists with different content`, { context: { imageId: record.imageId } });
       }
@@ -240,14 +273,14 @@ export class ImagePipeline {
         await telemetry.time('storeRaw', () =>
           this.deps.blobs.put(record.raw, request.bytes, { contentType: record.contentType ?? 'application/octet-stream', metadata: { 'image-id': record.imageId, sha256 }, sha256: digest }),
         );
-        final = await this.finish(record, request.bytes, sha256, false, log);
+        final = await this.finish(record, request.bytes, sha256, false, log, arrived);
       } catch (error) {
         // Retriable: the record stays RECEIVED and a redelivery (or the reconciler) finishes it.
         if (isRetriable(error)) throw error;
         // Anything else gives up on this image: it ends FAILED, with the reason, and is announced.
         const failure = failureSummary(error);
         if (failure.code === ERROR_CODES.internal) log.error('unexpected error while processing an image', { error: (error as Error)?.stack ?? String(error) });
-        final = await this.recordFailure(record, failure.code, failure.message, log);
+        final = await this.recordFailure(record, failure.code, failure.message, log, arrived);
       }
       Object.assign(record, final.fields);
       leaseUntil = final.leaseUntil;
@@ -267,8 +300,9 @@ export class ImagePipeline {
   /**
    * Inspect, render, store variants and make the final transition; returns the final fields and
    * whether this worker's write made the record final (and so holds the notification lease).
+   * `arrived`: what a record awaiting its bytes learns from them, written in the same transition.
    */
-  private async finish(record: ImageRecord, bytes: Buffer, sha256: string, oversize: boolean, log: ReturnType<Telemetry['child']>): Promise<FinalOutcome> {
+  private async finish(record: ImageRecord, bytes: Buffer, sha256: string, oversize: boolean, log: ReturnType<Telemetry['child']>, arrived?: Partial<ImageRecord>): Promise<FinalOutcome> {
     const { config, blobs, metadata, telemetry } = this.deps;
     let info: ImageInfo;
     try {
@@ -289,6 +323,7 @@ export class ImagePipeline {
         ),
       );
       const fields: Partial<ImageRecord> = {
+        ...arrived,
         status: 'PROCESSED',
         format: info.format,
         contentType: info.contentType,
@@ -308,14 +343,14 @@ export class ImagePipeline {
       return { fields: { ...fields, updatedAt: now.toISOString() }, leaseUntil: leaseHeld ? write.notificationLeaseUntil : undefined };
     } catch (error) {
       if (!isImageRejection(error)) throw error;
-      return this.recordFailure(record, error.code, error.message, log);
+      return this.recordFailure(record, error.code, error.message, log, arrived);
     }
   }
 
-  /** The image itself is bad: FAILED with the error; never retried. */
-  private async recordFailure(record: ImageRecord, code: ErrorCode, message: string, log: ReturnType<Telemetry['child']>): Promise<FinalOutcome> {
+  /** The image itself is bad: FAILED with the error; never retried. `arrived` as for {@link finish}. */
+  private async recordFailure(record: ImageRecord, code: ErrorCode, message: string, log: ReturnType<Telemetry['child']>, arrived?: Partial<ImageRecord>): Promise<FinalOutcome> {
     const now = this.clock();
-    const fields: Partial<ImageRecord> = { status: 'FAILED', error: { code, message } };
+    const fields: Partial<ImageRecord> = { ...arrived, status: 'FAILED', error: { code, message } };
     const write = this.finalWrite();
     const leaseHeld = await this.deps.telemetry.time('metadata', () => this.deps.metadata.markFailed(record, fields, now, write));
     log.warn('image rejected', { errorCode: code, error: message });
@@ -367,6 +402,7 @@ export class ImagePipeline {
       sha256: '',
       raw: { bucket: this.deps.config.rawBucket, key: rawKey(request.imageId, now) },
       error: error.toSummary(),
+      sourceUrl: request.sourceUrl,
       attributes: request.attributes && Object.keys(request.attributes).length > 0 ? request.attributes : undefined,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
@@ -388,6 +424,45 @@ export class ImagePipeline {
     await this.notifyOnce(outcome.record, leaseUntil, log);
     this.deps.telemetry.recordOutcome('failed', 0, 0);
     return { record: outcome.record, duplicate: false };
+  }
+
+  /**
+   * Accepts a URL import before its bytes arrive: creates its record RECEIVED with the source URL
+   * (no bytes, no digest) by the same conditional create as {@link ingest}, so the record is
+   * visible at once. A worker later gives it bytes through {@link ingest} (or the source's failure
+   * through {@link recordUnavailable}) with the same `sourceUrl`; the reconciler fails it as
+   * abandoned when neither happens within its threshold. When the id exists, nothing is written
+   * and the existing record is returned (`created: false`): the caller decides whether it is a
+   * replay.
+   *
+   * @throws InvalidParameterError for a malformed id or a request over its bounds.
+   * @throws DependencyError (retriable) when DynamoDB fails; a retry is safe.
+   * @example
+   * const { record, created } = await pipeline.recordPending({ imageId, source: 'api', customerId, sourceUrl: url });
+   */
+  async recordPending(request: Omit<IngestRequest, 'bytes' | 'sourceUrl'> & { sourceUrl: string }): Promise<PendingResult> {
+    if (!isValidImageId(request.imageId)) throw invalidParameterError('imageId', 'a UUID or key-safe id', request.imageId);
+    assertRequestBounds(request);
+    const now = this.clock();
+    const draft: ImageRecord = {
+      imageId: request.imageId,
+      status: 'RECEIVED',
+      source: request.source,
+      customerId: request.customerId,
+      idempotencyKey: request.idempotencyKey,
+      fileName: request.fileName,
+      bytes: 0,
+      sha256: '',
+      raw: { bucket: this.deps.config.rawBucket, key: rawKey(request.imageId, now) },
+      sourceUrl: request.sourceUrl,
+      attributes: request.attributes && Object.keys(request.attributes).length > 0 ? request.attributes : undefined,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: expiresAtSeconds(now, this.deps.config),
+    };
+    const outcome = await this.deps.telemetry.time('metadata', () => this.deps.metadata.create(draft));
+    if (outcome.created) this.deps.telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation }).info('URL import accepted');
+    return { record: outcome.record, created: outcome.created };
   }
 
   /**
@@ -417,8 +492,10 @@ export class ImagePipeline {
     let final: FinalOutcome;
     let outcome: ResumeOutcome;
     const sha256 = bytes === undefined ? undefined : sha256Hex(bytes);
-    if (bytes !== undefined && sha256 === record.sha256) {
-      final = await this.finish(current, bytes, sha256, bytes.length > config.limits.maxImageBytes, log);
+    // A URL import's raw object is written before its digest is recorded: it is the bytes that arrived.
+    const arrived = bytes !== undefined && sha256 !== undefined && isAwaitingBytes(record) ? arrivedFields(bytes, sha256) : undefined;
+    if (bytes !== undefined && sha256 !== undefined && (sha256 === record.sha256 || arrived !== undefined)) {
+      final = await this.finish(current, bytes, sha256, bytes.length > config.limits.maxImageBytes, log, arrived);
       outcome = 'recovered';
     } else {
       const why = bytes === undefined ? 'its raw object never arrived' : 'its raw object does not match the recorded sha256';

@@ -54,6 +54,11 @@ export interface ImageRecord {
   raw: ObjectLocation;
   variants?: Record<string, VariantRecord>;
   error?: { code: ErrorCode; message: string };
+  /**
+   * The URL a URL import downloads from (`POST /v1/images` with a JSON body). While the record is
+   * RECEIVED with `bytes` 0 and `sha256` '', the bytes have not arrived yet.
+   */
+  sourceUrl?: string;
   attributes?: Record<string, string>;
   createdAt: string;
   updatedAt: string;
@@ -226,6 +231,32 @@ export interface ImageFetcher {
    * @throws SourceFetchError HTTP error, timeout or deadline, or a connection failure that persisted.
    */
   fetch(url: string, request: ImageFetchRequest): Promise<FetchedBytes>;
+  /**
+   * Why {@link fetch} would refuse `url` from the URL alone — scheme, port, credentials, a literal
+   * address or name the address policy forbids — or `undefined`. Lets a caller refuse at once
+   * what could never be fetched; a hostname's resolved addresses are still checked by `fetch`.
+   */
+  refusal(url: string): string | undefined;
+}
+
+/** One URL import handed from the API to the import worker (an SQS message body, JSON). */
+export interface UrlImportJob {
+  imageId: string;
+  customerId: string;
+  /** The HTTPS URL to download, as the caller sent it. */
+  url: string;
+  fileName?: string;
+  attributes?: Record<string, string>;
+  /** The `Idempotency-Key` the record was made for, if any (the worker passes it on unchanged). */
+  idempotencyKey?: string;
+  /** The API request that accepted it, for log correlation. */
+  requestId?: string;
+}
+
+/** Hands URL imports to the worker that downloads and ingests them (SQS). */
+export interface ImportQueue {
+  /** @throws DependencyError (retriable) when the queue refused or did not answer. */
+  enqueue(job: UrlImportJob): Promise<void>;
 }
 
 /** Reads secrets (Secrets Manager). */

@@ -10,14 +10,15 @@ import { DynamoDbMetadataStore } from './adapters/dynamodb/metadata-store';
 import { S3BlobStore } from './adapters/s3/blob-store';
 import { SecretsManagerStore } from './adapters/secrets/secret-store';
 import { SnsNotifier } from './adapters/sns/notifier';
+import { SqsImportQueue } from './adapters/sqs/import-queue';
 import { createTelemetry, type Telemetry } from './observability';
 import { WatermarkResolver } from './image';
 import { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline } from './pipeline';
 import { Reconciler, type ReconcilerOptions } from './reconciler';
-import type { BlobStore, ImageFetcher, MetadataStore, Notifier, SecretStore } from './ports';
+import type { BlobStore, ImageFetcher, ImportQueue, MetadataStore, Notifier, SecretStore } from './ports';
 import { ImageSourceResolver } from './sources';
 
-export { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline, imageIdForKey, notificationIdFor, PUBLISH_SHARE_OF_LEASE, type AnnounceOutcome, type IngestRequest, type IngestResult, type PipelineDependencies, type ResumeOutcome } from './pipeline';
+export { DEFAULT_NOTIFICATION_LEASE_MS, ImagePipeline, imageIdForKey, isAwaitingBytes, notificationIdFor, type PendingResult, PUBLISH_SHARE_OF_LEASE, type AnnounceOutcome, type IngestRequest, type IngestResult, type PipelineDependencies, type ResumeOutcome } from './pipeline';
 export { RECONCILE_METRICS, RECONCILER_SERVICE, Reconciler, type ReconcileAction, type ReconcileEntry, type ReconcileReport, type ReconcilerDependencies, type ReconcilerOptions } from './reconciler';
 
 /** Everything a handler needs, wired from config once per process (cold start). */
@@ -33,6 +34,8 @@ export interface PipelineRuntime {
   fetcher: ImageFetcher;
   /** Resolves every image source (inline, S3 claim check, presigned upload, URL) under one set of rules. */
   sources: ImageSourceResolver;
+  /** Where `POST /v1/images` hands URL imports (SQS, `config.importQueue`). */
+  importQueue: ImportQueue;
   telemetry: Telemetry;
 }
 
@@ -55,7 +58,9 @@ export function createPipelineRuntime(config: Config, serviceName: string, given
   const pipeline = new ImagePipeline({ config, blobs, metadata, notifier, telemetry, watermarks });
   const fetcher = HttpsImageFetcher.fromConfig(config);
   const sources = new ImageSourceResolver({ config, blobs, fetcher });
-  return { config, clients, pipeline, blobs, metadata, notifier, secrets, fetcher, sources, telemetry };
+  const { url: importQueueUrl, name: importQueueName } = config.importQueue;
+  const importQueue = new SqsImportQueue(clients.sqs, importQueueUrl === undefined ? { name: importQueueName } : { url: importQueueUrl });
+  return { config, clients, pipeline, blobs, metadata, notifier, secrets, fetcher, sources, importQueue, telemetry };
 }
 
 /**

@@ -4,11 +4,12 @@ import type { PipelineRuntime } from '../core/runtime';
 import { GatewayAuthorizerAuthenticator, type Authenticator } from './authentication';
 import { fromApiGatewayEvent } from './http';
 import { jsonResponse } from './problem';
-import { readImageUpload, readUploadRequest } from './request-body';
+import { isJsonContentType, readImageUpload, readUploadRequest, readUrlImportRequest } from './request-body';
 import { imagePath } from './routes';
 import { Router, type RouteBindings } from './router';
 import { createImage } from './use-cases/create-image';
 import { createUpload } from './use-cases/create-upload';
+import { importImage } from './use-cases/import-image';
 import { getImage } from './use-cases/get-image';
 import { listImages } from './use-cases/list-images';
 
@@ -40,7 +41,7 @@ export class IngestApi {
   private readonly router: Router;
 
   constructor(runtime: PipelineRuntime, options: IngestApiOptions = {}) {
-    const { config, pipeline, blobs, metadata } = runtime;
+    const { config, pipeline, blobs, metadata, fetcher, importQueue } = runtime;
     const views = { blobs, processedBucket: config.processedBucket, presignExpirySeconds: config.presignExpirySeconds };
     const { maxImageBytes } = config.limits;
     const bindings: RouteBindings = {
@@ -52,6 +53,14 @@ export class IngestApi {
         access: 'customer',
         handle: async ({ request, customerId }) => {
           const { headers } = request;
+          if (isJsonContentType(headers['content-type'])) {
+            // A URL import: accepted now (202), downloaded and processed by the import worker.
+            const { image, duplicate } = await importImage(
+              { pipeline, fetcher, queue: importQueue, views },
+              { customerId, request: readUrlImportRequest(request.body), idempotencyKey: headers['idempotency-key'], requestId: request.requestId },
+            );
+            return jsonResponse(202, image, request.requestId, { Location: imagePath(image.imageId), ...(duplicate ? { 'Idempotent-Replayed': 'true' } : {}) });
+          }
           const upload = await readImageUpload({ contentType: headers['content-type'], fileNameHeader: headers['x-file-name'], body: request.body }, maxImageBytes);
           const { image, duplicate } = await createImage(
             { pipeline, views },

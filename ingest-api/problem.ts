@@ -39,6 +39,7 @@ const INTERNAL = { status: 500, title: 'Internal Server Error', detail: 'interna
 export const HTTP_PROBLEMS: Readonly<Record<ErrorCode, HttpProblemSpec>> = {
   [ERROR_CODES.invalidParameter]: BAD_REQUEST,
   [ERROR_CODES.malformedRequest]: BAD_REQUEST,
+  [ERROR_CODES.urlNotAllowed]: BAD_REQUEST,
   [ERROR_CODES.schemaDecode]: BAD_REQUEST,
   [ERROR_CODES.unknownSchema]: BAD_REQUEST,
   [ERROR_CODES.unauthorized]: { status: 401, title: 'Unauthorized', detail: 'caller' },

@@ -6,7 +6,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import busboy from 'busboy';
-import { ImageTooLargeError, MalformedRequestError, UnsupportedMediaTypeError, invalidParameterError } from '../core';
+import { INPUT_BOUNDS, ImageTooLargeError, InvalidParameterError, MalformedRequestError, UnsupportedMediaTypeError, assertMaxBytes, invalidParameterError } from '../core';
 
 /** One file from a `multipart/form-data` body. */
 export interface UploadedFile {
@@ -152,8 +152,74 @@ export async function readImageUpload(request: ImageUploadRequest, maxBytes: num
     if (request.body.length > maxBytes) throw new ImageTooLargeError(maxBytes, `the body is ${request.body.length} bytes; the limit is ${maxBytes}`);
     upload = { bytes: request.body, fileName: decodeFileNameHeader(request.fileNameHeader) };
   } else {
-    throw new UnsupportedMediaTypeError(`Content-Type must be image/* or multipart/form-data, got "${contentType.slice(0, 80)}"`);
+    throw new UnsupportedMediaTypeError(`Content-Type must be image/*, multipart/form-data, or application/json for a URL import, got "${contentType.slice(0, 80)}"`);
   }
   if (upload.bytes.length === 0) throw new MalformedRequestError('the request has no image bytes');
   return upload;
+}
+
+/** True for `application/json` (any parameters): `POST /v1/images` then imports from a URL. */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  return /^application\/json\s*(;|$)/i.test(contentType ?? '');
+}
+
+/**
+ * Largest JSON body of a URL import: the URL (2048 bytes), a file name (1 KiB) and attributes
+ * (16 KiB), JSON-escaped, fit well within it.
+ * @default 65536
+ */
+export const URL_IMPORT_MAX_BODY_BYTES = 64 * 1024;
+
+/** The members a URL import body may have. */
+export const URL_IMPORT_MEMBERS = ['url', 'fileName', 'attributes'] as const;
+
+/** A URL import as `POST /v1/images` reads it from its JSON body. */
+export interface UrlImportRequest {
+  /** The URL to download, as sent (at most 2048 UTF-8 bytes). */
+  url: string;
+  fileName?: string;
+  attributes?: Record<string, string>;
+}
+
+/**
+ * Parses the JSON body of a URL import, `{"url": "https://…", "fileName"?: "…", "attributes"?: {…}}`.
+ * Only the shape is checked here: whether the URL may be fetched is the fetcher's rule, and the
+ * file name's and attributes' bounds are the pipeline's (the same on every path).
+ *
+ * @throws MalformedRequestError (400) when the body is over {@link URL_IMPORT_MAX_BODY_BYTES}, not
+ *   JSON, or not a JSON object.
+ * @throws InvalidParameterError (400) for an unknown member, a missing or non-string `url`, a `url`
+ *   over 2048 UTF-8 bytes, a non-string `fileName`, or `attributes` that is not an object of strings.
+ * @example
+ * readUrlImportRequest(Buffer.from('{"url":"https://images.example.com/cat.jpg"}')); // { url: 'https://images.example.com/cat.jpg' }
+ */
+export function readUrlImportRequest(body: Buffer): UrlImportRequest {
+  if (body.length > URL_IMPORT_MAX_BODY_BYTES) throw new MalformedRequestError(`a URL import body is at most ${URL_IMPORT_MAX_BODY_BYTES} bytes, got ${body.length}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new MalformedRequestError('the body must be JSON, e.g. {"url":"https://images.example.com/cat.jpg"}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MalformedRequestError('the body must be a JSON object with a "url" member');
+  const members = parsed as Record<string, unknown>;
+  const unknown = Object.keys(members).find((name) => !(URL_IMPORT_MEMBERS as readonly string[]).includes(name));
+  if (unknown !== undefined) {
+    throw new InvalidParameterError(`unknown member ${JSON.stringify(unknown.length > 40 ? `${unknown.slice(0, 40)}…` : unknown)} in the body; a URL import has only ${URL_IMPORT_MEMBERS.join(', ')}`, { context: { parameter: 'body' } });
+  }
+  const { url, fileName, attributes } = members;
+  if (typeof url !== 'string' || url === '') throw invalidParameterError('url', 'an https URL string', url);
+  assertMaxBytes(url, INPUT_BOUNDS.urlMaxBytes, 'url');
+  if (fileName !== undefined && typeof fileName !== 'string') throw invalidParameterError('fileName', 'a string', fileName);
+  if (attributes !== undefined) {
+    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) throw invalidParameterError('attributes', 'an object of string values', attributes);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (typeof value !== 'string') throw invalidParameterError(`attributes.${name.slice(0, 40)}`, 'a string', value);
+    }
+  }
+  return {
+    url,
+    ...(fileName === undefined || fileName === '' ? {} : { fileName }),
+    ...(attributes === undefined ? {} : { attributes: attributes as Record<string, string> }),
+  };
 }

@@ -66,6 +66,8 @@ export interface ComputeDependencies {
   network: Network;
   /** The Cognito user pool and app client whose ID tokens the authorizer accepts. */
   signIn: SignIn;
+  /** The URL import queue (constructs/url-import.ts): the API may only send to it. */
+  importQueue: SqsQueue;
 }
 
 /** One deployed function with its role and log group. */
@@ -99,6 +101,10 @@ export class Compute extends Construct {
   readonly eventSourceMapping: LambdaEventSourceMapping;
   /** Where S3 events the upload handler failed on, after Lambda's async retries, are kept (its on-failure destination). */
   readonly uploadFailures: SqsQueue;
+  /** The environment every pipeline function shares (buckets, table, topic, variants, watermark). */
+  readonly pipelineEnvironment: Readonly<Record<string, string>>;
+  /** Statements every function that runs the pipeline needs besides its S3 and table grants: publish, the project key, the watermark objects. */
+  readonly pipelineStatements: readonly AllowStatement[];
   private readonly keyArn: string;
 
   constructor(scope: Construct, id: string, private readonly ctx: StackContext, deps: ComputeDependencies) {
@@ -138,10 +144,15 @@ export class Compute extends Construct {
       watermarkObjects.length === 0
         ? []
         : [{ sid: 'ReadWatermarkImages', actions: ['s3:GetObject'], resources: watermarkObjects.map((o) => `arn:${ctx.partition}:s3:::${o.bucket}/${o.key}`) }];
+    this.pipelineEnvironment = common;
+    this.pipelineStatements = [publish, kms, ...readWatermarks];
 
     this.ingestApi = this.createFunction('ingestApi', 'ingest-api', props.lambda.ingestApi, {
       environment: {
         ...common,
+        // URL imports are handed to the import worker through this queue (docs/aws-deployment.md).
+        [ENV.importQueue]: deps.importQueue.name,
+        [ENV.importQueueUrl]: deps.importQueue.url,
         // The same origins as the gateway responses and the raw bucket's CORS rule (api.ts, storage.ts).
         ...(props.api.corsAllowedOrigins.length > 0 ? { [ENV.corsAllowedOrigins]: props.api.corsAllowedOrigins.join(',') } : {}),
         ...(props.api.corsAllowCredentials ? { [ENV.corsAllowCredentials]: 'true' } : {}),
@@ -156,6 +167,7 @@ export class Compute extends Construct {
           resources: [table.arn, ...indexArns],
         },
         publish,
+        { sid: 'EnqueueUrlImports', actions: ['sqs:SendMessage'], resources: [deps.importQueue.arn] },
         kms,
         ...readWatermarks,
       ],
@@ -317,7 +329,11 @@ export class Compute extends Construct {
     });
   }
 
-  private createFunction(
+  /**
+   * One function with its own least-privilege role (its own logs, X-Ray, then `spec.statements`),
+   * log group, tracing and the shared settings; every Lambda of the stack is made here.
+   */
+  createFunction(
     name: LambdaName,
     shortName: string,
     sizing: FunctionSizing,

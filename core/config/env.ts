@@ -56,6 +56,9 @@ export const ENV = {
   fetchTimeoutMs: 'FETCH_TIMEOUT_MS',
   fetchDeadlineMs: 'FETCH_DEADLINE_MS',
   presignExpirySeconds: 'PRESIGN_EXPIRY_SECONDS',
+  // URL imports (docs/rest-api.md): the SQS queue the API hands them to; its URL when known.
+  importQueue: 'IMPORT_QUEUE',
+  importQueueUrl: 'IMPORT_QUEUE_URL',
   // Browsers: origins allowed to call the API and to post to the upload bucket (comma-separated).
   corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS',
   corsAllowCredentials: 'CORS_ALLOW_CREDENTIALS',
@@ -111,6 +114,7 @@ export const DEFAULT_NAMES = {
   snsTopic: 'image-pipeline-notifications',
   notificationQueue: 'image-pipeline-notifications',
   uploadQueue: 'image-pipeline-uploads',
+  importQueue: 'image-pipeline-imports',
   imageTopic: 'image-events',
   deadLetterTopic: 'image-events-dlq',
   consumerGroupId: 'image-pipeline-stream-consumer',

@@ -302,6 +302,13 @@ export interface Config {
     allowedPorts: number[];
   };
   presignExpirySeconds: number;
+  /** The SQS queue `POST /v1/images` hands URL imports to, and the import worker reads. */
+  importQueue: {
+    /** `IMPORT_QUEUE`. @default 'image-pipeline-imports' */
+    name: string;
+    /** `IMPORT_QUEUE_URL`; when unset, the URL is looked up by name once. @default undefined */
+    url?: string;
+  };
   /** Which browser origins may call the API and post to the upload bucket. */
   cors: CorsConfig;
   /** The reconciler of records left RECEIVED or never announced. */
@@ -571,6 +578,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     fetch: readFetchSettings(env),
     presignExpirySeconds: readInt(env, ENV.presignExpirySeconds, 900, 1, 604_800),
+    importQueue: { name: readString(env, ENV.importQueue, DEFAULT_NAMES.importQueue), url: readOptional(env, ENV.importQueueUrl) },
     cors,
     reconcile: {
       receivedAfterSeconds: readInt(env, ENV.reconcileReceivedAfterSeconds, DEFAULT_RECONCILE_RECEIVED_AFTER_SECONDS, 60, 86_400),

@@ -32,6 +32,17 @@ export interface CreateImageResult {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
+ * The image id of a new image: derived from the customer and the `Idempotency-Key` when there is
+ * one (so a retried request finds the first one's record), else a new time-ordered id.
+ * @throws InvalidParameterError for a key that is not 1–255 printable ASCII characters.
+ */
+export function imageIdForRequest(customerId: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return newImageId();
+  if (!IDEMPOTENCY_KEY.test(idempotencyKey)) throw invalidParameterError('Idempotency-Key', '1-255 printable ASCII characters', idempotencyKey);
+  return imageIdForKey(customerId, idempotencyKey);
+}
+
+/**
  * How a FAILED record answers; "is this a rejected image?" is the core's one rule
  * (`isImageRejectionCode`). The image's own fault (bad bytes, over a limit) is a 4xx with the
  * record's code and reason; anything else that ended the record FAILED (a
@@ -64,8 +75,7 @@ function refusalFor(record: ImageRecord): PipelineError | undefined {
  */
 export async function createImage(deps: CreateImageDependencies, input: CreateImageInput): Promise<CreateImageResult> {
   const key = input.idempotencyKey;
-  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw invalidParameterError('Idempotency-Key', '1-255 printable ASCII characters', key);
-  const imageId = key === undefined ? newImageId() : imageIdForKey(input.customerId, key);
+  const imageId = imageIdForRequest(input.customerId, key);
   // Bounds (length, control characters) are checked by the pipeline, the same as on the stream.
   const fileName = input.fileName === '' ? undefined : input.fileName;
   const { record, duplicate } = await deps.pipeline.ingest(

@@ -38,6 +38,8 @@ export interface ImageView {
   raw: ObjectLocation;
   variants: Record<string, VariantView>;
   error?: ImageRecord['error'];
+  /** The URL a URL import downloads (or downloaded) from. */
+  sourceUrl?: string;
   createdAt: string;
   updatedAt: string;
   expiresAt: number;
@@ -66,6 +68,7 @@ export async function presentImage(deps: ImageViewDependencies, record: ImageRec
     raw: record.raw,
     variants,
     error: record.error,
+    sourceUrl: record.sourceUrl,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     expiresAt: record.expiresAt,

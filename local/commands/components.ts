@@ -7,6 +7,8 @@ import { createDashboardComponent } from '../dashboard';
 import type { RuntimeComponent, RuntimeHealth } from '../runtime';
 import { startUploadPage } from '../upload-page/server';
 import { startUploadPoller } from '../upload-poller';
+import { startImportPoller } from '../import-poller';
+import { UrlImportWorker } from '../../import-worker';
 import { reconcilerComponent } from './reconcile';
 
 /** Options of {@link runtimeComponents}. */
@@ -52,6 +54,14 @@ export function runtimeComponents(config: Config, options: RuntimeComponentsOpti
         const uploads = new UploadProcessor(runtime);
         const poller = await startUploadPoller({ sqs: runtime.clients.sqs, queueName: config.local.uploadQueue, handler: (event) => uploads.handle(event), log: runtime.telemetry });
         return { description: `S3 incoming/ uploads via SQS ${config.local.uploadQueue} (S3 -> Lambda stand-in)`, stop: poller.stop };
+      },
+    },
+    {
+      name: 'import-poller',
+      async start() {
+        const worker = new UrlImportWorker(runtime);
+        const poller = await startImportPoller({ sqs: runtime.clients.sqs, queueName: config.importQueue.name, handler: (event) => worker.handle(event), log: runtime.telemetry, region: config.region });
+        return { description: `URL imports via SQS ${config.importQueue.name} (SQS -> import worker Lambda stand-in)`, stop: poller.stop };
       },
     },
     createLocalStreamComponent(config, { onFatal: options.onFatal }),

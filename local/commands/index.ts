@@ -1,5 +1,6 @@
 import type { Command } from '../cli';
 import { dashboardCommand } from './dashboard';
+import { importCommand } from './import';
 import { keysCommands } from './keys';
 import { loginCommand } from './login';
 import { publishCommands } from './publish';
@@ -13,6 +14,7 @@ export const commands: Record<string, Command> = {
   ...keysCommands,
   login: loginCommand,
   upload: uploadCommand,
+  import: importCommand,
   ...publishCommands,
   dashboard: dashboardCommand,
   reconcile: reconcileCommand,

@@ -48,6 +48,8 @@ export interface StackResources {
   snsTopicArn: string;
   notificationQueueUrl: string;
   uploadQueueUrl: string;
+  /** The URL import queue (API → import worker), with its DLQ `<name>-dlq`. */
+  importQueueUrl: string;
   secrets: { apiKeys: string };
   devApiKey: string;
   /** The dev Cognito user pool and app client (moto) whose ID tokens the local API accepts; `ingest login` signs in there. */
@@ -146,13 +148,33 @@ async function ensureTopics(config: Config): Promise<void> {
   }
 }
 
-async function ensureQueue(clients: AwsClients, name: string): Promise<{ url: string; arn: string }> {
-  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name }));
+async function ensureQueue(clients: AwsClients, name: string, queueAttributes?: Record<string, string>): Promise<{ url: string; arn: string }> {
+  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: queueAttributes }));
   if (QueueUrl === undefined) throw new Error(`SQS did not return a URL for queue ${name}`);
   const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   const arn = attributes.Attributes?.QueueArn;
   if (arn === undefined) throw new Error(`SQS did not return an ARN for queue ${name}`);
   return { url: QueueUrl, arn };
+}
+
+/**
+ * Local settings of the URL import queue. The poller has no function timeout, so the visibility
+ * timeout is the fetcher's whole deadline plus processing, not the 6 × timeout of AWS.
+ */
+export const LOCAL_IMPORT_QUEUE = { visibilityTimeoutSeconds: 60, maxReceiveCount: 5 } as const;
+
+/**
+ * The URL import queue (the API → import worker hand-off) and its dead-letter queue, with the
+ * redrive policy AWS has: after `maxReceiveCount` receives a message moves to the DLQ.
+ * @returns the import queue's URL.
+ */
+export async function ensureImportQueue(clients: AwsClients, name: string, deadLetterName = `${name}-dlq`): Promise<string> {
+  const dlq = await ensureQueue(clients, deadLetterName);
+  const queue = await ensureQueue(clients, name, {
+    VisibilityTimeout: String(LOCAL_IMPORT_QUEUE.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: LOCAL_IMPORT_QUEUE.maxReceiveCount }),
+  });
+  return queue.url;
 }
 
 async function ensureNotifications(clients: AwsClients, config: Config): Promise<{ topicArn: string; queueUrl: string }> {
@@ -236,7 +258,7 @@ async function ensureGlueSchemas(clients: AwsClients, config: Config): Promise<s
  * Creates, idempotently, every resource the pipeline uses on the local stack: buckets (with
  * the 7-day lifecycle; the analytics bucket too), the table (TTL on `expiresAt`, both indexes, its
  * change stream), the Kafka topics, the SNS topic with an SQS queue subscribed, the upload
- * notification queue, the API-key secret, and the image event schema versions in the Glue schema
+ * notification queue, the URL import queue and its DLQ, the API-key secret, and the image event schema versions in the Glue schema
  * registry.
  */
 export async function bootstrapStack(config: Config, clients: AwsClients, paths: StackPaths): Promise<StackResources> {
@@ -248,7 +270,7 @@ export async function bootstrapStack(config: Config, clients: AwsClients, paths:
     ensureTable(clients, config),
     ensureTopics(config),
   ]);
-  const [notifications, uploadQueueUrl] = await Promise.all([ensureNotifications(clients, config), ensureUploadNotifications(clients, config)]);
+  const [notifications, uploadQueueUrl, importQueueUrl] = await Promise.all([ensureNotifications(clients, config), ensureUploadNotifications(clients, config), ensureImportQueue(clients, config.importQueue.name)]);
   await ensureApiKeySecret(clients, config, dev.entry);
   const userPool = await ensureUserPool(clients.cognito, { userPool: DEFAULT_NAMES.userPool, client: DEFAULT_NAMES.userPoolClient });
   const glueVersionIds = await ensureGlueSchemas(clients, config);
@@ -260,6 +282,7 @@ export async function bootstrapStack(config: Config, clients: AwsClients, paths:
     snsTopicArn: notifications.topicArn,
     notificationQueueUrl: notifications.queueUrl,
     uploadQueueUrl,
+    importQueueUrl,
     secrets: { apiKeys: config.apiKeySecretId },
     devApiKey: dev.key,
     userPool,

@@ -276,6 +276,12 @@ function admitTarget(url: URL, settings: Pick<Settings, 'allowLoopback' | 'allow
   return { policy };
 }
 
+/** `localhost` or a name under `.localhost` (RFC 6761 §6.3), case-insensitive, with or without the root dot. */
+function isLocalhostName(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
 function contentLengthOf(response: IncomingMessage): number | undefined {
   const header = response.headers['content-length'];
   if (header === undefined || !/^\d+$/.test(header)) return undefined;
@@ -487,6 +493,36 @@ export function assertFetchableUrl(url: string, options: UrlAdmissionOptions = {
   const source = parseSource(url, settings);
   const admission = admitTarget(source, settings);
   if ('refusal' in admission) throw refusal(source, undefined, admission.refusal, settings);
+}
+
+/**
+ * Why a URL import may not use `url`, judged from the URL alone, or `undefined`: the fetcher's
+ * own admission check ({@link assertFetchableUrl}: an absolute URL, https — plain http only to
+ * loopback with `allowLoopback` —, no credentials, the scheme's port or `allowedPorts`, no literal
+ * IP the address policy forbids), plus what a submission can already tell of a host name: the
+ * name `localhost` (RFC 6761 §6.3: loopback, refused unless `allowLoopback`), and plain http to
+ * any other name (its address is unknown until it resolves, and plain http is for loopback only).
+ * A host name may still resolve to a forbidden address; only the fetch's own lookup can tell.
+ *
+ * @throws {InvalidParameterError} an option has the wrong type.
+ * @example
+ * targetRefusal('https://169.254.169.254/latest/meta-data/'); // 'Refusing to fetch https://169.254.169.254/latest/meta-data/: address 169.254.169.254 is link-local …'
+ * targetRefusal('https://images.example.com/cat.jpg');         // undefined
+ */
+export function targetRefusal(url: string, options: Pick<UrlAdmissionOptions, 'allowLoopback' | 'allowedPorts'> = {}): string | undefined {
+  try {
+    assertFetchableUrl(url, options);
+  } catch (error) {
+    if (error instanceof ForbiddenSourceError) return error.message;
+    throw error;
+  }
+  const parsed = new URL(url);
+  const host = stripBrackets(parsed.hostname);
+  if (options.allowLoopback !== true && isLocalhostName(host)) return `Refusing to fetch ${describeUrl(parsed)}: host ${JSON.stringify(host)} is loopback`;
+  if (parsed.protocol === 'http:' && isIP(host) === 0 && !isLocalhostName(host)) {
+    return `Refusing to fetch ${describeUrl(parsed)}: scheme "http:" is not allowed (https only; plain http only to loopback, for local tests)`;
+  }
+  return undefined;
 }
 
 /**

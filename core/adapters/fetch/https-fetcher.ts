@@ -1,6 +1,6 @@
 import type { Config } from '../../config';
 import type { FetchedBytes, ImageFetcher, ImageFetchRequest } from '../../ports';
-import { assertFetchableUrl, fetchImage, type FetchImageOptions } from './fetch-image';
+import { assertFetchableUrl, fetchImage, targetRefusal, type FetchImageOptions } from './fetch-image';
 
 /** The settings a fetcher keeps for every download: everything of {@link FetchImageOptions} but the per-call size cap and context. */
 export type HttpsImageFetcherOptions = Omit<FetchImageOptions, 'maxBytes' | 'context'>;
@@ -42,6 +42,11 @@ export class HttpsImageFetcher implements ImageFetcher {
    */
   assertFetchable(url: string): void {
     assertFetchableUrl(url, { allowLoopback: this.options.allowLoopback, allowedPorts: this.options.allowedPorts });
+  }
+
+  /** Why this fetcher would refuse `url` from the URL alone (scheme, port, literal address, `localhost`), or undefined. */
+  refusal(url: string): string | undefined {
+    return targetRefusal(url, { allowLoopback: this.options.allowLoopback, allowedPorts: this.options.allowedPorts });
   }
 
   /** @throws ForbiddenSourceError, ImageTooLargeError or SourceFetchError (never retriable), InvalidParameterError for a bad option. */

@@ -52,6 +52,7 @@ describe('the synthesised Lambda packages (default arm64)', () => {
       streamConsumer: zipOf(stack.compute.streamConsumer),
       reconciler: zipOf(stack.compute.reconciler),
       authorizer: zipOf(stack.compute.authorizer),
+      importWorker: zipOf(stack.urlImport.worker),
     };
   });
 

@@ -6,6 +6,7 @@ import { ENV } from '../../../core/config/env';
 import { DEFAULT_STATUS_SHARDS } from '../../../core/config';
 import { INDEX_NAMES } from '../../../core/constants';
 import { kafkaAdminCommands, kafkaTopicPlan } from '../../../cdktf/constructs/streaming';
+import { LAMBDA_ENTRIES } from '../../../cdktf/bundling';
 import { DERIVED_METRICS_NAMESPACE } from '../../../cdktf/constructs/observability';
 import { latestImageStateSql } from '../../../cdktf/constructs/analytics';
 import { resolveStackProps } from '../../../cdktf/props';
@@ -92,10 +93,10 @@ describe.each([
     expect(throttled?.log_group_name).toBe(refOf(stack.api.accessLogs, 'name'));
     const metricName = (throttled?.metric_transformation as { name: string }).name;
     expect(alarms.some((a) => a.namespace === DERIVED_METRICS_NAMESPACE && a.metric_name === metricName)).toBe(true);
-    // One per pipeline function (ingest-api, upload handler, stream consumer, reconciler); the
+    // One per pipeline function (ingest-api, upload handler, stream consumer, reconciler, import worker); the
     // authorizer has none yet: each refused credential is an Errors datapoint (docs/authentication.md).
     expect(alarms.filter((a) => a.namespace === 'AWS/Lambda' && a.metric_name === 'Throttles')).toHaveLength(resourcesOf(json, 'aws_lambda_function').length - 1);
-    expect(resourcesOf(json, 'aws_lambda_function')).toHaveLength(5);
+    expect(resourcesOf(json, 'aws_lambda_function')).toHaveLength(Object.keys(LAMBDA_ENTRIES).length);
     expect(alarms.find((a) => a.metric_name === 'OffsetLag')?.threshold).toBe(props.alarms.offsetLagThreshold);
     expect(alarms.find((a) => a.namespace === 'AWS/Kafka' && a.metric_name === 'MaxOffsetLag')?.dimensions).toEqual({
       'Cluster Name': refOf(stack.streaming.cluster, 'cluster_name'),

@@ -16,6 +16,12 @@ import {
   synthStack,
   type TerraformJson,
 } from './synth-helpers';
+import { LAMBDA_ENTRIES } from '../../../cdktf/bundling';
+
+/** Every Lambda of the stack is one of LAMBDA_ENTRIES. */
+const FUNCTION_COUNT = Object.keys(LAMBDA_ENTRIES).length;
+/** The functions with their own error, throttle and duration alarms: all but the authorizer. */
+const PIPELINE_FUNCTION_COUNT = FUNCTION_COUNT - 1;
 
 // Infrastructure guarantees are asserted on stacks synthesised with bundling skipped: these
 // tests are about resources and must not depend on handler code or the npm registry.
@@ -105,7 +111,8 @@ describe.each([
     expect(topics).toHaveLength(2);
     for (const [, topic] of topics) expect(topic.kms_master_key_id).toBe(keyArn);
     const queues = resourcesOf(json, 'aws_sqs_queue');
-    expect(queues).toHaveLength(2);
+    // The upload-failures queue, the notification queue, and the URL import queue with its DLQ.
+    expect(queues).toHaveLength(4);
     for (const [, queue] of queues) expect(queue.kms_master_key_id).toBe(keyArn);
     const secrets = resourcesOf(json, 'aws_secretsmanager_secret');
     expect(secrets).toHaveLength(2);
@@ -122,7 +129,7 @@ describe.each([
     expect(firehoses).toHaveLength(1);
     for (const [, firehose] of firehoses) expect(firehose.extended_s3_configuration).toMatchObject({ kms_key_arn: keyArn });
     const functions = resourcesOf(json, 'aws_lambda_function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(FUNCTION_COUNT);
     for (const [, fn] of functions) expect(fn.kms_key_arn).toBe(keyArn);
   });
 
@@ -222,7 +229,7 @@ describe.each([
     const { json } = get();
     const policies = resourcesOf(json, 'aws_iam_role_policy');
     // One per function, Firehose's, the reconciler schedule's, and (dev only, with QuickSight) QuickSight's.
-    expect(policies).toHaveLength(name === 'dev' ? 8 : 7);
+    expect(policies).toHaveLength(FUNCTION_COUNT + (name === 'dev' ? 3 : 2));
     for (const [id, policy] of policies) {
       const statements = statementsOf(policy.policy);
       expect({ id, statements: statements.length > 0 }).toEqual({ id, statements: true });
@@ -296,7 +303,7 @@ describe.each([
   test('every function has its own log group with retention, wired as its logging destination', () => {
     const { stack, json } = get();
     const functions = resourcesOf(json, 'aws_lambda_function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(FUNCTION_COUNT);
     const groups = new Map(resourcesOf(json, 'aws_cloudwatch_log_group'));
     for (const [, fn] of functions) {
       const groupRef = (fn.logging_config as { log_group: string }).log_group;
@@ -306,18 +313,20 @@ describe.each([
       expect(group?.retention_in_days).toEqual(stack === prod.stack ? 90 : 14);
     }
     // One per function, the API access log and the MSK broker log.
-    expect(groups.size).toBe(7);
+    expect(groups.size).toBe(FUNCTION_COUNT + 2);
     for (const [, group] of groups) expect(group.retention_in_days).toEqual(expect.any(Number));
   });
 
   test('every alarm notifies the ops topic, and the required alarms exist', () => {
     const { stack, json } = get();
     const alarms = resourcesOf(json, 'aws_cloudwatch_metric_alarm').map(([, a]) => a);
-    expect(alarms).toHaveLength(25);
+    // Errors, throttles and p99 duration per pipeline function (not the authorizer: docs/authentication.md),
+    // and 14 others (the URL import DLQ alarm among them).
+    expect(alarms).toHaveLength(3 * PIPELINE_FUNCTION_COUNT + 14);
     for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([refOf(stack.notifications.alarmTopic, 'arn')]);
     const metrics = alarms.map((a) => `${String(a.namespace ?? 'math')}/${String(a.metric_name ?? 'expression')}`);
     for (const metric of ['AWS/Lambda/Errors', 'AWS/Lambda/Throttles', 'AWS/Lambda/Duration']) {
-      expect(metrics.filter((m) => m === metric)).toHaveLength(4);
+      expect(metrics.filter((m) => m === metric)).toHaveLength(PIPELINE_FUNCTION_COUNT);
     }
     expect(alarms.filter((a) => a.metric_name === 'Duration').every((a) => a.extended_statistic === 'p99')).toBe(true);
     expect(metrics).toContain('AWS/Lambda/OffsetLag');
@@ -334,7 +343,7 @@ describe.each([
     const allowed = new Set<string>([...Object.values(ENV), ...Object.keys(ALLOCATOR_ENVIRONMENT)]);
     const forbidden = [ENV.region, ENV.endpointS3, ENV.endpointDynamoDb, ENV.endpointSns, ENV.endpointSqs, ENV.endpointSecretsManager, ENV.s3ForcePathStyle, ENV.localDataDir, ENV.apiKey, ENV.kafkaPort];
     const functions = resourcesOf(json, 'aws_lambda_function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(FUNCTION_COUNT);
     for (const [, fn] of functions) {
       const variables = (fn.environment as { variables: Record<string, string> }).variables;
       for (const name of Object.keys(variables)) expect(allowed.has(name) ? name : `unknown ${name}`).toBe(name);

@@ -72,13 +72,16 @@ test('the reconciler role reads raw objects, writes variants, transitions record
   expect(bodyOf(json, stack.compute.reconciler.fn).vpc_config).toBeUndefined();
 });
 
-test('the RECEIVED threshold is the stream retry window plus five minutes, and follows the props', () => {
+test('the RECEIVED threshold is the longest retry window (stream or URL import queue) plus five minutes, and follows the props', () => {
   const env = (json: TerraformJson, stack: ImagePipelineStack): Record<string, string> =>
     (bodyOf(json, stack.compute.reconciler.fn).environment as { variables: Record<string, string> }).variables;
-  // (10 retries + 1) × 300 s timeout + 300 s.
+  // max((10 retries + 1) × 300 s timeout, 5 receives × 6 × 90 s) + 300 s.
   expect(env(dev.json, dev.stack)[ENV.reconcileReceivedAfterSeconds]).toBe('3600');
+  // With fewer stream retries, the URL import queue's 5 × 540 s is the longer window.
   const fewerRetries = synthStack('dev', { bundling: { mode: 'skip' }, stream: { maximumRetryAttempts: 2 } });
-  expect(env(fewerRetries.json, fewerRetries.stack)[ENV.reconcileReceivedAfterSeconds]).toBe(String(3 * 300 + 300));
+  expect(env(fewerRetries.json, fewerRetries.stack)[ENV.reconcileReceivedAfterSeconds]).toBe(String(5 * 6 * 90 + 300));
+  const fewerReceivesToo = synthStack('dev', { bundling: { mode: 'skip' }, stream: { maximumRetryAttempts: 2 }, urlImport: { maxReceiveCount: 1 } });
+  expect(env(fewerReceivesToo.json, fewerReceivesToo.stack)[ENV.reconcileReceivedAfterSeconds]).toBe(String(3 * 300 + 300));
 });
 
 test('an alarm fires when the reconciler repaired anything over one hour, and notifies the ops topic', () => {

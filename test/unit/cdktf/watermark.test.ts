@@ -33,7 +33,7 @@ beforeAll(() => {
 });
 
 function renderers({ stack }: { stack: ImagePipelineStack }) {
-  return [stack.compute.ingestApi, stack.compute.uploadHandler, stack.compute.streamConsumer, stack.compute.reconciler];
+  return [stack.compute.ingestApi, stack.compute.uploadHandler, stack.compute.streamConsumer, stack.compute.reconciler, stack.urlImport.worker];
 }
 
 function variablesOf(bed: { stack: ImagePipelineStack; json: TerraformJson }) {
@@ -52,7 +52,7 @@ function grants(json: TerraformJson, action: string, needle: string): { role: un
 describe('images.watermark', () => {
   test('sets WATERMARK and WATERMARK_CUSTOMERS on every rendering function, and loadConfig reads them back', () => {
     const all = variablesOf(marked);
-    expect(all).toHaveLength(4);
+    expect(all).toHaveLength(5);
     for (const variables of all) {
       const config = loadConfig({ AWS_REGION: 'us-east-1', SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:t', [ENV.watermark]: variables[ENV.watermark], [ENV.watermarkCustomers]: variables[ENV.watermarkCustomers] });
       expect(config.watermark.default).toMatchObject({ variants: ['medium', 'large'], position: 'southeast', margin: 12, opacity: 0.4, widthRatio: 0.2, mark: { kind: 'image', source: { kind: 's3', bucket: 'brand-assets-dev', key: 'marks/logo.png' } } });
@@ -63,7 +63,7 @@ describe('images.watermark', () => {
 
   test('lets each rendering role read exactly the watermark object, and no other role', () => {
     const found = grants(marked.json, 's3:GetObject', 'brand-assets-dev');
-    expect(found.map((g) => g.resources)).toEqual(Array(4).fill(['arn:${data.aws_partition.partition.partition}:s3:::brand-assets-dev/marks/logo.png']));
+    expect(found.map((g) => g.resources)).toEqual(Array(renderers(marked).length).fill(['arn:${data.aws_partition.partition.partition}:s3:::brand-assets-dev/marks/logo.png']));
     expect(new Set(found.map((g) => g.role))).toEqual(new Set(renderers(marked).map((fn) => refOf(fn.role, 'id'))));
   });
 

@@ -17,6 +17,7 @@ import {
   ImageTooLargeError,
   InvalidParameterError,
   MalformedRequestError,
+  UrlNotAllowedError,
   MethodNotAllowedError,
   NotFoundError,
   PipelineError,
@@ -60,6 +61,8 @@ const EVERY_CLASS: readonly [string, PipelineError, boolean][] = [
   ['MethodNotAllowedError', new MethodNotAllowedError(['GET'], 'DELETE is not allowed'), false],
   ['UnsupportedMediaTypeError', new UnsupportedMediaTypeError('text/plain'), false],
   ['MalformedRequestError', new MalformedRequestError('not JSON'), false],
+  // Refused at submission: nothing is recorded, so it is not an image rejection.
+  ['UrlNotAllowedError', new UrlNotAllowedError('scheme "ftp:" is not allowed'), false],
   ['RequestHeadersTooLargeError', new RequestHeadersTooLargeError(10_240, 'headers over 10240 bytes'), false],
   ['RequestTimeoutError', new RequestTimeoutError('too slow'), false],
   ['TooManyRequestsError', new TooManyRequestsError('rate', 1, 'over the rate'), false],

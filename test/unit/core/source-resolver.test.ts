@@ -25,6 +25,9 @@ class ScriptedFetcher implements ImageFetcher {
     this.calls.push({ url, request });
     return this.answer(url, request);
   }
+  refusal(): string | undefined {
+    return undefined;
+  }
 }
 
 /** What a URL fetch does with `bytes`: the real fetcher's cap, applied by the real adapter settings. */

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { PipelineError } from '../../../core/errors';
 import { ImageEventCodec, createImageEventRegistry, type ImageEvent } from '../../../schemas';
-import { decodeFileNameHeader, readImageUpload, readMultipartFile, readUploadRequest } from '../../../ingest-api/request-body';
+import { decodeFileNameHeader, readImageUpload, readMultipartFile, readUploadRequest, readUrlImportRequest } from '../../../ingest-api/request-body';
 import { V2_AVSC } from '../../helpers/image-events';
 
 const RUNS = { numRuns: 400, interruptAfterTimeLimit: 20_000, timeout: 2_000 } as const;
@@ -110,6 +110,24 @@ describe('fuzzing the REST body readers', () => {
         try {
           const request = readUploadRequest(body);
           expect(request.fileName === undefined || typeof request.fileName === 'string').toBe(true);
+        } catch (error) {
+          if (!isTypedRefusal(error)) throw error;
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('readUrlImportRequest: a URL import with a bounded string url, or a typed error, for any body', () => {
+    const member = fc.record({ url: fc.oneof(fc.webUrl(), fc.string({ maxLength: 3000 }), fc.anything()), fileName: fc.anything(), attributes: fc.anything(), extra: fc.anything() }, { requiredKeys: [] });
+    const body = fc.oneof(fc.json().map((s) => Buffer.from(s)), fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)), member.map((o) => Buffer.from(JSON.stringify(o) ?? '')));
+    fc.assert(
+      fc.property(body, (given) => {
+        try {
+          const request = readUrlImportRequest(given);
+          expect(typeof request.url === 'string' && Buffer.byteLength(request.url) <= 2048).toBe(true);
+          expect(request.fileName === undefined || typeof request.fileName === 'string').toBe(true);
+          expect(request.attributes === undefined || Object.values(request.attributes).every((v) => typeof v === 'string')).toBe(true);
         } catch (error) {
           if (!isTypedRefusal(error)) throw error;
         }
