@@ -22,6 +22,7 @@ import { DEAD_LETTER_HEADERS } from '../stream-consumer/dead-letter';
 import { makeJpeg, seededUint32 } from '../test/helpers/images';
 import { freePorts } from '../test/helpers/tcp-ports';
 import { planFaults, runChaos, type FiredFault } from './chaos';
+import { expectAccepted, retryRest } from './rest-client';
 import { countRecords, judgeImage, readRecords, readRecordsById, type CheckedRecord } from './checker';
 import { beginShutdown, installExitGuards, killAllChildren } from './processes';
 import { ManagedProcess, motoProcess, SoakKafkaCluster, waitFor, type SoakInstall } from './stack';
@@ -269,16 +270,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
         accepted.set(eventId, path);
       } else if (path === 'rest-direct') {
         const key = randomUUID();
-        const imageId = await retry(15, 2000, async () => {
+        const imageId = await retryRest(async () => {
           const r = await fetch(`http://127.0.0.1:${apiPort}/v1/images`, { method: 'POST', body: bytes, headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'image/jpeg', 'Idempotency-Key': key }, signal: AbortSignal.timeout(60_000) });
-          if (r.status !== 201 && r.status !== 202) throw new Error(`REST answered ${r.status}`);
+          expectAccepted(r);
           return ((await r.json()) as { imageId: string }).imageId;
         });
         accepted.set(imageId, path);
       } else {
-        const created = await retry(15, 2000, async () => {
+        const created = await retryRest(async () => {
           const r = await fetch(`http://127.0.0.1:${apiPort}/v1/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: `soak-${i}.jpg` }), signal: AbortSignal.timeout(60_000) });
-          if (r.status !== 201 && r.status !== 202) throw new Error(`REST answered ${r.status}`);
+          expectAccepted(r);
           return (await r.json()) as { imageId: string; upload: { url: string; fields: Record<string, string> } };
         });
         accepted.set(created.imageId, path);
