@@ -204,6 +204,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
   const motoDynamo = motoProcess(dir, install, 'dynamodb', dynamoPort);
   const motoAws = motoProcess(dir, install, 'aws', motoPort);
   let stopping = false;
+  /** Set once the checker's results meet the soak's goal; a run that fails or throws keeps its directory. */
+  let passed = false;
   const pipeline = (role: 'stream' | 'rest'): ManagedProcess => {
     const p: ManagedProcess = new ManagedProcess(`soak-${role}`, process.execPath, [join(projectRoot(), 'dist', 'soak', 'pipeline.js'), role], {
       cwd: projectRoot(),
@@ -479,6 +481,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       const key = record.status === 'FAILED' ? `FAILED ${record.errorCode ?? '?'}` : record.status;
       finalByStatus[key] = (finalByStatus[key] ?? 0) + 1;
     }
+    // Every poison record not found on the dead-letter topic, by key, so a failed run can be traced in the kept logs.
+    for (const key of poisonKeys) if (!deadLettered.has(key)) problems.push({ imageId: key, path: 'poison', problem: 'poison record not found on the dead-letter topic with a reason' });
     // A record nobody was answered for (a retry that made a second image) is a duplicate too.
     for (const [id] of records) if (!accepted.has(id)) problems.push({ imageId: id, path: 'unknown', problem: 'duplicated: a record no client was answered for' });
     const results: SoakResults = {
@@ -505,6 +509,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       problems: [...problems, ...republishes].slice(0, 50),
     };
     if (options.resultsFile !== undefined) writeFileSync(options.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+    passed = soakPassed(results);
     return results;
   } finally {
     // From here no restart starts anything (a chaos restart still sleeping is dropped).
@@ -520,7 +525,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
     await Promise.all([motoDynamo.stop(), motoAws.stop()]);
     // Anything still alive (a process a stop did not reach) goes now.
     killAllChildren();
-    if (process.env.SOAK_KEEP_DIR === undefined) rmSync(dir, { recursive: true, force: true });
+    // A failed run (or one that threw) keeps its configs and every process's log for the post-mortem.
+    if (process.env.SOAK_KEEP_DIR === undefined && passed) rmSync(dir, { recursive: true, force: true });
+    else log(`soak: kept ${dir} (configs, data and logs of every process)`);
   }
 }
 
@@ -583,7 +590,12 @@ async function main(): Promise<number> {
   });
   process.stdout.write(`\n${formatTable(results)}\n`);
   for (const p of results.problems) process.stdout.write(`  ${p.path} ${p.imageId}: ${p.problem}\n`);
-  return results.lost + results.duplicated + results.stuck + results.setupFailures === 0 && results.poison.deadLetteredWithReason === results.poison.injected ? 0 : 1;
+  return soakPassed(results) ? 0 : 1;
+}
+
+/** The soak's goal: nothing lost, duplicated, stuck or refused by its own setup, and every poison record dead-lettered. */
+export function soakPassed(results: SoakResults): boolean {
+  return results.lost + results.duplicated + results.stuck + results.setupFailures === 0 && results.poison.deadLetteredWithReason === results.poison.injected;
 }
 
 if (require.main === module) {

@@ -8,7 +8,7 @@ import { HttpsImageFetcher } from '../../../core/adapters/fetch/https-fetcher';
 import { limitsFor } from '../../../core/limits';
 import { assertAllowedS3Source } from '../../../core/sources/source-policy';
 import { judgeImage } from '../../../soak/checker';
-import { SOAK_CUSTOMER, soakPipelineVariables, soakS3Source, type SoakPorts } from '../../../soak/run';
+import { SOAK_CUSTOMER, soakPassed, soakPipelineVariables, soakS3Source, type SoakPorts, type SoakResults } from '../../../soak/run';
 import { makeJpeg } from '../../helpers/images';
 import { startLoopbackServer, type LoopbackServer } from '../../helpers/loopback-server';
 
@@ -87,5 +87,16 @@ describe('judgeImage', () => {
     expect(judgeImage(processed, 0, 0).kind).toBe('stuck');
     // One notification id published twice: a subscriber dedupes it; counted, not a duplicate.
     expect(judgeImage(processed, 1, 2)).toEqual({ kind: 'ok', republished: true });
+  });
+});
+
+describe('soakPassed', () => {
+  const clean = { lost: 0, duplicated: 0, stuck: 0, setupFailures: 0, poison: { injected: 27, deadLetteredWithReason: 27 } } as unknown as SoakResults;
+
+  it('passes only when nothing is lost, duplicated, stuck or refused by setup and every poison record was dead-lettered', () => {
+    expect(soakPassed(clean)).toBe(true);
+    for (const bad of [{ lost: 1 }, { duplicated: 2 }, { stuck: 1 }, { setupFailures: 1 }, { poison: { injected: 27, deadLetteredWithReason: 26 } }]) {
+      expect(soakPassed({ ...clean, ...bad } as SoakResults)).toBe(false);
+    }
   });
 });
