@@ -11,6 +11,13 @@ const BODY_MARKER = 'BODY-MARKER-must-not-leak';
 
 /** Small timings keep the suite fast; each test that is about time sets its own. */
 const base: FetchImageOptions = { allowLoopback: true, timeoutMs: 2_000, deadlineMs: 4_000, retryBaseDelayMs: 5, retryMaxDelayMs: 20 };
+/**
+ * For the 10 MiB bodies: moving them through a loopback socket takes well under a second on a quiet
+ * machine but took over 4 s on the 2-core CI box under load, so these tests give the fetch 30 s. The
+ * time is not what they check; where a test needs a fetcher that stops counting to fail, that
+ * fetcher would wait out these 30 s and fail by its deadline error instead.
+ */
+const tenMiB = (): FetchImageOptions => ({ ...base, timeoutMs: 30_000, deadlineMs: 30_000 });
 
 let server: LoopbackServer;
 let png: Buffer;
@@ -82,7 +89,7 @@ describe('fetchImage: success paths', () => {
       response.writeHead(200, { 'content-length': MAX_IMAGE_BYTES }).end(Buffer.alloc(MAX_IMAGE_BYTES, 'x'));
     });
 
-    const result = await fetchImage(server.url(path), base);
+    const result = await fetchImage(server.url(path), tenMiB());
 
     expect(result.bytes.length).toBe(MAX_IMAGE_BYTES);
   });
@@ -94,7 +101,7 @@ describe('fetchImage: success paths', () => {
       sentContentLength = response.getHeader('content-length');
     });
 
-    const result = await fetchImage(server.url(path), base);
+    const result = await fetchImage(server.url(path), tenMiB());
 
     expect(sentContentLength).toBeUndefined();
     expect(result.bytes.length).toBe(MAX_IMAGE_BYTES);
@@ -139,7 +146,7 @@ describe('fetchImage: size cap', () => {
       connectionClosed = closed(response);
     });
 
-    const error = await failureOf(fetchImage(server.url(path), { ...base, deadlineMs: 3_000 }));
+    const error = await failureOf(fetchImage(server.url(path), tenMiB()));
 
     expect(error).toBeInstanceOf(ImageTooLargeError);
     expect(error.message).toMatch(new RegExp(`more than the ${MAX_IMAGE_BYTES}-byte limit arrived`));
