@@ -391,23 +391,7 @@ export class ImagePipeline {
     if (!isValidImageId(request.imageId)) throw invalidParameterError('imageId', 'a UUID or key-safe id', request.imageId);
     assertRequestBounds(request);
     const now = this.clock();
-    const draft: ImageRecord = {
-      imageId: request.imageId,
-      status: 'FAILED',
-      source: request.source,
-      customerId: request.customerId,
-      idempotencyKey: request.idempotencyKey,
-      fileName: request.fileName,
-      bytes: 0,
-      sha256: '',
-      raw: { bucket: this.deps.config.rawBucket, key: rawKey(request.imageId, now) },
-      error: error.toSummary(),
-      sourceUrl: request.sourceUrl,
-      attributes: request.attributes && Object.keys(request.attributes).length > 0 ? request.attributes : undefined,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      expiresAt: expiresAtSeconds(now, this.deps.config),
-    };
+    const draft: ImageRecord = { ...this.bytelessDraft(request, 'FAILED', now), error: error.toSummary() };
     const log = this.deps.telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation });
     const write = this.finalWrite();
     const outcome = await this.deps.metadata.create(draft, write);
@@ -424,6 +408,30 @@ export class ImagePipeline {
     await this.notifyOnce(outcome.record, leaseUntil, log);
     this.deps.telemetry.recordOutcome('failed', 0, 0);
     return { record: outcome.record, duplicate: false };
+  }
+
+  /**
+   * The record of an image whose bytes the pipeline does not have (yet): no size, no digest, and
+   * the raw key it would be stored under. Shared by {@link recordUnavailable} (FAILED) and
+   * {@link recordPending} (RECEIVED), so the two cannot drift.
+   */
+  private bytelessDraft(request: Omit<IngestRequest, 'bytes'>, status: ImageRecord['status'], now: Date): ImageRecord {
+    return {
+      imageId: request.imageId,
+      status,
+      source: request.source,
+      customerId: request.customerId,
+      idempotencyKey: request.idempotencyKey,
+      fileName: request.fileName,
+      bytes: 0,
+      sha256: '',
+      raw: { bucket: this.deps.config.rawBucket, key: rawKey(request.imageId, now) },
+      sourceUrl: request.sourceUrl,
+      attributes: request.attributes && Object.keys(request.attributes).length > 0 ? request.attributes : undefined,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: expiresAtSeconds(now, this.deps.config),
+    };
   }
 
   /**
@@ -444,22 +452,7 @@ export class ImagePipeline {
     if (!isValidImageId(request.imageId)) throw invalidParameterError('imageId', 'a UUID or key-safe id', request.imageId);
     assertRequestBounds(request);
     const now = this.clock();
-    const draft: ImageRecord = {
-      imageId: request.imageId,
-      status: 'RECEIVED',
-      source: request.source,
-      customerId: request.customerId,
-      idempotencyKey: request.idempotencyKey,
-      fileName: request.fileName,
-      bytes: 0,
-      sha256: '',
-      raw: { bucket: this.deps.config.rawBucket, key: rawKey(request.imageId, now) },
-      sourceUrl: request.sourceUrl,
-      attributes: request.attributes && Object.keys(request.attributes).length > 0 ? request.attributes : undefined,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      expiresAt: expiresAtSeconds(now, this.deps.config),
-    };
+    const draft = this.bytelessDraft(request, 'RECEIVED', now);
     const outcome = await this.deps.telemetry.time('metadata', () => this.deps.metadata.create(draft));
     if (outcome.created) this.deps.telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation }).info('URL import accepted');
     return { record: outcome.record, created: outcome.created };
