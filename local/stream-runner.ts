@@ -164,8 +164,11 @@ export function chunkProgress(firstOffset: number, lastOffset: number, resumeAt:
   return { commit: nextOffset > firstOffset ? String(nextOffset) : undefined, nextOffset };
 }
 
-/** Per partition, committed offset, log end and lag of `groupId` on `topic`. */
-async function partitionLag(admin: Admin, topic: string, groupId: string): Promise<PartitionLag[]> {
+/**
+ * Per partition, committed offset, log end and lag of `groupId` on `topic`, sorted by partition.
+ * @throws kafkajs's error when the offsets cannot be read.
+ */
+export async function partitionLag(admin: Admin, topic: string, groupId: string): Promise<PartitionLag[]> {
   const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
   const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));
   return ends

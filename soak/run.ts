@@ -26,6 +26,7 @@ import { expectAccepted, retryRest } from './rest-client';
 import { countRecords, judgeImage, readRecords, readRecordsById, type CheckedRecord } from './checker';
 import { beginShutdown, installExitGuards, killAllChildren } from './processes';
 import { ManagedProcess, motoProcess, SoakKafkaCluster, waitFor, type SoakInstall } from './stack';
+import { readTopicToEnd, waitForGroupCaughtUp, type CaughtUp, type TopicRead } from './topic-reads';
 
 /** The ways an image enters the pipeline. */
 export const SOAK_PATHS = ['event-inline', 'event-s3', 'event-url', 'rest-direct', 'rest-presigned'] as const;
@@ -78,7 +79,16 @@ export interface SoakResults {
   setupFailures: number;
   /** Final records by status (and FAILED by error code). */
   finalByStatus: Record<string, number>;
-  poison: { injected: number; deadLetteredWithReason: number };
+  poison: {
+    injected: number;
+    deadLetteredWithReason: number;
+    /** The stream runner's group had committed every image-topic record when the dead-letter topic was read. */
+    streamGroupCaughtUp: boolean;
+    /** The dead-letter topic was read up to its end offsets. */
+    deadLetterTopicReadToEnd: boolean;
+    /** Records on the dead-letter topic (every reason, not only the soak's poison). */
+    deadLetterRecords: number;
+  };
   problems: { imageId: string; path: string; problem: string }[];
 }
 
@@ -447,21 +457,29 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
     // More records than accepted images found: list the table to name the others (duplicates).
     if (inTable > records.size) for (const [id, record] of await readRecords(clients.dynamodb, config.table.name)) if (!accepted.has(id)) records.set(id, record);
 
-    // Poison: read the dead-letter topic back.
+    // Poison: first the stream runner's group must have committed every image-topic record (a
+    // poison record has no notification, so settling did not wait for it), then the dead-letter
+    // topic is read to its end (soak/topic-reads.ts says why both).
     const deadLettered = new Set<string>();
-    if (poisonKeys.size > 0) {
-      const consumer = new Kafka({ clientId: 'soak-checker', brokers: cluster.brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: `soak-checker-${randomUUID()}` });
-      await consumer.connect();
-      await consumer.subscribe({ topic: config.kafka.deadLetterTopic, fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ message }) => {
+    const checkerKafka = new Kafka({ clientId: 'soak-checker', brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+    const checkerAdmin = checkerKafka.admin();
+    let consumed: CaughtUp = { caughtUp: false, partitions: [] };
+    let deadLetterRead: TopicRead = { complete: false, records: 0 };
+    try {
+      await retry(10, 2000, () => checkerAdmin.connect());
+      consumed = await waitForGroupCaughtUp(checkerAdmin, config.kafka.imageTopic, config.kafka.consumerGroupId, Math.max(30_000, Math.min(180_000, hardDeadline - 30_000 - Date.now())));
+      log(`soak: stream group ${consumed.caughtUp ? 'has committed every image-topic record' : `has not caught up (lag ${consumed.partitions.map((p) => `${p.partition}:${p.lag}`).join(' ')})`}`);
+      deadLetterRead = await retry(3, 2000, () =>
+        readTopicToEnd(checkerKafka, checkerAdmin, config.kafka.deadLetterTopic, 120_000, (message) => {
           const key = message.key?.toString() ?? '';
           if (poisonKeys.has(key) && (message.headers?.[DEAD_LETTER_HEADERS.reason]?.toString() ?? '') !== '') deadLettered.add(key);
-        },
-      });
-      const until = Date.now() + 30_000;
-      while (Date.now() < until && deadLettered.size < poisonKeys.size) await sleep(500);
-      await consumer.disconnect();
+        }),
+      );
+      log(`soak: dead-letter topic ${deadLetterRead.complete ? 'read to its end' : 'NOT read to its end'}: ${deadLetterRead.records} records`);
+    } catch (error) {
+      log(`soak: the checker could not read Kafka: ${(error as Error).message}`);
+    } finally {
+      await checkerAdmin.disconnect().catch(() => undefined);
     }
 
     const problems: SoakResults['problems'] = [];
@@ -482,7 +500,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       finalByStatus[key] = (finalByStatus[key] ?? 0) + 1;
     }
     // Every poison record not found on the dead-letter topic, by key, so a failed run can be traced in the kept logs.
-    for (const key of poisonKeys) if (!deadLettered.has(key)) problems.push({ imageId: key, path: 'poison', problem: 'poison record not found on the dead-letter topic with a reason' });
+    // Only when the group committed past every record and the topic was read to its end is a
+    // missing key a record the consumer skipped; otherwise the check itself is incomplete.
+    for (const key of poisonKeys) {
+      if (deadLettered.has(key)) continue;
+      const settledPoison = consumed.caughtUp && deadLetterRead.complete;
+      problems.push({ imageId: key, path: 'poison', problem: settledPoison ? 'lost poison: the stream group committed past it and the dead-letter topic, read to its end, does not hold it with a reason' : `poison record not found on the dead-letter topic (check incomplete: ${consumed.caughtUp ? '' : 'the stream group had not committed every image-topic record; '}${deadLetterRead.complete ? '' : 'the dead-letter topic was not read to its end'})` });
+    }
     // A record nobody was answered for (a retry that made a second image) is a duplicate too.
     for (const [id] of records) if (!accepted.has(id)) problems.push({ imageId: id, path: 'unknown', problem: 'duplicated: a record no client was answered for' });
     const results: SoakResults = {
@@ -505,7 +529,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
       stuck: problems.filter((p) => p.problem.startsWith('stuck')).length,
       setupFailures: problems.filter((p) => p.problem.startsWith('setup failure')).length,
       finalByStatus,
-      poison: { injected: poisonKeys.size, deadLetteredWithReason: deadLettered.size },
+      poison: { injected: poisonKeys.size, deadLetteredWithReason: deadLettered.size, streamGroupCaughtUp: consumed.caughtUp, deadLetterTopicReadToEnd: deadLetterRead.complete, deadLetterRecords: deadLetterRead.records },
       problems: [...problems, ...republishes].slice(0, 50),
     };
     if (options.resultsFile !== undefined) writeFileSync(options.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
@@ -550,6 +574,8 @@ export function formatTable(r: SoakResults): string {
     ['setup failures (FAILED for a policy reason)', r.setupFailures],
     ['records by final status', Object.entries(r.finalByStatus).map(([k, n]) => `${k} ${n}`).join(', ')],
     ['poison injected / dead-lettered with reason', `${r.poison.injected} / ${r.poison.deadLetteredWithReason}`],
+    ['  stream group committed every image-topic record', r.poison.streamGroupCaughtUp ? 'yes' : 'no'],
+    ['  dead-letter topic read to its end (records)', `${r.poison.deadLetterTopicReadToEnd ? 'yes' : 'no'} (${r.poison.deadLetterRecords})`],
     ['wall time (s)', r.wallSeconds],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

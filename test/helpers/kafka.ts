@@ -40,8 +40,8 @@ export interface TestKafka {
   readonly client: Kafka;
   readonly admin: Admin;
   /**
-   * Creates `<prefix>-<uuid>` with `partitions` partitions (replication factor 1) and waits for
-   * its leaders; {@link TestKafka.close} deletes it. @default partitions 1
+   * Creates `<prefix>-<uuid>` with `partitions` partitions (replication factor 1) and waits until
+   * every partition answers ListOffsets; {@link TestKafka.close} deletes it. @default partitions 1
    */
   createTopic(prefix: string, partitions?: number): Promise<string>;
   /** Offsets `groupId` has committed on `topic` (`'-1'` for a partition with no commit). */
@@ -104,6 +104,13 @@ export async function connectTestKafka(options: { clientId: string } & Partial<O
       const topic = `${prefix}-${randomUUID()}`;
       await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
       topics.push(topic);
+      // Leaders known is not yet every leader answering: on a loaded machine a ListOffsets right
+      // after creation can still fail (seen: the first read of a new topic's end offsets).
+      await pollUntil(
+        () => admin.fetchTopicOffsets(topic).then((offsets) => offsets.length, () => 0),
+        (answered) => answered === partitions,
+        { what: `every partition of ${topic} to answer ListOffsets`, timeoutMs: 30_000, intervalMs: 250 },
+      );
       return topic;
     },
     committedOffsets,
