@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { UnauthorizedError, createAwsClients, createTelemetry, loadConfig } from '../core';
+import { ALARMED_LOG_MESSAGES, UnauthorizedError, createAwsClients, createTelemetry, loadConfig } from '../core';
 import { SecretsManagerStore } from '../core/adapters/secrets/secret-store';
 import { authorize } from './authorize';
 import { authorizerDependencies } from './dependencies';
@@ -29,7 +29,7 @@ export const handler: (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGa
       telemetry.info('refused', { reason: error.message, requestId: event.requestContext?.requestId });
       throw new Error('Unauthorized');
     }
-    telemetry.error('authorizer failed', { error });
+    telemetry.error(ALARMED_LOG_MESSAGES.authorizerFailed, { error });
     throw error;
   }
 });

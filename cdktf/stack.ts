@@ -97,6 +97,7 @@ export class ImagePipelineStack extends TerraformStack {
     this.observability = new Observability(this, 'observability', ctx, {
       alarmTopic: this.notifications.alarmTopic,
       functions: { 'ingest-api': this.compute.ingestApi, 'upload-handler': this.compute.uploadHandler, 'stream-consumer': this.compute.streamConsumer, reconciler: this.compute.reconciler, 'import-worker': this.urlImport.worker },
+      authorizer: this.compute.authorizer,
       streamConsumer: this.compute.streamConsumer,
       cluster: this.streaming.cluster,
       failedBatches: this.storage.failedBatches,

@@ -109,3 +109,12 @@ export const DEAD_LETTER_REASONS = {
 
 /** One of {@link DEAD_LETTER_REASONS}. */
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[keyof typeof DEAD_LETTER_REASONS];
+
+/**
+ * Log messages an alarm matches with a CloudWatch Logs metric filter (cdktf/constructs/observability.ts):
+ * changing one here changes the filter with it.
+ */
+export const ALARMED_LOG_MESSAGES = {
+  /** The authorizer could not check a credential (key secret or user pool keys unreadable); a refusal is not this. */
+  authorizerFailed: 'authorizer failed',
+} as const;

@@ -7,6 +7,7 @@ import type { ApiGatewayRestApi } from '@cdktn/provider-aws/lib/api-gateway-rest
 import type { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchLogMetricFilter } from '@cdktn/provider-aws/lib/cloudwatch-log-metric-filter';
 import type { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
+import { ALARMED_LOG_MESSAGES } from '../../core/constants';
 import { TABLE_SCHEMA } from './data';
 import type { StackContext } from './context';
 import type { PipelineFunction } from './compute';
@@ -16,6 +17,12 @@ import type { SecureBucket } from './storage';
 export interface ObservabilityTargets {
   alarmTopic: SnsTopic;
   functions: Record<string, PipelineFunction>;
+  /**
+   * The API's Lambda authorizer: throttles and p99 duration like the others, but no `Errors`
+   * alarm (every refused credential is an `Errors` datapoint: API Gateway needs the thrown
+   * `Unauthorized`); its own failures are counted from its `authorizer failed` log line instead.
+   */
+  authorizer: PipelineFunction;
   streamConsumer: PipelineFunction;
   cluster: MskCluster;
   failedBatches: SecureBucket;
@@ -33,7 +40,7 @@ const FIVE_MINUTES = 300;
 
 /**
  * Alarms, all notifying the ops topic (and back to OK): per function errors, throttles and p99
- * duration; the stream consumer's `OffsetLag`; both dead-letter paths (records produced to the
+ * duration (the authorizer's failures from its log, not `Errors`); the stream consumer's `OffsetLag`; both dead-letter paths (records produced to the
  * dead-letter topic, whole batches written to the failed-batch bucket); API 5xx responses;
  * the capacity limits of docs/capacity.md: DynamoDB throttles (table and each GSI), API Gateway
  * throttling (429s) and the consumer group's `MaxOffsetLag` on the image topic.
@@ -49,15 +56,17 @@ export class Observability extends Construct {
     const actions = { alarmActions: [t.alarmTopic.arn], okActions: [t.alarmTopic.arn] };
     const prefix = `image-pipeline-${props.environment}`;
 
-    for (const [name, f] of Object.entries(t.functions)) {
+    for (const [name, f] of [...Object.entries(t.functions), ['authorizer', t.authorizer] as const]) {
       const dimensions = { FunctionName: f.fn.functionName };
-      this.add(`${name}-errors`, {
-        alarmName: `${prefix}-${name}-errors`,
-        alarmDescription: `${name} threw or timed out`,
-        namespace: 'AWS/Lambda', metricName: 'Errors', dimensions, statistic: 'Sum', period: FIVE_MINUTES,
-        evaluationPeriods: 1, threshold: a.errorThreshold, comparisonOperator: 'GreaterThanOrEqualToThreshold',
-        treatMissingData: 'notBreaching', ...actions,
-      });
+      if (f !== t.authorizer) {
+        this.add(`${name}-errors`, {
+          alarmName: `${prefix}-${name}-errors`,
+          alarmDescription: `${name} threw or timed out`,
+          namespace: 'AWS/Lambda', metricName: 'Errors', dimensions, statistic: 'Sum', period: FIVE_MINUTES,
+          evaluationPeriods: 1, threshold: a.errorThreshold, comparisonOperator: 'GreaterThanOrEqualToThreshold',
+          treatMissingData: 'notBreaching', ...actions,
+        });
+      }
       this.add(`${name}-throttles`, {
         alarmName: `${prefix}-${name}-throttles`,
         alarmDescription: `${name} hit its concurrency limit`,
@@ -73,6 +82,23 @@ export class Observability extends Construct {
         comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching', ...actions,
       });
     }
+
+    // The authorizer's own failures (key secret or user pool keys unreadable: callers get 500),
+    // not the credentials it refused (authorizer/handler.ts logs those as `refused`).
+    const authorizerFailed = `${prefix}-authorizer-failed`;
+    new CloudwatchLogMetricFilter(this, 'authorizer-failed-filter', {
+      name: authorizerFailed,
+      logGroupName: t.authorizer.logGroup.name,
+      pattern: `{ $.message = "${ALARMED_LOG_MESSAGES.authorizerFailed}" }`,
+      metricTransformation: { name: authorizerFailed, namespace: DERIVED_METRICS_NAMESPACE, value: '1', defaultValue: '0' },
+    });
+    this.add('authorizer-failed', {
+      alarmName: authorizerFailed,
+      alarmDescription: 'The API authorizer could not check credentials (API-key secret or Cognito JWKS unreadable): callers were answered 500',
+      namespace: DERIVED_METRICS_NAMESPACE, metricName: authorizerFailed, statistic: 'Sum', period: FIVE_MINUTES,
+      evaluationPeriods: 1, threshold: a.errorThreshold, comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching', ...actions,
+    });
 
     this.add('stream-offset-lag', {
       alarmName: `${prefix}-stream-consumer-offset-lag`,

@@ -93,9 +93,8 @@ describe.each([
     expect(throttled?.log_group_name).toBe(refOf(stack.api.accessLogs, 'name'));
     const metricName = (throttled?.metric_transformation as { name: string }).name;
     expect(alarms.some((a) => a.namespace === DERIVED_METRICS_NAMESPACE && a.metric_name === metricName)).toBe(true);
-    // One per pipeline function (ingest-api, upload handler, stream consumer, reconciler, import worker); the
-    // authorizer has none yet: each refused credential is an Errors datapoint (docs/authentication.md).
-    expect(alarms.filter((a) => a.namespace === 'AWS/Lambda' && a.metric_name === 'Throttles')).toHaveLength(resourcesOf(json, 'aws_lambda_function').length - 1);
+    // One per function, the authorizer's included (a throttled authorizer is a 500 to the caller).
+    expect(alarms.filter((a) => a.namespace === 'AWS/Lambda' && a.metric_name === 'Throttles')).toHaveLength(resourcesOf(json, 'aws_lambda_function').length);
     expect(resourcesOf(json, 'aws_lambda_function')).toHaveLength(Object.keys(LAMBDA_ENTRIES).length);
     expect(alarms.find((a) => a.metric_name === 'OffsetLag')?.threshold).toBe(props.alarms.offsetLagThreshold);
     expect(alarms.find((a) => a.namespace === 'AWS/Kafka' && a.metric_name === 'MaxOffsetLag')?.dimensions).toEqual({

@@ -1,8 +1,9 @@
 import { AnnotationMetadataEntryType, Testing } from 'cdktn';
 import { DEFAULT_NAMES, ENV } from '../../../core/config/env';
-import { INDEX_NAMES, KEY_PREFIXES } from '../../../core/constants';
+import { ALARMED_LOG_MESSAGES, INDEX_NAMES, KEY_PREFIXES } from '../../../core/constants';
 import { API_ROUTES, PREFLIGHT_PATHS } from '../../../cdktf/constructs/api';
 import { ALLOCATOR_ENVIRONMENT, ENI_ACTIONS, XRAY_WRITE_ACTIONS } from '../../../cdktf/constructs/compute';
+import { DERIVED_METRICS_NAMESPACE } from '../../../cdktf/constructs/observability';
 import { MSK_SERVER_PROPERTIES } from '../../../cdktf/constructs/streaming';
 import type { ImagePipelineStack } from '../../../cdktf/stack';
 import {
@@ -320,14 +321,24 @@ describe.each([
   test('every alarm notifies the ops topic, and the required alarms exist', () => {
     const { stack, json } = get();
     const alarms = resourcesOf(json, 'aws_cloudwatch_metric_alarm').map(([, a]) => a);
-    // Errors, throttles and p99 duration per pipeline function (not the authorizer: docs/authentication.md),
-    // and 14 others (the URL import DLQ alarm among them).
-    expect(alarms).toHaveLength(3 * PIPELINE_FUNCTION_COUNT + 14);
+    // Errors, throttles and p99 duration per pipeline function; throttles, p99 duration and a
+    // log-derived failure alarm for the authorizer (docs/authentication.md); and 14 others (the
+    // URL import DLQ alarm among them).
+    expect(alarms).toHaveLength(3 * PIPELINE_FUNCTION_COUNT + 3 + 14);
     for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([refOf(stack.notifications.alarmTopic, 'arn')]);
     const metrics = alarms.map((a) => `${String(a.namespace ?? 'math')}/${String(a.metric_name ?? 'expression')}`);
-    for (const metric of ['AWS/Lambda/Errors', 'AWS/Lambda/Throttles', 'AWS/Lambda/Duration']) {
-      expect(metrics.filter((m) => m === metric)).toHaveLength(PIPELINE_FUNCTION_COUNT);
+    expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(PIPELINE_FUNCTION_COUNT);
+    for (const metric of ['AWS/Lambda/Throttles', 'AWS/Lambda/Duration']) {
+      expect(metrics.filter((m) => m === metric)).toHaveLength(FUNCTION_COUNT);
     }
+    // Every refused credential is a Lambda Errors datapoint, so the authorizer's alarm counts its
+    // own `authorizer failed` log lines, from its log group, instead.
+    const authorizerName = refOf(stack.compute.authorizer.fn, 'function_name');
+    expect(alarms.filter((a) => (a.dimensions as Record<string, unknown> | undefined)?.FunctionName === authorizerName).map((a) => a.metric_name).sort()).toEqual(['Duration', 'Throttles']);
+    const failedFilter = resourcesOf(json, 'aws_cloudwatch_log_metric_filter').map(([, f]) => f).find((f) => f.log_group_name === refOf(stack.compute.authorizer.logGroup, 'name'));
+    expect(failedFilter?.pattern).toBe(`{ $.message = "${ALARMED_LOG_MESSAGES.authorizerFailed}" }`);
+    const failedMetric = (failedFilter?.metric_transformation as { name: string }).name;
+    expect(alarms.find((a) => a.metric_name === failedMetric)).toEqual(expect.objectContaining({ namespace: DERIVED_METRICS_NAMESPACE, statistic: 'Sum', threshold: 1 }));
     expect(alarms.filter((a) => a.metric_name === 'Duration').every((a) => a.extended_statistic === 'p99')).toBe(true);
     expect(metrics).toContain('AWS/Lambda/OffsetLag');
     expect(alarms.find((a) => a.metric_name === 'OffsetLag')?.dimensions).toEqual({ FunctionName: refOf(stack.compute.streamConsumer.fn, 'function_name') });
