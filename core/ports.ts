@@ -138,6 +138,22 @@ export interface FinalWrite {
   notificationLeaseUntil: number;
 }
 
+/** What {@link MetadataStore.listByStatusDay} reads. */
+export interface StatusDayQuery {
+  /** Records a page, 1–1000. */
+  limit: number;
+  /** The previous page's `cursor`. */
+  cursor?: string;
+  /** Only records without `notifiedAt` come back (a filter: the store reads the others but does not return them). */
+  unannouncedOnly?: boolean;
+  /**
+   * Only records whose `createdAt` (the index's sort key, ISO-8601 UTC as `Date#toISOString`
+   * writes it) is before this instant (same form, exclusive). A key condition, so younger
+   * records are not read at all.
+   */
+  createdBefore?: string;
+}
+
 /** The metadata table (DynamoDB). All transitions are conditional writes. */
 export interface MetadataStore {
   /**
@@ -173,11 +189,10 @@ export interface MetadataStore {
   /**
    * One status's records of one UTC day (`YYYY-MM-DD`, the day of `createdAt`), oldest first,
    * across every write shard of the status index: what a reconciler (records left RECEIVED) and
-   * the dashboards read. With `unannouncedOnly`, only records without `notifiedAt` come back (a
-   * filter: the store still reads the others, but does not return them), what a reconciler
-   * looking for final records never announced needs.
+   * the dashboards read. See {@link StatusDayQuery} for `unannouncedOnly` (final records never
+   * announced) and `createdBefore` (only records old enough to be a reconciler's business).
    */
-  listByStatusDay(status: ImageStatus, day: string, options: { limit: number; cursor?: string; unannouncedOnly?: boolean }, now: Date): Promise<RecordPage>;
+  listByStatusDay(status: ImageStatus, day: string, options: StatusDayQuery, now: Date): Promise<RecordPage>;
 }
 
 /** The message published when an image reaches its final status. */

@@ -143,13 +143,16 @@ export class Reconciler {
     const { metadata, options } = this.deps;
     const pageSize = Math.min(1000, Math.max(1, options.pageSize ?? 500));
     const records: ImageRecord[] = [];
+    const createdBefore = new Date(now.getTime() - (status === 'RECEIVED' ? options.receivedAfterMs : options.notificationLeaseMs)).toISOString();
     let cursor: string | undefined;
     // Bounded by maxRecords: each page adds at least one record or ends the loop.
     for (let page = 0; page <= Math.ceil(options.maxRecords / pageSize); page++) {
       // Final records are only of interest when never announced: the store filters the others out
       // rather than returning every final record of the day (on moto, whose cost is per item
-      // returned, that made a run over a full table take minutes; docs/soak.md).
-      const result = await metadata.listByStatusDay(status, day, { limit: Math.min(pageSize, options.maxRecords - records.length), cursor, unannouncedOnly: status !== 'RECEIVED' }, now);
+      // returned, that made a run over a full table take minutes; docs/soak.md). Records younger
+      // than the threshold are not read at all (`createdBefore`, a key condition: a final record's
+      // `updatedAt` is never before its `createdAt`, so none that is old enough is skipped).
+      const result = await metadata.listByStatusDay(status, day, { limit: Math.min(pageSize, options.maxRecords - records.length), cursor, unannouncedOnly: status !== 'RECEIVED', createdBefore }, now);
       records.push(...result.items);
       report.scanned += result.items.length;
       cursor = result.cursor;

@@ -5,7 +5,7 @@
  * adapter call is one AWS request).
  */
 import { ImageTooLargeError, SourceNotFoundError } from '../../core/errors';
-import type { BlobStore, CreateOutcome, FinalWrite, ImageRecord, ImageNotification, ImageStatus, MetadataStore, Notifier, ObjectLocation, PresignedPost, PutObjectOptions, RecordKey, RecordPage } from '../../core';
+import type { BlobStore, CreateOutcome, FinalWrite, ImageRecord, ImageNotification, ImageStatus, MetadataStore, Notifier, ObjectLocation, PresignedPost, PutObjectOptions, RecordKey, RecordPage, StatusDayQuery } from '../../core';
 
 /** Wraps every method of `port` so each call adds one to `counter.calls`. */
 export function countingCalls<T extends object>(port: T, counter: { calls: number }): T {
@@ -127,9 +127,10 @@ export class InMemoryMetadataStore implements MetadataStore {
     return Promise.resolve({ items });
   }
 
-  listByStatusDay(status: ImageStatus, day: string, options: { limit: number; unannouncedOnly?: boolean }, now: Date): Promise<RecordPage> {
+  listByStatusDay(status: ImageStatus, day: string, options: StatusDayQuery, now: Date): Promise<RecordPage> {
+    const before = options.createdBefore;
     const items = [...this.records.values()]
-      .filter((r) => r.status === status && r.createdAt.startsWith(day) && r.expiresAt > now.getTime() / 1000 && (options.unannouncedOnly !== true || r.notifiedAt === undefined))
+      .filter((r) => r.status === status && r.createdAt.startsWith(day) && r.expiresAt > now.getTime() / 1000 && (options.unannouncedOnly !== true || r.notifiedAt === undefined) && (before === undefined || r.createdAt < before))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .slice(0, options.limit);
     return Promise.resolve({ items });

@@ -147,3 +147,36 @@ it('treats expired records as gone and rejects a cursor from another query', asy
   await expect(store.listByStatusDay('RECEIVED', day, { limit: 10, cursor: 'bm90LWEtY3Vyc29y' }, new Date(`${day}T12:00:00Z`))).rejects.toThrow(/for cursor/);
   await expect(store.listByStatusDay('RECEIVED', 'yesterday', { limit: 10 }, new Date())).rejects.toThrow(/YYYY-MM-DD for day/);
 });
+
+it('reads only records created before `createdBefore` (a key condition), in every shard and across pages, and refuses a malformed instant', async () => {
+  const day = uniqueDay();
+  const records = recordsInEveryShard(day, `shards-${randomUUID()}`);
+  for (const r of records) await store.create(r);
+  const now = new Date(`${day}T12:00:00Z`);
+  // records[i] was created at second i: the cut-off at second 5 keeps records 0–4 (exclusive).
+  const createdBefore = `${day}T00:00:05.000Z`;
+  const older = records.filter((r) => r.createdAt < createdBefore);
+  expect(new Set(older.map((r) => statusShardOf(r.imageId, SHARDS))).size).toBeGreaterThan(1);
+  expect(older.length).toBeLessThan(records.length);
+
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await store.listByStatusDay('RECEIVED', day, { limit: 2, cursor, createdBefore }, now);
+    seen.push(...page.items.map((r) => r.imageId));
+    cursor = page.cursor;
+    pages += 1;
+  } while (cursor !== undefined && pages < 20);
+  expect(seen).toEqual(older.map((r) => r.imageId));
+
+  // With unannouncedOnly too (what the reconciler sends for final records), both apply.
+  const finished = records.slice(0, 3);
+  const later = new Date(`${day}T01:00:00Z`);
+  for (const r of finished) expect(await store.markProcessed(r, { width: 10, height: 10 }, later, { notificationLeaseUntil: later.getTime() + 1000 })).toBe(true);
+  expect((await store.listByStatusDay('PROCESSED', day, { limit: 10, unannouncedOnly: true, createdBefore: `${day}T00:00:02.000Z` }, now)).items.map((r) => r.imageId)).toEqual(finished.slice(0, 2).map((r) => r.imageId));
+
+  for (const bad of ['2200-01-01', '2200-01-01T00:00:05Z', 'now', '2200-01-01T00:00:05.000+01:00']) {
+    await expect(store.listByStatusDay('RECEIVED', day, { limit: 10, createdBefore: bad }, now)).rejects.toThrow(/createdBefore/);
+  }
+});

@@ -3,7 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { invalidParameterError } from '../../errors';
 import { isValidImageId } from '../../keys';
-import type { CreateOutcome, FinalWrite, ImageRecord, ImageStatus, MetadataStore, RecordKey, RecordPage } from '../../ports';
+import type { CreateOutcome, FinalWrite, ImageRecord, ImageStatus, MetadataStore, RecordKey, RecordPage, StatusDayQuery } from '../../ports';
 import { asDependencyError } from '../dependency-error';
 import { statusDayKey, statusDayKeys } from './status-key';
 import { IMAGE_TABLE } from './table';
@@ -35,6 +35,8 @@ function encodeCursor(key: Record<string, unknown> | undefined): string | undefi
 
 const CURSOR_MAX_LENGTH = 1024;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+/** `Date#toISOString`'s form exactly: `createdAt` is written so, and a key condition compares strings. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /**
  * The start key a cursor stands for, checked before DynamoDB sees it: exactly the three key
@@ -317,8 +319,9 @@ export class DynamoDbMetadataStore implements MetadataStore {
    *
    * @throws InvalidParameterError for a malformed day, a limit outside 1…1000 or a cursor from another query.
    */
-  async listByStatusDay(status: ImageStatus, day: string, options: { limit: number; cursor?: string; unannouncedOnly?: boolean }, now: Date): Promise<RecordPage> {
+  async listByStatusDay(status: ImageStatus, day: string, options: StatusDayQuery, now: Date): Promise<RecordPage> {
     if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 1000) throw invalidParameterError('limit', 'integer between 1 and 1000', options.limit);
+    if (options.createdBefore !== undefined && !ISO_INSTANT.test(options.createdBefore)) throw invalidParameterError('createdBefore', 'ISO-8601 UTC instant like 2026-01-31T12:00:00.000Z', options.createdBefore);
     const index = IMAGE_TABLE.statusIndex;
     const keys = statusDayKeys(status, day, this.statusShards);
     const positions = decodeStatusCursor(options.cursor, keys.length);
@@ -333,12 +336,17 @@ export class DynamoDbMetadataStore implements MetadataStore {
           new QueryCommand({
             TableName: this.tableName,
             IndexName: index.name,
-            KeyConditionExpression: '#k = :k',
+            KeyConditionExpression: options.createdBefore === undefined ? '#k = :k' : '#k = :k AND #created < :before',
             // `Limit` counts the items read before the filter (DynamoDB Developer Guide, "Limiting the
             // number of items in the result set"), so a page of announced records still advances.
             FilterExpression: options.unannouncedOnly === true ? '#exp > :now AND attribute_not_exists(#notified)' : '#exp > :now',
-            ExpressionAttributeNames: { '#k': index.partitionKey, '#exp': IMAGE_TABLE.ttlAttribute, ...(options.unannouncedOnly === true ? { '#notified': 'notifiedAt' } : {}) },
-            ExpressionAttributeValues: { ':k': state.key, ':now': nowSeconds },
+            ExpressionAttributeNames: {
+              '#k': index.partitionKey,
+              '#exp': IMAGE_TABLE.ttlAttribute,
+              ...(options.unannouncedOnly === true ? { '#notified': 'notifiedAt' } : {}),
+              ...(options.createdBefore !== undefined ? { '#created': index.sortKey } : {}),
+            },
+            ExpressionAttributeValues: { ':k': state.key, ':now': nowSeconds, ...(options.createdBefore !== undefined ? { ':before': options.createdBefore } : {}) },
             ScanIndexForward: true,
             Limit: options.limit,
             ExclusiveStartKey: start === 'start' || start === 'done' ? undefined : start,

@@ -40,7 +40,7 @@ function paged(store: InMemoryMetadataStore): MetadataStore & { pagesRead: numbe
   wrapper.pagesRead = 0;
   wrapper.listByStatusDay = async (status, day, options, now) => {
     wrapper.pagesRead += 1;
-    const all = (await store.listByStatusDay(status, day, { limit: 1000, unannouncedOnly: options.unannouncedOnly }, now)).items;
+    const all = (await store.listByStatusDay(status, day, { limit: 1000, unannouncedOnly: options.unannouncedOnly, createdBefore: options.createdBefore }, now)).items;
     const start = options.cursor === undefined ? 0 : Number(options.cursor);
     const end = start + options.limit;
     return { items: all.slice(start, end), cursor: end < all.length ? String(end) : undefined };
@@ -98,6 +98,21 @@ test('a RECEIVED record is left alone until it is older than the threshold, then
   expect(await statusOf(ctx, old.imageId)).toBe('PROCESSED');
   expect((await ctx.metadata.get(lost.imageId, NOW))?.error?.code).toBe('ABANDONED');
   expect(ctx.notifier.published.map((n) => [n.record.imageId, n.type]).sort()).toEqual([[old.imageId, 'image.processed'], [lost.imageId, 'image.failed']].sort());
+});
+
+test('reads only records old enough to be its business: younger ones are not even scanned', async () => {
+  const ctx = setup();
+  // Young: in flight (RECEIVED within the threshold) or announced-pending (final within the lease).
+  for (let i = 0; i < 4; i++) await stuck(ctx, HOUR - 1000 * (i + 1), 'received');
+  for (let i = 0; i < 3; i++) await stuck(ctx, 10_000 + i, 'unannounced');
+  const old = await stuck(ctx, HOUR + 1, 'received');
+  const unannounced = await stuck(ctx, 31_000, 'unannounced');
+
+  const report = await ctx.reconciler.run();
+
+  // Two records read (one per status that holds an old one), not nine.
+  expect(report.scanned).toBe(2);
+  expect(report.entries.map((e) => [e.imageId, e.action]).sort()).toEqual([[old.imageId, 'recovered'], [unannounced.imageId, 'notified-late']].sort());
 });
 
 test('a final record is announced only after its notification lease, once', async () => {
