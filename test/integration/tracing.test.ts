@@ -4,40 +4,36 @@
  * - configured on but outside Lambda, Powertools stays off and the pipeline works as before;
  * - in a simulated Lambda (the variables Lambda sets, a root segment standing in for its facade
  *   segment), one image is followed from `## ingest` through its stages into the S3, DynamoDB and
- *   SNS calls the real SDK clients made. The X-Ray segment emitter is replaced by an in-memory
- *   capture; the AWS SDK clients and the servers are real.
+ *   SNS calls the real SDK clients made. The X-Ray SDK's own UDP emitter sends to a daemon
+ *   stand-in on 127.0.0.1 (test/helpers/xray-daemon.ts) that parses what arrives; the AWS SDK
+ *   clients and the servers are real.
  */
 import { randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import AWSXRay from 'aws-xray-sdk-core';
-// The SDK's UDP emitter (not re-exported by the package's index): every segment leaves through its `send`.
-import SegmentEmitter = require('aws-xray-sdk-core/dist/lib/segment_emitter');
 import { destroyAwsClients, loadConfig, subsegmentName } from '../../core';
 import { createPipelineRuntime, type IngestRequest } from '../../core/runtime';
 import { makeJpeg } from '../helpers/images';
+import { startXRayDaemonStandIn, type SegmentDocument, type XRayDaemonStandIn } from '../helpers/xray-daemon';
 
 jest.setTimeout(60_000);
 
-interface SegmentDocument {
-  name: string;
-  annotations?: Record<string, string | number | boolean>;
-  subsegments?: SegmentDocument[];
-  namespace?: string;
-  fault?: boolean;
-  aws?: { operation?: string };
-}
-
 const LAMBDA_ENV = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' } as const;
 const savedEnv = Object.fromEntries(Object.keys(LAMBDA_ENV).map((name) => [name, process.env[name]]));
-let emitted: SegmentDocument[] = [];
-let sendSpy: jest.SpyInstance;
+let daemon: XRayDaemonStandIn;
 
-beforeEach(() => {
-  emitted = [];
-  sendSpy = jest.spyOn(SegmentEmitter, 'send').mockImplementation((segment) => void emitted.push(JSON.parse(segment.format()) as SegmentDocument));
+beforeAll(async () => {
+  daemon = await startXRayDaemonStandIn();
+});
+
+afterAll(() => daemon.close());
+
+beforeEach(async () => {
+  AWSXRay.setDaemonAddress(daemon.address);
+  await daemon.take();
 });
 
 afterEach(() => {
-  sendSpy.mockRestore();
   for (const [name, value] of Object.entries(savedEnv)) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
@@ -65,7 +61,7 @@ test('configured on outside Lambda: Powertools stays off, the image is processed
     const { record } = await runtime.pipeline.ingest(await request());
 
     expect(record.status).toBe('PROCESSED');
-    expect(emitted).toEqual([]);
+    expect(await daemon.take()).toEqual([]);
   } finally {
     destroyAwsClients(runtime.clients);
   }
@@ -86,7 +82,9 @@ test('in Lambda: one image is followed from ## ingest through its stages into th
     root.close();
 
     expect(status).toBe('PROCESSED');
-    expect(emitted).toHaveLength(1);
+    const emitted = await daemon.take();
+    expect(emitted.map((d) => d.name)).toEqual(['tracing-lambda']);
+    expect(daemon.malformed).toEqual([]);
     const ingests = emitted[0]!.subsegments ?? [];
     expect(ingests.map((s) => s.name)).toEqual([subsegmentName('ingest')]);
     const ingest = ingests[0]!;
@@ -109,7 +107,12 @@ test('in Lambda: one image is followed from ## ingest through its stages into th
 });
 
 test('in Lambda with no daemon listening, the real UDP emitter drops the segment without throwing', async () => {
-  sendSpy.mockRestore();
+  // A port that was free a moment ago: nothing listens there.
+  const probe = createSocket('udp4');
+  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', () => resolve()));
+  const silent = `127.0.0.1:${probe.address().port}`;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  AWSXRay.setDaemonAddress(silent);
   Object.assign(process.env, LAMBDA_ENV);
   const runtime = createPipelineRuntime(tracedConfig(), 'tracing-no-daemon');
   const root = new AWSXRay.Segment('tracing-no-daemon');

@@ -1,36 +1,22 @@
 /**
- * X-Ray tracing through the Telemetry port (docs/tracing.md), with the X-Ray SDK's segment
- * emitter replaced by an in-memory capture: nothing goes to a daemon, and what would have gone
- * is parsed and checked. The root segment stands in for Lambda's facade segment, as in
+ * X-Ray tracing through the Telemetry port (docs/tracing.md), over in-memory ports of the
+ * project's own. The X-Ray SDK's own UDP emitter sends to a daemon stand-in on 127.0.0.1
+ * (test/helpers/xray-daemon.ts), which parses what arrives for the checks. The root segment stands in for Lambda's facade segment, as in
  * Powertools' own tracer tests; `AWS_EXECUTION_ENV` makes Powertools believe it runs in Lambda.
  */
 import { randomUUID } from 'node:crypto';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import AWSXRay from 'aws-xray-sdk-core';
-// The SDK's UDP emitter (not re-exported by the package's index): every segment leaves through its `send`.
-import SegmentEmitter = require('aws-xray-sdk-core/dist/lib/segment_emitter');
 import { createAwsClients, destroyAwsClients, createTelemetry, loadConfig, subsegmentName, type Telemetry } from '../../../core';
 import { ImagePipeline, type IngestRequest } from '../../../core/runtime';
 import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../../helpers/in-memory-ports';
 import { makeJpeg } from '../../helpers/images';
-
-/** A segment document as the daemon would receive it (the fields these tests read). */
-interface SegmentDocument {
-  name: string;
-  annotations?: Record<string, string | number | boolean>;
-  subsegments?: SegmentDocument[];
-  fault?: boolean;
-  error?: boolean;
-  cause?: { exceptions?: { message: string }[] };
-  namespace?: string;
-  aws?: { operation?: string };
-}
+import { startXRayDaemonStandIn, type SegmentDocument, type XRayDaemonStandIn } from '../../helpers/xray-daemon';
 
 const config = loadConfig({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1', LOG_LEVEL: 'SILENT' });
 const STAGES = ['hash', 'metadata', 'storeRaw', 'process', 'storeVariants', 'notify'] as const;
 
-let emitted: SegmentDocument[] = [];
-let sendSpy: jest.SpyInstance;
+let daemon: XRayDaemonStandIn;
 let addSubsegmentSpy: jest.SpyInstance;
 let jpeg: Buffer;
 /** What Lambda sets and Powertools reads to decide it runs in Lambda, on demand; dummy credentials so SDK calls get as far as the network. */
@@ -44,17 +30,18 @@ const savedEnv = Object.fromEntries(Object.keys(LAMBDA_ENV).map((name) => [name,
 
 beforeAll(async () => {
   jpeg = await makeJpeg({ width: 320, height: 240 });
+  daemon = await startXRayDaemonStandIn();
 });
 
-beforeEach(() => {
-  emitted = [];
-  sendSpy = jest.spyOn(SegmentEmitter, 'send').mockImplementation((segment) => void emitted.push(JSON.parse(segment.format()) as SegmentDocument));
+afterAll(() => daemon.close());
+
+beforeEach(async () => {
+  await daemon.take();
   addSubsegmentSpy = jest.spyOn(AWSXRay.Segment.prototype, 'addNewSubsegment');
   Object.assign(process.env, LAMBDA_ENV);
 });
 
 afterEach(() => {
-  sendSpy.mockRestore();
   addSubsegmentSpy.mockRestore();
   for (const [name, value] of Object.entries(savedEnv)) {
     if (value === undefined) delete process.env[name];
@@ -75,7 +62,9 @@ async function underRoot(work: () => Promise<unknown>): Promise<{ documents: Seg
     }
   });
   root.close();
-  return { documents: emitted, failure };
+  const documents = await daemon.take();
+  expect(daemon.malformed).toEqual([]);
+  return { documents, failure };
 }
 
 /** Every subsegment under `document`, depth first. */
@@ -257,6 +246,6 @@ describe('tracing off', () => {
     const { record } = await pipeline.ingest(req);
 
     expect(record.status).toBe('PROCESSED');
-    expect(emitted).toEqual([]);
+    expect(await daemon.take()).toEqual([]);
   });
 });
