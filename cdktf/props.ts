@@ -1,4 +1,4 @@
-import { AUTHORIZER_CACHE_TTL_RANGE, DEFAULT_STATUS_SHARDS, parseCorsOrigins } from '../core/config';
+import { AUTHORIZER_CACHE_TTL_RANGE, DEFAULT_FETCH_DEADLINE_MS, DEFAULT_STATUS_SHARDS, defaultRecordTimeBudgetMs, parseCorsOrigins } from '../core/config';
 import { DEFAULT_NAMES, ENV } from '../core/config/env';
 import { MAX_STATUS_SHARDS } from '../core/constants';
 import { ConfigError, invalidParameterError } from '../core/errors';
@@ -223,6 +223,14 @@ export interface PipelineStackProps {
      * @default { mode: 'function' }
      */
     schemaDecoding: { mode: 'function' } | { mode: 'event-source-mapping'; glueRegistryArn: string };
+    /**
+     * The stream function starts a record only while its invocation has at least this long left
+     * (`STREAM_RECORD_TIME_BUDGET_MS`); the records it did not start are returned as batch item
+     * failures and delivered again, instead of the whole batch dying at the timeout. Must be
+     * shorter than `lambda.streamConsumer.timeoutSeconds` (synth refuses otherwise).
+     * @default 90 (the 30 s download deadline + 60 s, `defaultRecordTimeBudgetMs` in core/config)
+     */
+    recordTimeBudgetSeconds: number;
   };
   api: {
     /** Stage name; the routes carry their own `/v1` prefix. @default the environment name */
@@ -491,6 +499,7 @@ export function resolveStackProps(environment: string, overrides: PipelineStackO
       minimumPollers: preset.minimumPollers,
       maximumPollers: preset.maximumPollers,
       schemaDecoding: { mode: 'function' },
+      recordTimeBudgetSeconds: defaultRecordTimeBudgetMs(DEFAULT_FETCH_DEADLINE_MS) / 1000,
     },
     api: {
       stageName: environment,
@@ -599,6 +608,8 @@ export function validateStackProps(p: PipelineStackProps): void {
   requireIntInRange('stream.batchingWindowSeconds', p.stream.batchingWindowSeconds, 0, 300);
   // 0..10000 only: -1 (infinite) is exactly the partition-stalling default this stack avoids.
   requireIntInRange('stream.maximumRetryAttempts', p.stream.maximumRetryAttempts, 0, 10_000);
+  // A budget at least as long as the timeout would leave each invocation only its first record.
+  requireIntInRange('stream.recordTimeBudgetSeconds (below lambda.streamConsumer.timeoutSeconds)', p.stream.recordTimeBudgetSeconds, 1, p.lambda.streamConsumer.timeoutSeconds - 1);
   if (p.stream.maximumRecordAgeSeconds !== -1) requireIntInRange('stream.maximumRecordAgeSeconds', p.stream.maximumRecordAgeSeconds, 60, 604_800);
   requireIntInRange('stream.minimumPollers', p.stream.minimumPollers, 1, 200);
   requireIntInRange('stream.maximumPollers', p.stream.maximumPollers, p.stream.minimumPollers, 2000);

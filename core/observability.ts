@@ -45,10 +45,10 @@ export interface Telemetry extends ContextLogger {
   /**
    * Wraps a Lambda handler as Powertools' `captureLambdaHandler` does: a `## handler` subsegment
    * per invocation annotated `ColdStart` and `Service`, the error recorded when it throws. The
-   * response is not recorded (it can carry customer attributes). Returns `handler` itself when
-   * tracing is off.
+   * response is not recorded (it can carry customer attributes). Every argument (the event and
+   * Lambda's `context`) is passed on. Returns `handler` itself when tracing is off.
    */
-  traceHandler<E, R>(handler: (event: E) => Promise<R>): (event: E) => Promise<R>;
+  traceHandler<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R>;
   /** Whether X-Ray segments are being made (tracing configured on and running in Lambda). */
   readonly tracing: boolean;
   /** Counts an image as processed or failed, with its input bytes and total milliseconds. */
@@ -165,11 +165,11 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     },
     traceHandler(handler) {
       if (tracer === undefined) return handler;
-      return (event) =>
+      return (...args) =>
         captured(tracer, 'handler', () => {
           tracer.annotateColdStart();
           tracer.addServiceNameAnnotation();
-          return handler(event);
+          return handler(...args);
         });
     },
     recordOutcome(outcome, bytes, totalMs) {

@@ -2,7 +2,7 @@
  * Wiring of the stream path: the batch processor with its dead-letter sink, and the MSK
  * handler function built from it. The Lambda entry point and the local runner both use these.
  */
-import type { MSKEvent } from 'aws-lambda';
+import type { Context, MSKEvent } from 'aws-lambda';
 import type { PipelineRuntime } from '../core/runtime';
 import { ConfluentSchemaRegistry } from '../core/adapters/confluent/schema-registry';
 import { GlueSchemaRegistry } from '../core/adapters/glue/schema-registry';
@@ -78,16 +78,40 @@ export function createStreamConsumer(runtime: PipelineRuntime, options: StreamCo
  * The MSK handler for a consumer: parse the event → process the batch → the partial batch
  * response naming, per partition, the first record to deliver again.
  *
+ * Given Lambda's `context`, it starts a record only while the invocation has at least
+ * `config.stream.recordTimeBudgetMs` left (`getRemainingTimeInMillis`); the records it did not
+ * start are named for redelivery. Without that, a batch that outlasts the function's timeout is
+ * killed whole: every record is delivered again, finished ones too, and a batch that always takes
+ * longer than the timeout would hold its partitions for good.
+ *
  * @throws InvalidParameterError when the event is not an MSK event (the whole batch is retried).
  * @example
  * export const handler = createMskHandler(createStreamConsumer(runtime));
  */
 export function createMskHandler(consumer: Pick<StreamConsumer, 'processor' | 'runtime'>): MskHandlerFunction {
   const { processor, runtime } = consumer;
-  return async (event: MSKEvent): Promise<MskBatchResponse> => {
+  const budgetMs = runtime.config.stream.recordTimeBudgetMs;
+  return async (event: MSKEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<MskBatchResponse> => {
     const started = performance.now();
     const records = parseMskEvent(event);
-    const results = await processor.process(records);
+    let stoppedWithMs: number | undefined;
+    const mayStart =
+      context === undefined
+        ? undefined
+        : (): boolean => {
+            const remaining = context.getRemainingTimeInMillis();
+            if (remaining >= budgetMs) return true;
+            stoppedWithMs ??= remaining;
+            return false;
+          };
+    const results = await processor.process(records, { mayStart });
+    if (stoppedWithMs !== undefined) {
+      runtime.telemetry.warn('stopped starting records: the invocation may not have time to finish them; they will be delivered again', {
+        remainingMs: stoppedWithMs,
+        recordTimeBudgetMs: budgetMs,
+        notStarted: results.filter((r) => r.outcome.kind === 'skipped').length,
+      });
+    }
     const response = batchItemFailures(results);
     const counts: Record<string, number> = {};
     for (const { outcome } of results) {

@@ -3,7 +3,7 @@
  * (`eventSource: "aws:kafka"`, records keyed by `"<topic>-<partition>"`, base64 key and value,
  * headers as arrays of `{ name: byte[] }`) and the partial batch response it reads back.
  */
-import type { MSKEvent, MSKRecord, MSKRecordHeader } from 'aws-lambda';
+import type { Context, MSKEvent, MSKRecord, MSKRecordHeader } from 'aws-lambda';
 import { invalidParameterError } from '../core/errors';
 
 /** One Kafka record as the use case sees it: decoded bytes, numeric coordinates. */
@@ -41,8 +41,11 @@ export interface MskBatchResponse {
   batchItemFailures: { itemIdentifier: KafkaItemIdentifier }[];
 }
 
-/** A function with the MSK handler's shape: what the Lambda runtime and the local runner call. */
-export type MskHandlerFunction = (event: MSKEvent) => Promise<MskBatchResponse | void>;
+/**
+ * A function with the MSK handler's shape: what the Lambda runtime (with its `context`) and the
+ * local runner (without one) call.
+ */
+export type MskHandlerFunction = (event: MSKEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<MskBatchResponse | void>;
 
 /** The `records` key of a topic-partition: `"<topic>-<partition>"`. */
 export function topicPartitionKey(topic: string, partition: number): string {

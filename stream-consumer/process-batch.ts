@@ -53,13 +53,23 @@ export class StreamBatchProcessor {
    * One result per record, in the order given. Once a record of a partition needs
    * redelivery, later records of that partition are not started (they will be delivered
    * again anyway); ones already running finish, which is safe because ingestion is idempotent.
+   *
+   * `options.mayStart` is asked before each record but the first: once it answers false, no
+   * further record starts and those left are `skipped` (delivered again). The Lambda handler
+   * uses it to stop starting records its invocation may not have time to finish. The first
+   * record always starts, so every invocation makes progress.
    */
-  async process(records: readonly DeliveredRecord[]): Promise<RecordResult[]> {
+  async process(records: readonly DeliveredRecord[], options: { mayStart?: () => boolean } = {}): Promise<RecordResult[]> {
     const results: RecordResult[] = records.map((r) => ({ position: { topic: r.topic, partition: r.partition, offset: r.offset }, outcome: { kind: 'skipped' } }));
     const firstRetry = new Map<string, number>();
     let next = 0;
+    let stopped = false;
     const worker = async (): Promise<void> => {
-      while (next < records.length) {
+      while (next < records.length && !stopped) {
+        if (next > 0 && options.mayStart !== undefined && !options.mayStart()) {
+          stopped = true;
+          return;
+        }
         const index = next++;
         const record = records[index] as DeliveredRecord;
         const key = topicPartitionKey(record.topic, record.partition);

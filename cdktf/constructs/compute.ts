@@ -245,6 +245,7 @@ export class Compute extends Construct {
         [ENV.deadLetterTopic]: props.names.deadLetterTopic,
         [ENV.consumerGroupId]: props.names.consumerGroupId,
         [ENV.allowedSourceBuckets]: [raw.bucket.bucket, ...extraSources].join(','),
+        [ENV.recordTimeBudgetMs]: String(props.stream.recordTimeBudgetSeconds * 1000),
       },
       statements: [
         { sid: 'WriteRaw', actions: ['s3:PutObject', 's3:GetObject'], resources: [`${rawArn}/${KEY_PREFIXES.raw}*`] },

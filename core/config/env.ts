@@ -100,6 +100,7 @@ export const ENV = {
   batchSize: 'BATCH_SIZE',
   batchWindowMs: 'BATCH_WINDOW_MS',
   streamRestartAttempts: 'STREAM_RESTART_ATTEMPTS',
+  recordTimeBudgetMs: 'STREAM_RECORD_TIME_BUDGET_MS',
   apiKey: 'INGEST_API_KEY',
 } as const;
 

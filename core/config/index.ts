@@ -78,6 +78,27 @@ export function parseCorsOrigins(name: string, origins: readonly string[], allow
  */
 export const DEFAULT_RECONCILE_RECEIVED_AFTER_SECONDS = 3600;
 
+/** The whole download's default limit (`FETCH_DEADLINE_MS`), unless one attempt's limit is longer. */
+export const DEFAULT_FETCH_DEADLINE_MS = 30_000;
+
+/**
+ * Milliseconds one stream record may need beyond its download, in the MSK handler's time budget:
+ * storing the raw object, rendering and storing the variants, two conditional writes and the SNS
+ * publish (each SDK call has a 30 s request timeout and up to 3 attempts, but a record near that
+ * worst case is a dependency outage, which the redelivery handles anyway).
+ */
+export const RECORD_PROCESSING_ALLOWANCE_MS = 60_000;
+
+/**
+ * The default time budget of one stream record: the whole download's limit plus
+ * {@link RECORD_PROCESSING_ALLOWANCE_MS}. The MSK handler starts a record only while its
+ * invocation has at least this long left; synth refuses a stream function timeout below it.
+ * @example defaultRecordTimeBudgetMs(30_000) // 90_000
+ */
+export function defaultRecordTimeBudgetMs(fetchDeadlineMs: number): number {
+  return fetchDeadlineMs + RECORD_PROCESSING_ALLOWANCE_MS;
+}
+
 /** Resize kernels libvips offers (sharp's `kernel` option). */
 export const RESIZE_KERNELS = ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3', 'mks2013', 'mks2021'] as const;
 /** JPEG chroma subsampling modes sharp accepts. */
@@ -284,6 +305,12 @@ export interface Config {
     batchWindowMs: number;
     /** Local runner only: restarts of a crashed consumer before the process gives up. @default 5 */
     restartAttempts: number;
+    /**
+     * Lambda only: the MSK handler starts a record only while its invocation has at least this
+     * many milliseconds left; the rest are delivered again (stream-consumer/consumer.ts).
+     * @default {@link defaultRecordTimeBudgetMs} of `fetch.deadlineMs` (90 s with the default 30 s)
+     */
+    recordTimeBudgetMs: number;
   };
   fetch: {
     allowLoopback: boolean;
@@ -432,7 +459,7 @@ function readCustomerLimits(env: Env): LimitsConfig {
 
 function readFetchSettings(env: Env): Config['fetch'] {
   const timeoutMs = readInt(env, ENV.fetchTimeoutMs, 10_000, 100, 300_000);
-  const deadlineMs = readInt(env, ENV.fetchDeadlineMs, Math.max(30_000, timeoutMs), 100, 900_000);
+  const deadlineMs = readInt(env, ENV.fetchDeadlineMs, Math.max(DEFAULT_FETCH_DEADLINE_MS, timeoutMs), 100, 900_000);
   if (timeoutMs > deadlineMs) {
     throw new ConfigError(`${ENV.fetchTimeoutMs} (${timeoutMs}) must not be longer than ${ENV.fetchDeadlineMs} (${deadlineMs}): one attempt cannot outlast the whole fetch`);
   }
@@ -502,6 +529,7 @@ export function loadConfig(env: Env = process.env): Config {
   const allowCredentials = readBool(env, ENV.corsAllowCredentials, false);
   // Locally the upload page `make start` serves is the one known page; in AWS no page is known.
   const localPageOrigins = [...new Set([`http://${host}:${ports.uploadPage}`, `http://localhost:${ports.uploadPage}`])];
+  const fetchSettings = readFetchSettings(env);
   const cors: CorsConfig = {
     allowedOrigins: parseCorsOrigins(ENV.corsAllowedOrigins, readList(env, ENV.corsAllowedOrigins, isLocal ? localPageOrigins : []), allowCredentials),
     allowCredentials,
@@ -575,8 +603,9 @@ export function loadConfig(env: Env = process.env): Config {
       batchSize: readInt(env, ENV.batchSize, 100, 1, 10_000),
       batchWindowMs: readInt(env, ENV.batchWindowMs, 500, 0, 300_000),
       restartAttempts: readInt(env, ENV.streamRestartAttempts, 5, 0, 100),
+      recordTimeBudgetMs: readInt(env, ENV.recordTimeBudgetMs, defaultRecordTimeBudgetMs(fetchSettings.deadlineMs), 1_000, 900_000),
     },
-    fetch: readFetchSettings(env),
+    fetch: fetchSettings,
     presignExpirySeconds: readInt(env, ENV.presignExpirySeconds, 900, 1, 604_800),
     importQueue: { name: readString(env, ENV.importQueue, DEFAULT_NAMES.importQueue), url: readOptional(env, ENV.importQueueUrl) },
     cors,

@@ -123,6 +123,31 @@ describe('the MSK handler', () => {
     expect((await inbox.settle(3000)).map((n) => [n.type, n.imageId])).toEqual([['image.processed', event.eventId]]);
   });
 
+  it("stops starting records when the invocation's remaining time falls below the record budget; the redelivered rest are processed once", async () => {
+    const inbox = await openNotificationInbox(bed.clients, config, 'stream-budget');
+    bed.defer(() => inbox.close());
+    const events = await Promise.all([0, 1, 2, 3].map(async (i) => newEvent(inbox.customerId, { kind: 'inline', data: await makeJpeg({ width: 120 + i, height: 90 }, 40 + i) })));
+    const specs: RecordSpec[] = events.map((e) => ({ topic: 'images-budget', partition: 0, offset: offset++, value: encodeImageEvent(e) }));
+    const budget = config.stream.recordTimeBudgetMs;
+    // Lambda's context: time enough for the first two records, then less than the budget.
+    let asked = 0;
+    const shortOnTime = { getRemainingTimeInMillis: () => (++asked <= 1 ? budget + 1 : budget - 1) };
+
+    const first = (await handler(mskEventOf(specs), shortOnTime)) as MskBatchResponse;
+
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'images-budget-0', offset: specs[2]!.offset } }] });
+    const states = await Promise.all(events.map(async (e) => (await runtime.metadata.get(e.eventId, new Date()))?.status));
+    expect(states).toEqual(['PROCESSED', 'PROCESSED', undefined, undefined]);
+
+    // The event source mapping delivers the partition again from the named offset.
+    const second = (await handler(mskEventOf(specs.slice(2)), { getRemainingTimeInMillis: () => budget * 10 })) as MskBatchResponse;
+
+    expect(second).toEqual({ batchItemFailures: [] });
+    for (const e of events) expect((await runtime.metadata.get(e.eventId, new Date()))?.status).toBe('PROCESSED');
+    expect((await inbox.waitFor(4)).map((n) => n.imageId).sort()).toEqual(events.map((e) => e.eventId).sort());
+    expect((await inbox.settle(2000)).length).toBe(4);
+  });
+
   it('a corrupt inline image becomes FAILED with image.failed, and the record behind it is processed', async () => {
     const inbox = await openNotificationInbox(bed.clients, config, 'stream-corrupt');
     bed.defer(() => inbox.close());

@@ -373,6 +373,8 @@ describe.each([
     expect(consumerEnv[ENV.kafkaSecretId]).toBe(refOf(stack.security.kafkaSecret, 'arn'));
     expect(consumerEnv[ENV.deadLetterTopic]).toBe(DEFAULT_NAMES.deadLetterTopic);
     expect(consumer.timeout).toBe(300);
+    // The handler stops starting records with less than this left: 90 s of the 300 s timeout.
+    expect(consumerEnv[ENV.recordTimeBudgetMs]).toBe('90000');
     // prod: 2 vCPUs per invocation, as sized by `make capacity` (docs/capacity.md).
     expect(consumer.memory_size).toBe(name === 'prod' ? 3538 : 1024);
     expect(bodyOf(json, stack.compute.ingestApi.fn).memory_size).toBe(1024);

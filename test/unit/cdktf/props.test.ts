@@ -38,6 +38,9 @@ describe('resolveStackProps', () => {
     [{ lambda: { ingestApi: { memoryMb: 1024, timeoutSeconds: 30 } } }, /lambda.ingestApi.timeoutSeconds but received 30/],
     [{ lambda: { runtime: 'nodejs20.x' } }, /Node.js 22\+ .* for lambda.runtime/],
     [{ stream: { maximumRetryAttempts: -1 } }, /stream.maximumRetryAttempts but received -1/],
+    // No shorter than the stream function's timeout (300 s by default), or only the first record of each invocation would start.
+    [{ stream: { recordTimeBudgetSeconds: 300 } }, /integer between 1 and 299 for stream.recordTimeBudgetSeconds \(below lambda.streamConsumer.timeoutSeconds\) but received 300/],
+    [{ stream: { recordTimeBudgetSeconds: 120 }, lambda: { streamConsumer: { memoryMb: 1024, timeoutSeconds: 100 } } }, /between 1 and 99 for stream.recordTimeBudgetSeconds/],
     [{ region: 'mars' }, /for region but received "mars"/],
   ])('rejects %j', (overrides, message) => {
     expect(() => resolveStackProps('dev', overrides as never)).toThrow(InvalidParameterError);

@@ -49,8 +49,16 @@ describe('loadConfig', () => {
     [ENV.allowedSourceBuckets, ' , ', /ALLOWED_SOURCE_BUCKETS must be a comma-separated list/],
     [ENV.fetchDeadlineMs, '5000', /FETCH_TIMEOUT_MS \(10000\) must not be longer than FETCH_DEADLINE_MS \(5000\)/],
     [ENV.streamRestartAttempts, '101', /STREAM_RESTART_ATTEMPTS must be an integer between 0 and 100, got 101/],
+    [ENV.recordTimeBudgetMs, '999', /STREAM_RECORD_TIME_BUDGET_MS must be an integer between 1000 and 900000, got 999/],
+    [ENV.recordTimeBudgetMs, 'soon', /STREAM_RECORD_TIME_BUDGET_MS must be an integer/],
   ])('rejects a bad %s with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ ...AWS_ENV, [name]: value })).toThrow(message);
+  });
+
+  it("derives the stream record's time budget from the download deadline, unless set", () => {
+    expect(loadConfig(AWS_ENV).stream.recordTimeBudgetMs).toBe(90_000);
+    expect(loadConfig({ ...AWS_ENV, [ENV.fetchDeadlineMs]: '120000' }).stream.recordTimeBudgetMs).toBe(180_000);
+    expect(loadConfig({ ...AWS_ENV, [ENV.fetchDeadlineMs]: '120000', [ENV.recordTimeBudgetMs]: '45000' }).stream.recordTimeBudgetMs).toBe(45_000);
   });
 
   it('lets a longer per-attempt timeout raise the default fetch deadline with it', () => {

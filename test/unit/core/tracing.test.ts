@@ -172,13 +172,14 @@ describe('tracing on (Lambda)', () => {
 
   it('wraps a handler in ## handler annotated ColdStart and Service, and records its error', async () => {
     const telemetry = createTelemetry({ serviceName: 'unit-handler', logLevel: 'SILENT', tracing: true });
-    const handler = telemetry.traceHandler(async (event: { fail: boolean }) => {
+    // Lambda's context is passed on with the event (the MSK handler reads its remaining time).
+    const handler = telemetry.traceHandler(async (event: { fail: boolean }, context?: { getRemainingTimeInMillis(): number }) => {
       if (event.fail) throw new Error('handler failed');
-      return 'ok';
+      return `ok with ${context?.getRemainingTimeInMillis()} ms left`;
     });
 
     const { documents, failure } = await underRoot(async () => {
-      expect(await handler({ fail: false })).toBe('ok');
+      expect(await handler({ fail: false }, { getRemainingTimeInMillis: () => 1234 })).toBe('ok with 1234 ms left');
       await handler({ fail: true });
     });
 

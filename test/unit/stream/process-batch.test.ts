@@ -143,6 +143,31 @@ describe('StreamBatchProcessor', () => {
     expect(batchItemFailures(results)).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'images-0', offset: 11 } }] });
   });
 
+  it('once mayStart says no, starts nothing more: the records left are skipped and each partition resumes at its first', async () => {
+    const { processor, pipeline } = processorWith();
+    const records = [0, 1, 2, 3, 4, 5].map((i) => record(i % 2, 10 + i, encodeImageEvent(event(inline(`ok-${i}`)))));
+    let asked = 0;
+    // Yes for the second and third record, no from the fourth on (the first is never asked).
+    const results = await processor.process(records, { mayStart: () => ++asked <= 2 });
+
+    expect(results.map((r) => `${r.position.partition}@${r.position.offset}:${r.outcome.kind}`)).toEqual(['0@10:ingested', '1@11:ingested', '0@12:ingested', '1@13:skipped', '0@14:skipped', '1@15:skipped']);
+    expect(pipeline.started.sort()).toEqual(['ok-0', 'ok-1', 'ok-2']);
+    expect(batchItemFailures(results)).toEqual({
+      batchItemFailures: [{ itemIdentifier: { partition: 'images-0', offset: 14 } }, { itemIdentifier: { partition: 'images-1', offset: 13 } }],
+    });
+  });
+
+  it('always starts the first record, even when mayStart says no from the outset, so every invocation makes progress', async () => {
+    const { processor, pipeline } = processorWith();
+    const records = [0, 1, 2].map((i) => record(0, i, encodeImageEvent(event(inline(`ok-${i}`)))));
+
+    const results = await processor.process(records, { mayStart: () => false });
+
+    expect(results.map((r) => r.outcome.kind)).toEqual(['ingested', 'skipped', 'skipped']);
+    expect(pipeline.started).toEqual(['ok-0']);
+    expect(batchItemFailures(results)).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'images-0', offset: 1 } }] });
+  });
+
   it('dead-letters undecodable values, tombstones, id conflicts and bugs with their reasons, and goes on', async () => {
     const { processor, deadLetters } = processorWith();
     const records = [
