@@ -14,6 +14,7 @@ import type { BlobStore, ObjectLocation, SecretStore } from '../core/ports';
 import { ImageEventCodec, assertEventBounds, frameGlue, type GlueCompression, type ImageEvent, type ImageSource } from '../schemas';
 import { SINGLE_OBJECT_HEADER_LENGTH } from '../schemas/framing/single-object';
 import { createKafkaClient, type KafkaClientOptions } from './client';
+import { SerialIdempotentProducer } from './serial-producer';
 
 export { CLAIM_CHECK_PREFIX } from '../core/keys';
 
@@ -100,8 +101,8 @@ export function assertPublishable(input: PublishImageInput, config: Pick<Config,
 /** Options of {@link ImageEventPublisher}. */
 export interface ImageEventPublisherOptions {
   config: Pick<Config, 'kafka' | 'rawBucket' | 'allowedSourceBuckets'>;
-  /** A connected kafkajs producer, created with `idempotent: true`. */
-  producer: Producer;
+  /** An idempotent producer; {@link ImageEventPublisher.connect} gives a {@link SerialIdempotentProducer}. */
+  producer: Pick<Producer, 'send' | 'disconnect'>;
   /** Where claim-check objects are written. */
   blobs: BlobStore;
   /** @default config.kafka.imageTopic */
@@ -161,14 +162,16 @@ export class ImageEventPublisher {
   }
 
   /**
-   * Connects an idempotent producer (`maxInFlightRequests: 1`, so ordering survives retries).
+   * Connects an idempotent producer (`maxInFlightRequests: 1`, so ordering survives retries),
+   * used one send at a time and replaced after a failed send ({@link SerialIdempotentProducer}
+   * says why: kafkajs can otherwise drop a concurrent event as a "duplicate").
    *
    * @throws ConfigError when no brokers are configured.
    * @throws KafkaJSError when the brokers cannot be reached.
    */
   static async connect(options: ConnectPublisherOptions): Promise<ImageEventPublisher> {
     const kafka = options.kafka ?? (await createKafkaClient(options.config, options.secrets, { clientId: `${options.config.kafka.clientId}-publisher`, ...options.kafkaOptions }));
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const producer = new SerialIdempotentProducer(() => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
     await producer.connect();
     try {
       return new ImageEventPublisher({ ...options, producer });

@@ -11,13 +11,14 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { createAwsClients, destroyAwsClients, loadConfig, localStackEnvironment, type Config } from '../core';
 import { claimCheckKey } from '../core/keys';
 import { createPipelineRuntime, createReconciler } from '../core/runtime';
 import { bootstrapStack } from '../local/stack/bootstrap';
 import { projectRoot, stackPaths } from '../local/stack/paths';
 import { ImageEventPublisher } from '../kafka';
+import { SerialIdempotentProducer } from '../kafka/serial-producer';
 import { DEAD_LETTER_HEADERS } from '../stream-consumer/dead-letter';
 import { makeJpeg, seededUint32 } from '../test/helpers/images';
 import { freePorts } from '../test/helpers/tcp-ports';
@@ -235,7 +236,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
   const clients = createAwsClients(config, { maxAttempts: 3, requestTimeoutMs: 10_000 });
   const runtime = createPipelineRuntime(config, 'soak-checker');
   let publisher: ImageEventPublisher | undefined;
-  let poisonProducer: Producer | undefined;
+  let poisonProducer: SerialIdempotentProducer | undefined;
 
   try {
     log(`soak: ${options.events} images, seed ${options.seed}, ${options.faults} faults, stand-ins in ${dir}`);
@@ -343,11 +344,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResults> {
         await sleep(2000 + random() * 6000);
         target.signal('SIGCONT');
       } else {
-        poisonProducer ??= await (async () => {
-          const p = new Kafka({ clientId: 'soak-poison', brokers: cluster.brokers, logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-          await p.connect();
-          return p;
-        })();
+        // The same producer discipline as the pipeline's own (kafka/serial-producer.ts).
+        poisonProducer ??= new SerialIdempotentProducer(() =>
+          new Kafka({ clientId: 'soak-poison', brokers: cluster.brokers, logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+        );
         const messages = Array.from({ length: 3 }, () => ({ key: `poison-${randomUUID()}`, value: Buffer.from(`not avro ${random()}`) }));
         await retry(5, 2000, () => poisonProducer!.send({ topic: config.kafka.imageTopic, acks: -1, messages }));
         for (const m of messages) poisonKeys.add(m.key);

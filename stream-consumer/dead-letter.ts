@@ -2,7 +2,8 @@
  * The dead-letter topic: where poison records (not Avro, unknown schema, invalid fields, a
  * reused event id) go with the reason and their origin in headers, value unchanged.
  */
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
+import { SerialIdempotentProducer } from '../kafka/serial-producer';
 import { DependencyError } from '../core/errors';
 import type { DeliveredRecord } from './msk-event';
 import type { DeadLetterReason } from '../core/constants';
@@ -68,27 +69,28 @@ export interface KafkaDeadLetterSinkOptions {
 
 /**
  * A {@link DeadLetterSink} on a Kafka topic: idempotent producer, `acks=all`, connected lazily
- * and kept for the process (a Lambda container's lifetime).
+ * and kept for the process (a Lambda container's lifetime). The record workers of a batch write
+ * letters concurrently; they are sent one at a time and the producer is replaced after a failed
+ * send ({@link SerialIdempotentProducer} says why: kafkajs can otherwise drop a letter as a
+ * "duplicate" of one whose request failed after it was written).
  *
  * @example
  * const sink = new KafkaDeadLetterSink({ topic: config.kafka.deadLetterTopic, kafka: () => createKafkaClient(config, secrets) });
  */
 export class KafkaDeadLetterSink implements DeadLetterSink {
-  private producer: Promise<Producer> | undefined;
+  private readonly producer: SerialIdempotentProducer;
   private readonly clock: () => Date;
 
   constructor(private readonly options: KafkaDeadLetterSinkOptions) {
     this.clock = options.clock ?? (() => new Date());
+    // Built on first use, so an invocation without poison never connects.
+    this.producer = new SerialIdempotentProducer(async () => (await options.kafka()).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
   }
 
   async send(letter: DeadLetter): Promise<void> {
     try {
-      const producer = await this.connect();
-      await producer.send({ topic: this.options.topic, acks: -1, messages: [deadLetterMessage(letter, this.clock())] });
+      await this.producer.send({ topic: this.options.topic, acks: -1, messages: [deadLetterMessage(letter, this.clock())] });
     } catch (error) {
-      if (error instanceof DependencyError) throw error;
-      // A producer that failed may be half-connected: start afresh next time.
-      await this.close().catch(() => undefined);
       throw new DependencyError('Kafka', `producing to the dead-letter topic ${this.options.topic} failed: ${(error as Error).message}`, {
         cause: error,
         context: { topic: letter.record.topic, partition: letter.record.partition, offset: String(letter.record.offset) },
@@ -97,23 +99,6 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   }
 
   async close(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    if (producer !== undefined) await (await producer.catch(() => undefined))?.disconnect();
-  }
-
-  private connect(): Promise<Producer> {
-    this.producer ??= (async () => {
-      const kafka = await this.options.kafka();
-      // Idempotent: a retried send after a lost ack does not write the letter twice.
-      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      await producer.connect();
-      return producer;
-    })();
-    const pending = this.producer;
-    pending.catch(() => {
-      if (this.producer === pending) this.producer = undefined;
-    });
-    return pending;
+    await this.producer.disconnect();
   }
 }
