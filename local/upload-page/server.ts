@@ -35,7 +35,7 @@ const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-sr
  * Serves the upload page (plain HTML, CSS and one script; no build step) on its own origin, so
  * a browser calls the REST API cross-origin exactly as a customer's page would. `config.json`
  * tells the page where the API is and the size limits; it holds nothing secret (the person
- * types the API key).
+ * pastes an API key or a Cognito ID token).
  * @throws Error when the port is taken.
  * @example
  * const page = await startUploadPage({ host: '127.0.0.1', port: 3001, apiUrl: 'http://127.0.0.1:3000', directUploadMaxBytes: DIRECT_UPLOAD_MAX_BYTES, maxImageBytes: config.limits.maxImageBytes });

@@ -1,5 +1,6 @@
 // The upload page's whole logic: plain browser JavaScript, no build step, no third-party code.
-// It talks to the REST API like any cross-origin page would (CORS), with the key the person types.
+// It talks to the REST API like any cross-origin page would (CORS), with the API key or Cognito ID
+// token the person pastes (`Authorization: Bearer`, docs/authentication.md).
 'use strict';
 
 (() => {
@@ -71,10 +72,28 @@
     return `${byId('api-url').value.replace(/\/+$/, '')}${path}`;
   }
 
+  /**
+   * The credential from the field, as the API wants it after "Bearer ". People paste what they
+   * copied: the whole header value ("Bearer eyJ…", any case, as RFC 9110 §11.1 makes the scheme
+   * case-insensitive), even the header line ("Authorization: Bearer …"), with spaces or tabs
+   * around it (a password field already drops line breaks). Those are removed. Anything left that
+   * no API key or JWT contains (a space inside, a non-ASCII character such as a copied "…") is
+   * refused here, because a header cannot carry it and the API could only say the header is malformed.
+   */
+  function credential() {
+    const token = byId('credential').value.trim().replace(/^authorization\s*:\s*/i, '').replace(/^bearer(?:\s+|$)/i, '');
+    if (token === '') throw new Problem('Credential missing', 'paste your API key (ik_…) or Cognito ID token (eyJ…, from ingest login) into the "API key or ID token" field first');
+    const bad = token.search(/[^\x21-\x7e]/);
+    if (bad >= 0) {
+      const character = String.fromCodePoint(token.codePointAt(bad));
+      const what = /\s/.test(character) ? 'a space' : `the character "${character}"`;
+      throw new Problem('Credential not valid', `the API key or ID token has ${what} at position ${bad + 1}, which no key or token contains; paste exactly one key or token`);
+    }
+    return token;
+  }
+
   function authHeaders() {
-    const key = byId('api-key').value.trim();
-    if (key === '') throw new Problem('API key missing', 'type your API key (ik_…) in the API key field first');
-    return { Authorization: `Bearer ${key}` };
+    return { Authorization: `Bearer ${credential()}` };
   }
 
   /** The list item that shows one file's progress and outcome. */
