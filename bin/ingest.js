@@ -30,6 +30,13 @@ if (!existsSync(entry)) {
 }
 require(entry)
   .main(process.argv.slice(2))
-  .then((code) => {
-    process.exit(code);
-  });
+  .then(
+    (code) => {
+      process.exit(code);
+    },
+    // main() answers every failure with a code; should one escape, it is still one line, no stack trace.
+    (error) => {
+      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );

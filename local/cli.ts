@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, PipelineError } from '../core/errors';
+import { PipelineError, invalidParameterError } from '../core/errors';
 import { InstallError, PrerequisiteError, SERVICE_NAMES, ServiceStartError, StackSupervisor, stackEnvLines, stackStatus, stackUp, useLocalStack, type ServiceName } from './stack';
 import { commands as extraCommands } from './commands';
-import { RefusedInputError } from './commands/input-checks';
+import { RefusedInputError, refuseInput } from './commands/input-checks';
 
 /** One `ingest` command: its usage text and what it does with its arguments. */
 export interface Command {
@@ -73,11 +73,15 @@ const stackCommands: Record<string, Command> = {
     options: { lines: { type: 'string' } },
     async run({ positionals, values }) {
       const supervisor = new StackSupervisor(useLocalStack());
-      const lines = Number(values.lines ?? 40);
-      if (!Number.isInteger(lines) || lines < 1) throw new ConfigError(`--lines must be a positive integer, got "${String(values.lines)}"`);
       const names = positionals.length > 0 ? positionals : [...SERVICE_NAMES];
+      const lines = refuseInput(() => {
+        const unknown = names.find((name) => !(SERVICE_NAMES as readonly string[]).includes(name));
+        if (unknown !== undefined) throw invalidParameterError('the service name', SERVICE_NAMES.join(' | '), unknown);
+        const count = values.lines === undefined ? 40 : typeof values.lines === 'string' && /^[0-9]{1,6}$/.test(values.lines) ? Number(values.lines) : Number.NaN;
+        if (!(count >= 1)) throw invalidParameterError('--lines', 'a whole number of lines from 1 to 999999', values.lines);
+        return count;
+      });
       for (const name of names) {
-        if (!(SERVICE_NAMES as readonly string[]).includes(name)) throw new ConfigError(`unknown service "${name}"; expected one of ${SERVICE_NAMES.join(', ')}`);
         const file = supervisor.logFileOf(name as ServiceName);
         out(`==> ${file} <==`);
         out(existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log yet)');

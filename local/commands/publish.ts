@@ -8,7 +8,7 @@ import { IMAGE_EVENT_SCHEMA } from '../../schemas';
 import { ImageEventPublisher, assertPublishable, type PublishImage, type PublishImageInput, type PublisherFraming } from '../../kafka';
 import type { Command } from '../cli';
 import { useLocalStack } from '../stack';
-import { RefusedInputError, readImageFile, refuseInput } from './input-checks';
+import { RefusedInputError, readImageFile, readWaitSeconds, refuseInput } from './input-checks';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -36,6 +36,7 @@ export const publishCommands: Record<string, Command> = {
       'version id from the local Glue registry) or glue-zlib (the same, body zlib-compressed).',
       '--customer: the customer id (default "dev"). --wait: poll the metadata record until it is',
       'PROCESSED or FAILED (needs `ingest start` running) and print it; exit 1 when FAILED or on timeout.',
+      '--timeout: seconds --wait polls, 1-3600 (default 120).',
     ].join('\n'),
     options: { url: { type: 'string' }, customer: { type: 'string' }, framing: { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } },
     async run({ positionals, values }) {
@@ -44,11 +45,10 @@ export const publishCommands: Record<string, Command> = {
       if ((file === undefined) === (url === undefined) || extra.length > 0) {
         throw new RefusedInputError('give exactly one image: a file path or --url <https-url>');
       }
-      const timeoutSeconds = values.timeout === undefined ? DEFAULT_WAIT_SECONDS : Number(values.timeout);
+      const timeoutSeconds = readWaitSeconds(values.timeout, DEFAULT_WAIT_SECONDS);
       const framingName = (values.framing as string | undefined) ?? 'single-object';
       const customerId = (values.customer as string | undefined) ?? 'dev';
       refuseInput(() => {
-        if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw invalidParameterError('--timeout', 'positive integer (seconds)', values.timeout);
         if (!PUBLISH_FRAMINGS.includes(framingName as (typeof PUBLISH_FRAMINGS)[number])) throw invalidParameterError('--framing', PUBLISH_FRAMINGS.join(' | '), framingName);
         assertCustomerIdBounds(customerId, '--customer');
       });

@@ -3,7 +3,8 @@ import { ConfigError } from '../../core';
 import { DIRECT_UPLOAD_MAX_BYTES } from '../../ingest-api/limits';
 import type { Command } from '../cli';
 import { stackStatus, useLocalStack } from '../stack';
-import { readImageFile, type ImageFileLimit } from './input-checks';
+import { requestApi } from './api-request';
+import { readApiUrl, readBearerKey, readImageFile, type ImageFileLimit } from './input-checks';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -40,17 +41,6 @@ function isJson(text: string): boolean {
   }
 }
 
-/** Sends one request to the API, turning a connection failure into one line that names the URL. */
-async function request(url: string, init: RequestInit, what: string): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (error) {
-    const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
-    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-    throw new ConfigError(`cannot reach ${what} at ${new URL(url).origin} (${reason}); is \`ingest start\` running, and is --api right?`, { cause: error });
-  }
-}
-
 /** `ingest upload <file> [--presigned]`: sends a file through the running REST API and prints the record. */
 export const uploadCommand: Command = {
   usage: 'ingest upload <file> [--presigned] [--api URL] [--key KEY]',
@@ -59,7 +49,7 @@ export const uploadCommand: Command = {
   help: [
     'Uploads <file> with POST /v1/images (or, with --presigned, through POST /v1/uploads and a presigned S3 POST, then polls GET /v1/images/{id}) and prints the record.',
     `A direct upload takes files up to ${bytesAndMiB(DIRECT_UPLOAD_MAX_BYTES)} (Lambda's 6 MB invoke payload after base64); --presigned takes them up to the image limit (MAX_IMAGE_BYTES, 10 MiB).`,
-    'A missing or unreadable file, or one over the limit, exits 2 before anything is sent.',
+    'A missing, unreadable or empty file, one over the limit, or a malformed --api or --key exits 2 before anything is sent.',
     'The API URL defaults to the local adapter (API_PORT) and the key to the development key (INGEST_API_KEY); the key is sent as Authorization: Bearer <key>.',
   ].join('\n'),
   options: { presigned: { type: 'boolean' }, api: { type: 'string' }, key: { type: 'string' } },
@@ -70,15 +60,15 @@ export const uploadCommand: Command = {
     const presigned = values.presigned === true;
     // The file first: a bad one is refused (exit 2) before the key is looked up or anything is sent.
     const bytes = readImageFile(file, uploadLimit(presigned, config.limits.maxImageBytes));
-    const api = (values.api as string | undefined) ?? `http://${config.local.host}:${config.local.ports.api}`;
-    const key = (values.key as string | undefined) ?? (await stackStatus(config)).resources.devApiKey;
+    const api = readApiUrl(values.api, `http://${config.local.host}:${config.local.ports.api}`);
+    const key = readBearerKey(values.key) ?? (await stackStatus(config)).resources.devApiKey;
     if (key === undefined) throw new ConfigError('no API key: pass --key or run `ingest stack up` to create the development key');
     const headers = { Authorization: `Bearer ${key}` };
     let response: Response;
     if (!presigned) {
-      response = await request(`${api}/v1/images`, { method: 'POST', body: bytes, headers: { ...headers, 'Content-Type': 'image/*', 'X-File-Name': encodeURIComponent(basename(file)) } }, 'the API');
+      response = await requestApi(`${api}/v1/images`, { method: 'POST', body: bytes, headers: { ...headers, 'Content-Type': 'image/*', 'X-File-Name': encodeURIComponent(basename(file)) } }, 'the API');
     } else {
-      const created = await request(`${api}/v1/uploads`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: basename(file) }) }, 'the API');
+      const created = await requestApi(`${api}/v1/uploads`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ fileName: basename(file) }) }, 'the API');
       if (created.status !== 201) {
         out(await created.text());
         return 1;
@@ -88,7 +78,7 @@ export const uploadCommand: Command = {
       for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
       form.append('Content-Type', 'image/*');
       form.append('file', new Blob([bytes]), basename(file));
-      const posted = await request(upload.url, { method: 'POST', body: form }, 'the upload bucket');
+      const posted = await requestApi(upload.url, { method: 'POST', body: form }, 'the upload bucket');
       if (posted.status >= 300) {
         out(`S3 refused the upload (${posted.status}): ${await posted.text()}`);
         return 1;
@@ -96,7 +86,7 @@ export const uploadCommand: Command = {
       const deadline = Date.now() + 60_000;
       do {
         await new Promise((resolve) => setTimeout(resolve, 500));
-        response = await request(`${api}/v1/images/${imageId}`, { headers }, 'the API');
+        response = await requestApi(`${api}/v1/images/${imageId}`, { headers }, 'the API');
       } while (Date.now() < deadline && (response.status === 404 || (response.status === 200 && ((await response.clone().json()) as { status: string }).status === 'RECEIVED')));
     }
     const text = await response.text();

@@ -12,11 +12,11 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { logLevel } from 'kafkajs';
 import { loadConfig, MAX_IMAGE_BYTES } from '../../core';
 import { createAwsClients, destroyAwsClients, type AwsClients } from '../../core/adapters/aws-clients';
-import { main } from '../../local/cli';
 import { createLocalStreamComponent } from '../../local/stream-runner';
 import { makeJpeg } from '../helpers/images';
 import { connectTestKafka, type TestKafka } from '../helpers/kafka';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
+import { runIngest } from '../helpers/ingest-cli';
 
 let dir: string;
 let topic: string;
@@ -26,32 +26,6 @@ let clients: AwsClients;
 let stopRunner: () => Promise<void> = async () => undefined;
 const saved: Record<string, string | undefined> = {};
 const customer = `refusals-${randomUUID()}`;
-
-/** Runs `ingest …` in this process with extra environment; returns the exit code and what it printed. */
-async function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const before = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, env);
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    return { code: await main(argv), stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    for (const [name, value] of Object.entries(before)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'publish-refusals-'));
@@ -108,7 +82,7 @@ describe('ingest publish against the real stack', () => {
     ];
     const outcomes = [];
     for (const [args, env, message] of refusals) {
-      const { code, stderr } = await run(['publish', ...args, ...(args.includes('--customer') ? [] : ['--customer', customer])], env);
+      const { code, stderr } = await runIngest(['publish', ...args, ...(args.includes('--customer') ? [] : ['--customer', customer])], env);
       outcomes.push({ args, code, refused: stderr.includes(message) });
     }
 
@@ -122,7 +96,7 @@ describe('ingest publish against the real stack', () => {
     const jpeg = await makeJpeg({ width: 120, height: 90 });
     const path = server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': jpeg.length }).end(jpeg));
 
-    const { code, stdout, stderr } = await run(['publish', '--url', server.url(path), '--customer', customer, '--wait', '--timeout', '60'], {
+    const { code, stdout, stderr } = await runIngest(['publish', '--url', server.url(path), '--customer', customer, '--wait', '--timeout', '60'], {
       FETCH_ALLOW_LOOPBACK: 'true',
       FETCH_ALLOWED_PORTS: String(server.port),
     });

@@ -224,7 +224,11 @@ describe('the `ingest import` command', () => {
   /** Runs the CLI against this file's API; resolves with its exit code and output (asynchronous: the API is served by this process). */
   async function ingestImport(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(projectRoot(), 'bin', 'ingest.js'), 'import', ...args, '--api', baseUrl, '--key', apiKey], { timeout: 120_000 });
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(projectRoot(), 'bin', 'ingest.js'), 'import', ...args, '--api', baseUrl, '--key', apiKey], {
+        timeout: 120_000,
+        // The shell's FETCH_* settings are the API's, as when `ingest start` and `ingest import` share a shell: the CLI checks URLs by them.
+        env: { ...process.env, FETCH_ALLOW_LOOPBACK: 'true', FETCH_ALLOWED_PORTS: String(server.port) },
+      });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -241,12 +245,15 @@ describe('the `ingest import` command', () => {
     expect(JSON.parse(stdout)).toMatchObject({ status: 'PROCESSED', fileName: 'cli cat.jpg', sourceUrl: server.url(path), width: 640, height: 480 });
   });
 
-  it('exits 1 with the problem body for a URL refused at submission, and with the FAILED record after --wait', async () => {
-    const refused = await ingestImport('https://10.0.0.1/cat.jpg');
+  it('exits 2 for a URL the API would refuse at submission (refused locally, by the API\'s own rule), 1 with the problem body for what only the API refuses, and with the FAILED record after --wait', async () => {
+    const local = await ingestImport('https://10.0.0.1/cat.jpg');
+    const refused = await ingestImport('https://images.example.com/cat.jpg', '--idempotency-key', 'two words');
     const failed = await ingestImport(`https://${PRIVATE_NAME}:${server.port}/cli.jpg`, '--wait');
 
+    expect(local.code).toBe(2);
+    expect(local.stderr).toBe('error: not sent (the API would refuse this URL): Refusing to fetch https://10.0.0.1/cat.jpg: address 10.0.0.1 is private (RFC 1918)\n');
     expect(refused.code).toBe(1);
-    expect(JSON.parse(refused.stdout)).toMatchObject({ status: 400, code: 'URL_NOT_ALLOWED' });
+    expect(JSON.parse(refused.stdout)).toMatchObject({ status: 400, code: 'INVALID_PARAMETER' });
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout)).toMatchObject({ status: 'FAILED', error: { code: 'FORBIDDEN_SOURCE' } });
   });

@@ -9,7 +9,7 @@ import { ENV, loadConfig } from '../../../core/config';
 import { assertEventBounds, type ImageEvent } from '../../../schemas';
 import { assertPublishable } from '../../../kafka';
 import { parseDashboardQuery } from '../../../local/dashboard/engine';
-import { main } from '../../../local/cli';
+import { runIngest } from '../../helpers/ingest-cli';
 
 const ACCEPTED = ['a', '7', 'dev', 'acme-eu.1', 'Customer_2', 'A.b-c_d', 'x'.repeat(64), `publish-${'0'.repeat(36)}`];
 const REFUSED = ['', 'a:b', 'user@example.com', 'x'.repeat(65), '-lead', '.hidden', '_under', 'a b', 'a/b', 'ünïcode', 'tab\tid', 'line\n'];
@@ -56,44 +56,30 @@ describe('one customer-id rule at every entry point', () => {
   });
 });
 
-/** Runs the command line, capturing stderr. */
-async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const written: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
-  try {
-    return { code: await main(argv), stderr: written.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
-
 describe('the command line applies the same rule, refusing before it connects to anything', () => {
   it.each(REFUSED)('ingest publish --customer=%j exits 2 naming --customer', async (id) => {
-    const { code, stderr } = await run(['publish', '--url', 'https://images.example.com/cat.jpg', `--customer=${id}`]);
+    const { code, stderr } = await runIngest(['publish', '--url', 'https://images.example.com/cat.jpg', `--customer=${id}`]);
     expect(code).toBe(2);
     expect(stderr).toContain(`for --customer but received`);
     expect(stderr).toContain(CUSTOMER_ID_RULE);
   });
 
   it.each(ACCEPTED)('ingest publish --customer=%j passes the customer check (then stops at the refused URL)', async (id) => {
-    const { code, stderr } = await run(['publish', '--url', 'https://10.0.0.1/cat.jpg', `--customer=${id}`]);
+    const { code, stderr } = await runIngest(['publish', '--url', 'https://10.0.0.1/cat.jpg', `--customer=${id}`]);
     expect(code).toBe(2);
     expect(stderr).not.toContain('--customer');
     expect(stderr).toContain(new ForbiddenSourceError('Refusing to fetch https://10.0.0.1/cat.jpg: address 10.0.0.1 is private (RFC 1918)').message);
   });
 
   it.each(REFUSED.filter((id) => id !== ''))('ingest dashboard --customer=%j exits 2 before reading anything', async (id) => {
-    const { code, stderr } = await run(['dashboard', `--customer=${id}`]);
+    const { code, stderr } = await runIngest(['dashboard', `--customer=${id}`]);
     expect(code).toBe(2);
     expect(stderr).toContain('for customer but received');
     expect(stderr).toContain(CUSTOMER_ID_RULE);
   });
 
   it.each(REFUSED)('ingest keys create %j exits 2 before touching the secret', async (id) => {
-    const { code, stderr } = await run(['keys', 'create', '--', id]);
+    const { code, stderr } = await runIngest(['keys', 'create', '--', id]);
     expect(code).toBe(2);
     expect(stderr).toContain('for <customerId> but received');
     expect(stderr).toContain(CUSTOMER_ID_RULE);

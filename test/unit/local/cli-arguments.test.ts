@@ -3,21 +3,7 @@
  * runs (exit 2 with the usage), so a stray word never turns a dry run into a real one or a
  * second customer id into a silent no-op. No command here reaches a server: each is refused first.
  */
-import { main } from '../../../local/cli';
-
-async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const written: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, stderr: written.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
+import { runIngest } from '../../helpers/ingest-cli';
 
 describe('ingest: words after a command', () => {
   it.each([
@@ -29,7 +15,7 @@ describe('ingest: words after a command', () => {
     [['stack', 'down', 'now'], 'unexpected argument: now', 'ingest stack down'],
     [['start', 'please'], 'unexpected argument: please', 'ingest start'],
   ])('%j is refused with exit 2 and the usage', async (argv, message, usage) => {
-    const { code, stderr } = await run(argv);
+    const { code, stderr } = await runIngest(argv);
     expect(code).toBe(2);
     expect(stderr).toContain(`error: ${message}`);
     expect(stderr).toContain(`Usage: ${usage}`);
@@ -39,15 +25,25 @@ describe('ingest: words after a command', () => {
     [['keys', 'create'], 'ingest keys create <customerId>'],
     [['upload'], 'ingest upload <file>'],
   ])('%j (a required word missing) is refused with exit 2 and the usage', async (argv, usage) => {
-    const { code, stderr } = await run(argv);
+    const { code, stderr } = await runIngest(argv);
     expect(code).toBe(2);
     expect(stderr).toContain('error: missing argument');
     expect(stderr).toContain(`Usage: ${usage}`);
   });
 
   it('stack logs takes up to one word per server, and refuses more', async () => {
-    const { code, stderr } = await run(['stack', 'logs', 'kafka', 'dynamodb', 'moto', 'kafka']);
+    const { code, stderr } = await runIngest(['stack', 'logs', 'kafka', 'dynamodb', 'moto', 'kafka']);
     expect(code).toBe(2);
     expect(stderr).toContain('error: unexpected argument: kafka');
+  });
+
+  it.each([
+    [['stack', 'logs', 'kafak'], 'Expected kafka | dynamodb | moto for the service name but received "kafak"'],
+    [['stack', 'logs', '--lines', 'ten'], 'Expected a whole number of lines from 1 to 999999 for --lines but received "ten"'],
+    [['stack', 'logs', '--lines', '0'], 'Expected a whole number of lines from 1 to 999999 for --lines but received "0"'],
+  ])('%j: a bad value exits 2 naming it, as every command\'s refusals do', async (argv, message) => {
+    const { code, stderr } = await runIngest(argv);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`error: ${message}`);
   });
 });

@@ -12,36 +12,13 @@ import { ForbiddenSourceError } from '../../../core/errors';
 import { ENV, loadConfig } from '../../../core/config';
 import { assertPublishable, type PublishImageInput } from '../../../kafka';
 import { assertEventBounds } from '../../../schemas';
-import { main } from '../../../local/cli';
-import { recordSockets } from '../../helpers/loopback-server';
+import { runIngest } from '../../helpers/ingest-cli';
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'publish-refusals-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs `ingest …` with extra environment, capturing stderr and every socket it starts. */
-async function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string; sockets: string[] }> {
-  const written: string[] = [];
-  const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, env);
-  const sockets = recordSockets();
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
-  try {
-    return { code: await main(argv), stderr: written.join(''), sockets: [...sockets.started] };
-  } finally {
-    spy.mockRestore();
-    sockets.restore();
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
 
 describe('ingest publish refuses, before connecting, what the pipeline would refuse', () => {
   it.each([
@@ -54,7 +31,7 @@ describe('ingest publish refuses, before connecting, what the pipeline would ref
     ['a URL over 2048 bytes', ['--url', `https://images.example.com/${'a'.repeat(2100)}`], {}, 'Expected at most 2048 UTF-8 bytes for image.url'],
     ['an invalid customer id', ['--url', 'https://images.example.com/cat.jpg', '--customer', 'me@example.com'], {}, 'for --customer but received "me@example.com"'],
   ])('%s: exit 2, one line, no socket', async (_what, args, env, message) => {
-    const { code, stderr, sockets } = await run(['publish', ...args], env);
+    const { code, stderr, sockets } = await runIngest(['publish', ...args], env);
     expect(code).toBe(2);
     expect(stderr).toContain(message);
     expect(stderr.trim().split('\n')).toHaveLength(1);
@@ -65,7 +42,7 @@ describe('ingest publish refuses, before connecting, what the pipeline would ref
   it('a file name the consumer refuses (a control character): exit 2, nothing sent', async () => {
     const file = join(dir, 'two\nlines.jpg');
     writeFileSync(file, Buffer.from([0xff, 0xd8, 0xff]));
-    const { code, stderr, sockets } = await run(['publish', file]);
+    const { code, stderr, sockets } = await runIngest(['publish', file]);
     expect(code).toBe(2);
     expect(stderr).toContain('not sent (the pipeline would refuse this event): Expected file name of 1-255 characters');
     expect(stderr).toContain('for fileName');
@@ -76,7 +53,7 @@ describe('ingest publish refuses, before connecting, what the pipeline would ref
     const file = join(dir, 'huge.jpg');
     writeFileSync(file, '');
     truncateSync(file, MAX_IMAGE_BYTES + 1);
-    const { code, stderr, sockets } = await run(['publish', file]);
+    const { code, stderr, sockets } = await runIngest(['publish', file]);
     expect(code).toBe(2);
     expect(stderr).toBe(`error: ${file} is 10,485,761 bytes, over the image limit of 10,485,760 bytes (MAX_IMAGE_BYTES)\n`);
     expect(sockets).toEqual([]);
@@ -88,7 +65,7 @@ describe('ingest publish refuses, before connecting, what the pipeline would ref
     ['a path through a file', () => join(dir, 'huge.jpg', 'inner.jpg'), (p: string) => `error: no such file: ${p} (a part of the path is not a directory)\n`],
   ])('%s: exit 2 with one line, not a raw errno', async (_what, make, expected) => {
     const path = make();
-    const { code, stderr } = await run(['publish', path]);
+    const { code, stderr } = await runIngest(['publish', path]);
     expect(code).toBe(2);
     expect(stderr).toBe(expected(path));
   });
@@ -98,7 +75,7 @@ describe('ingest publish refuses, before connecting, what the pipeline would ref
     [['--url', 'https://images.example.com/a.jpg', '--framing', 'json'], 'for --framing but received "json"'],
     [['--url', 'https://images.example.com/a.jpg', 'photo.jpg'], 'give exactly one image'],
   ])('%j: a bad option exits 2 as well', async (args, message) => {
-    const { code, stderr } = await run(['publish', ...args]);
+    const { code, stderr } = await runIngest(['publish', ...args]);
     expect(code).toBe(2);
     expect(stderr).toContain(message);
   });

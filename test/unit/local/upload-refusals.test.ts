@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_IMAGE_BYTES } from '../../../core';
 import { DIRECT_UPLOAD_MAX_BYTES } from '../../../ingest-api/limits';
-import { main } from '../../../local/cli';
 import { unusedLoopbackPort } from '../../helpers/loopback-server';
+import { runIngest } from '../../helpers/ingest-cli';
 
 let dir: string;
 let server: http.Server;
@@ -43,25 +43,6 @@ beforeEach(() => {
   received.length = 0;
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    return { code: await main(argv), stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
-
 /** A sparse file of `size` bytes: the size check reads its length, not its bytes. */
 function fileOf(name: string, size: number): string {
   const path = join(dir, name);
@@ -78,7 +59,7 @@ describe('ingest upload: files it cannot send', () => {
   ])('%s: exit 2 with one line, nothing sent', async (_what, make, expected) => {
     const path = make();
     for (const flags of [[], ['--presigned']]) {
-      const { code, stderr } = await run(['upload', path, '--api', api, '--key', 'k', ...flags]);
+      const { code, stderr } = await runIngest(['upload', path, '--api', api, '--key', 'k', ...flags]);
       expect({ flags, code, stderr }).toEqual({ flags, code: 2, stderr: expected(path) });
     }
     expect(received).toEqual([]);
@@ -86,7 +67,7 @@ describe('ingest upload: files it cannot send', () => {
 
   it('a file over the direct-upload limit: exit 2 naming the limit and --presigned, nothing sent', async () => {
     const path = fileOf('five-mib.jpg', DIRECT_UPLOAD_MAX_BYTES + 1);
-    const { code, stderr } = await run(['upload', path, '--api', api, '--key', 'k']);
+    const { code, stderr } = await runIngest(['upload', path, '--api', api, '--key', 'k']);
     expect(code).toBe(2);
     expect(stderr).toBe(
       `error: ${path} is 4,669,441 bytes, over the direct-upload limit of 4,669,440 bytes (~4.45 MiB) (POST /v1/images: what Lambda's 6 MB invoke payload leaves after base64); ` +
@@ -97,9 +78,39 @@ describe('ingest upload: files it cannot send', () => {
 
   it.each([[[]], [['--presigned']]])('a file over the image limit (%j): exit 2, no path takes it, nothing sent', async (flags) => {
     const path = fileOf('eleven-mib.jpg', MAX_IMAGE_BYTES + 1);
-    const { code, stderr } = await run(['upload', path, '--api', api, '--key', 'k', ...flags]);
+    const { code, stderr } = await runIngest(['upload', path, '--api', api, '--key', 'k', ...flags]);
     expect(code).toBe(2);
     expect(stderr).toBe(`error: ${path} is 10,485,761 bytes, over the image limit of 10,485,760 bytes (~10 MiB); no upload path takes it\n`);
+    expect(received).toEqual([]);
+  });
+});
+
+describe('ingest upload: refused before sending', () => {
+  it.each([[[]], [['--presigned']]])('an empty (0-byte) file (%j): exit 2 naming the file, nothing sent', async (flags) => {
+    const path = fileOf('empty.jpg', 0);
+    const { code, stderr, sockets } = await runIngest(['upload', path, '--api', api, '--key', 'k', ...flags]);
+    expect({ code, stderr, sockets }).toEqual({ code: 2, stderr: `error: ${path} is empty (0 bytes); name an image file\n`, sockets: [] });
+    expect(received).toEqual([]);
+  });
+
+  it.each([
+    ['not a url', '"not a url"'],
+    ['ftp://127.0.0.1/', '"ftp://127.0.0.1/"'],
+    ['http://user:secret@127.0.0.1:3000', '"http://user:secret@127.0.0.1:3000"'],
+    ['http://127.0.0.1:99999', '"http://127.0.0.1:99999"'],
+  ])('--api %j: exit 2 naming --api and what it takes, not a bare "Invalid URL"', async (value, shown) => {
+    const path = fileOf('small-for-api.jpg', 100);
+    const { code, stderr, sockets } = await runIngest(['upload', path, '--api', value, '--key', 'k']);
+    expect({ code, sockets }).toEqual({ code: 2, sockets: [] });
+    expect(stderr).toBe(`error: Expected an http or https URL without credentials, query or fragment (e.g. http://127.0.0.1:3000) for --api but received ${shown} of type string\n`);
+  });
+
+  it.each([['two words'], ['line\nbreak'], ['']])('--key %j: exit 2 naming --key, the key not echoed, nothing sent', async (key) => {
+    const path = fileOf('small-for-key.jpg', 100);
+    const { code, stderr } = await runIngest(['upload', path, '--api', api, `--key=${key}`]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('for --key;');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(received).toEqual([]);
   });
 });
@@ -107,7 +118,7 @@ describe('ingest upload: files it cannot send', () => {
 describe('ingest upload: sending', () => {
   it('sends a file at the direct limit to POST /v1/images with Authorization: Bearer, and prints the answer', async () => {
     const path = fileOf('at-limit.jpg', DIRECT_UPLOAD_MAX_BYTES);
-    const { code, stdout } = await run(['upload', path, '--api', api, '--key', 'ik_test-key']);
+    const { code, stdout } = await runIngest(['upload', path, '--api', api, '--key', 'ik_test-key']);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({ imageId: 'img-1', status: 'PROCESSED' });
     expect(received).toHaveLength(1);
@@ -119,8 +130,11 @@ describe('ingest upload: sending', () => {
   it('an API that is not there: exit 1 with one line naming the URL, not "fetch failed"', async () => {
     const port = await unusedLoopbackPort();
     const path = fileOf('small.jpg', 100);
-    const { code, stderr } = await run(['upload', path, '--api', `http://127.0.0.1:${port}`, '--key', 'k']);
+    const { code, stderr } = await runIngest(['upload', path, '--api', `http://127.0.0.1:${port}`, '--key', 'k']);
     expect(code).toBe(1);
-    expect(stderr).toBe(`error: cannot reach the API at http://127.0.0.1:${port} (ECONNREFUSED); is \`ingest start\` running, and is --api right?\n`);
+    expect(stderr).toBe(
+      `error: cannot reach the API at http://127.0.0.1:${port} (ECONNREFUSED: connection refused: nothing listens there); ` +
+        'the stack and the API may not be running: start them with `ingest start` (or `make start`), or point --api at a running API\n',
+    );
   });
 });
