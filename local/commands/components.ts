@@ -45,7 +45,7 @@ export function runtimeComponents(config: Config, options: RuntimeComponentsOpti
       async start() {
         const apiUrl = `http://${config.local.host}:${config.local.ports.api}`;
         const page = await startUploadPage({ host: config.local.host, port: config.local.ports.uploadPage, apiUrl, directUploadMaxBytes: DIRECT_UPLOAD_MAX_BYTES, maxImageBytes: config.limits.maxImageBytes });
-        return { description: `open ${page.url} in a browser to upload images (calls ${apiUrl} with CORS; type the API key)`, stop: page.stop };
+        return { description: `open ${page.url} in a browser to upload images (calls ${apiUrl} with CORS; paste an API key or ID token)`, stop: page.stop };
       },
     },
     {
