@@ -15,7 +15,7 @@
  *   for the same messages (the broker then deduplicates them, which is what idempotence is for);
  * - after a send that still failed, the producer is disconnected and the next send uses a new
  *   one (a new producer id, sequences from 0), so no later batch can be taken for the in-doubt one.
- * The cost is one produce request in flight per producer (see docs/stream-runner.md).
+ * The cost is one produce request in flight per producer (README, "Kafka events").
  */
 import type { Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
 
