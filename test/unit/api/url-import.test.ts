@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   DependencyError,
-  IdempotencyConflictError,
+  IdempotencyKeyReusedError,
   InvalidParameterError,
   MalformedRequestError,
   SourceFetchError,
@@ -185,15 +185,15 @@ describe('importImage', () => {
     await importImage(deps, { customerId: 'acme', request: { url }, idempotencyKey: 'k-2', requestId: 'r' });
     await createImage({ pipeline, views }, { customerId: 'acme', bytes: await makeJpeg({ width: 8, height: 8 }), idempotencyKey: 'k-3', requestId: 'r' });
 
-    await expect(importImage(deps, { customerId: 'acme', request: { url: `${url}?v=2` }, idempotencyKey: 'k-2', requestId: 'r' })).rejects.toThrow(IdempotencyConflictError);
-    await expect(importImage(deps, { customerId: 'acme', request: { url }, idempotencyKey: 'k-3', requestId: 'r' })).rejects.toThrow(IdempotencyConflictError);
+    await expect(importImage(deps, { customerId: 'acme', request: { url: `${url}?v=2` }, idempotencyKey: 'k-2', requestId: 'r' })).rejects.toThrow(IdempotencyKeyReusedError);
+    await expect(importImage(deps, { customerId: 'acme', request: { url }, idempotencyKey: 'k-3', requestId: 'r' })).rejects.toThrow(IdempotencyKeyReusedError);
   });
 
   it('an upload cannot give bytes to a URL import that waits for them (the same key is a conflict)', async () => {
     const { deps, pipeline, views, metadata } = setUp();
     const { image } = await importImage(deps, { customerId: 'acme', request: { url }, idempotencyKey: 'k-4', requestId: 'r' });
 
-    await expect(createImage({ pipeline, views }, { customerId: 'acme', bytes: await makeJpeg({ width: 8, height: 8 }), idempotencyKey: 'k-4', requestId: 'r' })).rejects.toThrow(IdempotencyConflictError);
+    await expect(createImage({ pipeline, views }, { customerId: 'acme', bytes: await makeJpeg({ width: 8, height: 8 }), idempotencyKey: 'k-4', requestId: 'r' })).rejects.toThrow(IdempotencyKeyReusedError);
     expect(await metadata.get(image.imageId, new Date())).toMatchObject({ status: 'RECEIVED', bytes: 0 });
   });
 

@@ -8,7 +8,7 @@ import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../.
 import {
   DependencyRejectedError,
   ForbiddenError,
-  IdempotencyConflictError,
+  IdempotencyKeyReusedError,
   ImageTooLargeError,
   InvalidParameterError,
   NotFoundError,
@@ -97,12 +97,12 @@ describe('createImage', () => {
     expect(notifier.published).toHaveLength(1);
   });
 
-  it('the same key with other bytes is an IdempotencyConflictError naming the image', async () => {
+  it('the same key with other bytes is an IdempotencyKeyReusedError naming the image', async () => {
     const { pipeline, views } = ports();
     await createImage({ pipeline, views }, { customerId: 'acme', bytes: jpeg, idempotencyKey: 'k', requestId: 'r1' });
     const other = await makeJpeg({ width: 320, height: 240 }, 99);
     await expect(createImage({ pipeline, views }, { customerId: 'acme', bytes: other, idempotencyKey: 'k', requestId: 'r2' })).rejects.toMatchObject({
-      constructor: IdempotencyConflictError,
+      constructor: IdempotencyKeyReusedError,
       context: { imageId: imageIdForKey('acme', 'k') },
     });
   });
