@@ -6,7 +6,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import busboy from 'busboy';
-import { INPUT_BOUNDS, ImageTooLargeError, InvalidParameterError, MalformedRequestError, UnsupportedMediaTypeError, assertMaxBytes, canonicalSourceUrl, invalidParameterError } from '../core';
+import { ImageTooLargeError, InvalidParameterError, MalformedRequestError, UnsupportedMediaTypeError, canonicalSourceUrl, invalidParameterError } from '../core';
 
 /** One file from a `multipart/form-data` body. */
 export interface UploadedFile {
