@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   forbiddenSource: 'FORBIDDEN_SOURCE',
   sourceFetch: 'SOURCE_FETCH_FAILED',
   sourceNotFound: 'SOURCE_NOT_FOUND',
-  idempotencyConflict: 'IDEMPOTENCY_CONFLICT',
+  idempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   unauthorized: 'UNAUTHORIZED',
   notFound: 'NOT_FOUND',
   dependency: 'DEPENDENCY_UNAVAILABLE',
@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   rateLimited: 'RATE_LIMITED',
   quotaExceeded: 'QUOTA_EXCEEDED',
   urlNotAllowed: 'URL_NOT_ALLOWED',
+  invalidUrl: 'INVALID_URL',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -173,6 +174,19 @@ export class UrlNotAllowedError extends PipelineError {
   }
 }
 
+/**
+ * A URL is not one unambiguous absolute URL as typed: whitespace, control or invisible
+ * characters (which WHATWG URL parsing strips or re-encodes silently), a backslash (which
+ * parsers read differently), no `//host` after the scheme, or it does not parse at all. Refused
+ * at the edge — REST `400`, a stream event dead-lettered `out-of-bounds` — before anything is
+ * stored or fetched (docs/input-rules.md "Source URLs").
+ */
+export class InvalidUrlError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(ERROR_CODES.invalidUrl, message, options);
+  }
+}
+
 /** A referenced S3 object does not exist. */
 export class SourceNotFoundError extends PipelineError {
   constructor(message: string, options: PipelineErrorOptions = {}) {
@@ -180,10 +194,16 @@ export class SourceNotFoundError extends PipelineError {
   }
 }
 
-/** The same idempotency key (image id) arrived with different bytes. */
-export class IdempotencyConflictError extends PipelineError {
+/**
+ * An image id (a REST `Idempotency-Key`, a Kafka `eventId`) was used before for a different
+ * request: other content, another URL, file name, attributes or customer, or another kind of
+ * request (an upload vs a URL import). The first request's record is left as it is. REST answers
+ * `422` (draft-ietf-httpapi-idempotency-key-header §2.7: a key reused with a different payload);
+ * the stream dead-letters the event (`idempotency-conflict`).
+ */
+export class IdempotencyKeyReusedError extends PipelineError {
   constructor(message: string, options: PipelineErrorOptions = {}) {
-    super(ERROR_CODES.idempotencyConflict, message, options);
+    super(ERROR_CODES.idempotencyKeyReused, message, options);
   }
 }
 

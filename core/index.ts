@@ -18,3 +18,5 @@ export { findCustomerForKey, generateApiKey, hashApiKey, parseApiKeySecret, asse
 export { notificationBody } from './adapters/sns/notifier';
 export { statusDayKey, statusDayKeys, statusShardOf } from './adapters/dynamodb/status-key';
 export { CUSTOMER_ID_RULE, INPUT_BOUNDS, assertAttributesBounds, assertCustomerIdBounds, assertFileNameBounds, assertMaxBytes, assertRequestBounds, type BoundedFields } from './input-bounds';
+export { canonicalSourceUrl } from './source-url';
+export { assertSameRequest, requestDifference, type RequestFingerprint } from './idempotency';

@@ -3,7 +3,6 @@ import {
   AbandonedImageError,
   DependencyError,
   ERROR_CODES,
-  IdempotencyConflictError,
   ImageTooLargeError,
   PipelineError,
   invalidParameterError,
@@ -12,6 +11,7 @@ import {
   isRetriable,
   type ErrorCode,
 } from './errors';
+import { assertSameRequest } from './idempotency';
 import { assertRequestBounds } from './input-bounds';
 import { sha256Digest, sha256Hex } from './hashing';
 import { detectImageFormat, FORMAT_DETAILS, processImage, type ImageInfo, type WatermarkResolver } from './image';
@@ -199,7 +199,8 @@ export class ImagePipeline {
    *
    * @throws ImageTooLargeError when `rejectOversize` is set and the bytes are over the limit
    *   (the REST path answers 413 and stores nothing).
-   * @throws IdempotencyConflictError when the id exists with different bytes.
+   * @throws IdempotencyKeyReusedError when the id exists for a different request (other bytes,
+   *   URL, file name, attributes or customer; see `requestDifference`); nothing is changed.
    * @throws DependencyError (retriable) when S3, DynamoDB or SNS fail; a retry is safe.
    */
   ingest(request: IngestRequest, options: { rejectOversize?: boolean } = {}): Promise<IngestResult> {
@@ -250,14 +251,14 @@ export class ImagePipeline {
     const record = outcome.record;
     // Bytes for a URL import accepted earlier: kept where its record says, described by its final write.
     let arrived: Partial<ImageRecord> | undefined;
-    if (!outcome.created && isAwaitingBytes(record) && request.sourceUrl !== undefined && request.sourceUrl === record.sourceUrl) {
+    const awaitingBytes = !outcome.created && isAwaitingBytes(record);
+    // The id exists: only a replay of the request that made it may go on (content compared once known).
+    if (!outcome.created) assertSameRequest(record, { ...request, sha256: awaitingBytes ? undefined : sha256 });
+    if (awaitingBytes) {
       arrived = arrivedFields(request.bytes, sha256);
       Object.assign(record, arrived);
       log.info('the bytes of an accepted URL import arrived');
     } else if (!outcome.created) {
-      if (record.sha256 !== sha256) {
-        throw new IdempotencyConflictError(`image ${record.imageId} already exists with different content`, { context: { imageId: record.imageId } });
-      }
       if (record.status !== 'RECEIVED' && record.notifiedAt !== undefined) {
         log.info('duplicate delivery of a finished image; nothing to do', { status: record.status });
         return { record, duplicate: true };
@@ -360,16 +361,19 @@ export class ImagePipeline {
   /**
    * The result for a request whose image is already final (PROCESSED or FAILED) — publishing its
    * notification first if that never happened — or `undefined` when the image is new or
-   * unfinished and must be ingested. Lets a caller skip fetching bytes it would not use. A
-   * record made for another customer or key is left to {@link ingest}, which reports the conflict.
+   * unfinished and must be ingested. Lets a caller skip fetching bytes it would not use.
    *
+   * @throws IdempotencyKeyReusedError when the final record was made by a different request
+   *   (another customer, URL, file name or attributes): refused before its source is read.
    * @throws DependencyError (retriable) when DynamoDB or SNS fail.
    */
-  async finishedResult(request: Pick<IngestRequest, 'imageId' | 'customerId' | 'idempotencyKey' | 'source' | 'correlation'>): Promise<IngestResult | undefined> {
+  async finishedResult(
+    request: Pick<IngestRequest, 'imageId' | 'customerId' | 'idempotencyKey' | 'source' | 'correlation' | 'sourceUrl' | 'fileName' | 'attributes'>,
+  ): Promise<IngestResult | undefined> {
     if (!isValidImageId(request.imageId)) return undefined;
     const record = await this.deps.telemetry.time('metadata', () => this.deps.metadata.get(request.imageId, this.clock()));
     if (record === undefined || record.status === 'RECEIVED') return undefined;
-    if (record.customerId !== request.customerId || record.idempotencyKey !== request.idempotencyKey) return undefined;
+    assertSameRequest(record, request);
     const log = this.deps.telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation });
     if (record.notifiedAt !== undefined) {
       log.info('duplicate delivery of a finished image; nothing to do', { status: record.status });
@@ -382,6 +386,8 @@ export class ImagePipeline {
   /**
    * Records a failure for an image whose bytes never arrived (a forbidden or unreachable
    * source): the record is created FAILED directly, then notified once.
+   *
+   * @throws IdempotencyKeyReusedError when the id exists for a different request; it is left as it is.
    */
   recordUnavailable(request: Omit<IngestRequest, 'bytes'>, error: PipelineError): Promise<IngestResult> {
     return this.deps.telemetry.trace('recordUnavailable', { ...traceAnnotations(request), errorCode: error.code }, () => this.recordUnavailableImage(request, error), outcomeAnnotation);
@@ -395,6 +401,7 @@ export class ImagePipeline {
     const log = this.deps.telemetry.child({ imageId: request.imageId, source: request.source, ...request.correlation });
     const write = this.finalWrite();
     const outcome = await this.deps.metadata.create(draft, write);
+    if (!outcome.created) assertSameRequest(outcome.record, request);
     if (!outcome.created && outcome.record.notifiedAt !== undefined) return { record: outcome.record, duplicate: true };
     log.warn('image source unavailable', { errorCode: error.code, error: error.message });
     let leaseUntil = outcome.created ? write.notificationLeaseUntil : undefined;

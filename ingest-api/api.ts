@@ -82,7 +82,7 @@ export class IngestApi {
         access: 'customer',
         handle: async ({ request, customerId }) => {
           const { fileName } = readUploadRequest(request.body);
-          const created = await createUpload({ blobs, rawBucket: config.rawBucket, maxImageBytes, presignExpirySeconds: config.presignExpirySeconds }, { customerId, fileName });
+          const created = await createUpload({ blobs, rawBucket: config.rawBucket, maxImageBytes, presignExpirySeconds: config.presignExpirySeconds }, { customerId, fileName, idempotencyKey: request.headers['idempotency-key'] });
           return jsonResponse(201, created, request.requestId);
         },
       },

@@ -40,6 +40,7 @@ export const HTTP_PROBLEMS: Readonly<Record<ErrorCode, HttpProblemSpec>> = {
   [ERROR_CODES.invalidParameter]: BAD_REQUEST,
   [ERROR_CODES.malformedRequest]: BAD_REQUEST,
   [ERROR_CODES.urlNotAllowed]: BAD_REQUEST,
+  [ERROR_CODES.invalidUrl]: BAD_REQUEST,
   [ERROR_CODES.schemaDecode]: BAD_REQUEST,
   [ERROR_CODES.unknownSchema]: BAD_REQUEST,
   [ERROR_CODES.unauthorized]: { status: 401, title: 'Unauthorized', detail: 'caller' },
@@ -47,7 +48,6 @@ export const HTTP_PROBLEMS: Readonly<Record<ErrorCode, HttpProblemSpec>> = {
   [ERROR_CODES.notFound]: { status: 404, title: 'Not Found', detail: 'caller' },
   [ERROR_CODES.methodNotAllowed]: { status: 405, title: 'Method Not Allowed', detail: 'caller' },
   [ERROR_CODES.requestTimeout]: { status: 408, title: 'Request Timeout', detail: 'caller' },
-  [ERROR_CODES.idempotencyConflict]: { status: 409, title: 'Conflict', detail: 'caller' },
   // RFC 9110 renamed 413 "Content Too Large"; the older phrase is kept because clients show it.
   [ERROR_CODES.imageTooLarge]: { status: 413, title: 'Payload Too Large', detail: 'caller' },
   [ERROR_CODES.unsupportedMediaType]: { status: 415, title: 'Unsupported Media Type', detail: 'caller' },
@@ -55,6 +55,8 @@ export const HTTP_PROBLEMS: Readonly<Record<ErrorCode, HttpProblemSpec>> = {
   [ERROR_CODES.undecodableImage]: UNPROCESSABLE,
   [ERROR_CODES.tooManyPixels]: UNPROCESSABLE,
   [ERROR_CODES.decodeBudget]: UNPROCESSABLE,
+  // draft-ietf-httpapi-idempotency-key-header §2.7: a key reused with a different payload is 422.
+  [ERROR_CODES.idempotencyKeyReused]: UNPROCESSABLE,
   [ERROR_CODES.forbiddenSource]: UNPROCESSABLE,
   [ERROR_CODES.sourceFetch]: UNPROCESSABLE,
   [ERROR_CODES.sourceNotFound]: UNPROCESSABLE,

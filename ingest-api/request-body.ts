@@ -6,7 +6,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import busboy from 'busboy';
-import { INPUT_BOUNDS, ImageTooLargeError, InvalidParameterError, MalformedRequestError, UnsupportedMediaTypeError, assertMaxBytes, invalidParameterError } from '../core';
+import { ImageTooLargeError, InvalidParameterError, MalformedRequestError, UnsupportedMediaTypeError, canonicalSourceUrl, invalidParameterError } from '../core';
 
 /** One file from a `multipart/form-data` body. */
 export interface UploadedFile {
@@ -175,7 +175,7 @@ export const URL_IMPORT_MEMBERS = ['url', 'fileName', 'attributes'] as const;
 
 /** A URL import as `POST /v1/images` reads it from its JSON body. */
 export interface UrlImportRequest {
-  /** The URL to download, as sent (at most 2048 UTF-8 bytes). */
+  /** The URL to download, in canonical form (`canonicalSourceUrl`; at most 2048 UTF-8 bytes). */
   url: string;
   fileName?: string;
   attributes?: Record<string, string>;
@@ -183,15 +183,19 @@ export interface UrlImportRequest {
 
 /**
  * Parses the JSON body of a URL import, `{"url": "https://…", "fileName"?: "…", "attributes"?: {…}}`.
- * Only the shape is checked here: whether the URL may be fetched is the fetcher's rule, and the
- * file name's and attributes' bounds are the pipeline's (the same on every path).
+ * Only the shape is checked here, and the URL made canonical by the rule every entry point uses
+ * (`canonicalSourceUrl`, docs/input-rules.md "Source URLs"): whether the URL may be fetched is the
+ * fetcher's rule, and the file name's and attributes' bounds are the pipeline's (the same on
+ * every path).
  *
  * @throws MalformedRequestError (400) when the body is over {@link URL_IMPORT_MAX_BODY_BYTES}, not
  *   JSON, or not a JSON object.
  * @throws InvalidParameterError (400) for an unknown member, a missing or non-string `url`, a `url`
  *   over 2048 UTF-8 bytes, a non-string `fileName`, or `attributes` that is not an object of strings.
+ * @throws InvalidUrlError (400) for a `url` with whitespace, control, invisible or backslash
+ *   characters, no host after the scheme, or that does not parse.
  * @example
- * readUrlImportRequest(Buffer.from('{"url":"https://images.example.com/cat.jpg"}')); // { url: 'https://images.example.com/cat.jpg' }
+ * readUrlImportRequest(Buffer.from('{"url":"HTTPS://Images.Example.com:443/cat.jpg"}')); // { url: 'https://images.example.com/cat.jpg' }
  */
 export function readUrlImportRequest(body: Buffer): UrlImportRequest {
   if (body.length > URL_IMPORT_MAX_BODY_BYTES) throw new MalformedRequestError(`a URL import body is at most ${URL_IMPORT_MAX_BODY_BYTES} bytes, got ${body.length}`);
@@ -209,7 +213,7 @@ export function readUrlImportRequest(body: Buffer): UrlImportRequest {
   }
   const { url, fileName, attributes } = members;
   if (typeof url !== 'string' || url === '') throw invalidParameterError('url', 'an https URL string', url);
-  assertMaxBytes(url, INPUT_BOUNDS.urlMaxBytes, 'url');
+  const canonicalUrl = canonicalSourceUrl(url);
   if (fileName !== undefined && typeof fileName !== 'string') throw invalidParameterError('fileName', 'a string', fileName);
   if (attributes !== undefined) {
     if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) throw invalidParameterError('attributes', 'an object of string values', attributes);
@@ -218,7 +222,7 @@ export function readUrlImportRequest(body: Buffer): UrlImportRequest {
     }
   }
   return {
-    url,
+    url: canonicalUrl,
     ...(fileName === undefined || fileName === '' ? {} : { fileName }),
     ...(attributes === undefined ? {} : { attributes: attributes as Record<string, string> }),
   };

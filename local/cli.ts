@@ -53,13 +53,15 @@ const stackCommands: Record<string, Command> = {
   'stack status': {
     usage: 'ingest stack status [--json]',
     summary: 'show each server, its endpoint, and the resource names',
-    help: 'Prints each local server\'s state (running / external / stopped), endpoint and log file, and the buckets, table, topics, SNS topic, notification queue URL and secrets. Exit code 0 when every server answers, 3 otherwise.',
+    help: 'Prints each local server\'s state (running / external / stopped), endpoint and log file; every resource the bootstrap creates (buckets, table, Kafka topics, SNS topic, the notification, upload and URL import queues and the import DLQ, the API-key secret, the Cognito dev user pool and client, the Glue schema); and the URLs and ids of those that exist. Exit code 0 when every server answers, 3 otherwise.',
     options: { json: { type: 'boolean' } },
     async run({ values }) {
       const status = await stackStatus(useLocalStack());
       if (values.json) out(JSON.stringify(status, null, 2));
       else {
         for (const s of status.services) out(`${s.name.padEnd(9)} ${s.state.padEnd(8)} ${s.endpoint.padEnd(24)} ${s.standsInFor}  (log: ${s.logFile})`);
+        out('\nthe bootstrap creates:');
+        for (const r of status.created) out(`  ${r.service.padEnd(15)} ${r.name.padEnd(30)} ${r.purpose}`);
         out(JSON.stringify(status.resources, null, 2));
       }
       return status.services.every((s) => s.state !== 'stopped') ? 0 : 3;

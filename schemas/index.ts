@@ -32,7 +32,7 @@ export {
   parseGlueFrame,
 } from './framing';
 export type { ConfluentFrame, Framing, GlueCompression, GlueFrame, ParseGlueFrameOptions } from './framing';
-export { assertEventBounds } from './event-bounds';
+export { assertEventBounds, boundedEvent } from './event-bounds';
 export type { ImageEvent, ImageSource, InlineImageSource, S3ImageSource, UrlImageSource } from './image-event';
 export { SchemaRegistry } from './registry';
 export type { RegisteredSchema, SchemaRegistryOptions } from './registry';

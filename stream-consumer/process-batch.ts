@@ -5,9 +5,9 @@
  * redelivery; a bad image is a FAILED record, which is a normal outcome.
  */
 import type { PipelineRuntime } from '../core/runtime';
-import { ERROR_CODES, IdempotencyConflictError, PipelineError, SchemaDecodeError, isRetriable } from '../core/errors';
+import { ERROR_CODES, IdempotencyKeyReusedError, PipelineError, SchemaDecodeError, isRetriable } from '../core/errors';
 import type { IngestRequest } from '../core/pipeline';
-import { assertEventBounds, ImageEventDecoder, type ImageEvent } from '../schemas';
+import { boundedEvent, ImageEventDecoder, type ImageEvent } from '../schemas';
 import { ingestFromSource } from '../core/sources';
 import type { RecordOutcome, RecordResult } from './batch-failures';
 import type { DeadLetterSink } from './dead-letter';
@@ -104,12 +104,13 @@ export class StreamBatchProcessor {
       }
       let event: ImageEvent;
       try {
-        event = record.valueSchemaMetadata === undefined ? await this.decoder.decode(record.value) : await this.decoder.decodeJson(record.value, record.valueSchemaMetadata);
-        assertEventBounds(event);
+        const decodedEvent = record.valueSchemaMetadata === undefined ? await this.decoder.decode(record.value) : await this.decoder.decodeJson(record.value, record.valueSchemaMetadata);
+        // The bounds, and a URL image's url made canonical by the one rule REST uses too.
+        event = boundedEvent(decodedEvent);
       } catch (error) {
         if (error instanceof SchemaDecodeError) return await this.deadLetter(record, error.reason, error.code, error.message);
-        // Over a bound: refused before anything is stored.
-        if (error instanceof PipelineError && error.code === ERROR_CODES.invalidParameter) return await this.deadLetter(record, EDGE_REASONS.outOfBounds, error.code, error.message);
+        // Over a bound, or a URL that is not one unambiguous URL: refused before anything is stored.
+        if (error instanceof PipelineError && (error.code === ERROR_CODES.invalidParameter || error.code === ERROR_CODES.invalidUrl)) return await this.deadLetter(record, EDGE_REASONS.outOfBounds, error.code, error.message);
         throw error;
       }
       decoded = event;
@@ -120,7 +121,7 @@ export class StreamBatchProcessor {
         return { kind: 'retry', error };
       }
       try {
-        if (error instanceof IdempotencyConflictError) return await this.deadLetter(record, DEAD_LETTER_REASONS.idempotencyConflict, error.code, error.message);
+        if (error instanceof IdempotencyKeyReusedError) return await this.deadLetter(record, DEAD_LETTER_REASONS.idempotencyConflict, error.code, error.message);
         if (!(error instanceof PipelineError)) log.error('unexpected error while processing a record', { error: (error as Error)?.stack ?? String(error) });
         // Giving up on this image: it ends FAILED with the reason and is announced, then the letter keeps the event for a replay.
         if (decoded !== undefined) await this.recordGivenUp(record, decoded, error);
@@ -162,6 +163,8 @@ export class StreamBatchProcessor {
       idempotencyKey: event.eventId,
       fileName: event.fileName,
       attributes: event.attributes,
+      // Canonical (boundedEvent): the string fetched, recorded and announced.
+      ...(event.image.kind === 'url' ? { sourceUrl: event.image.url } : {}),
       correlation: { eventId: event.eventId, topic: record.topic, partition: record.partition, offset: String(record.offset) },
     };
   }

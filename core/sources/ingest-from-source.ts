@@ -18,7 +18,7 @@ export interface SourceIngestDependencies {
  *
  * @param context copied onto the source's errors, e.g. `{ eventId }`.
  * @throws DependencyError (retriable) when S3, DynamoDB or SNS fail; a retry is safe.
- * @throws IdempotencyConflictError when the id exists with different bytes.
+ * @throws IdempotencyKeyReusedError when the id exists for a different request (see `requestDifference`).
  * @throws InvalidParameterError when the request is over a bound.
  * @example
  * const { record } = await ingestFromSource(runtime, { imageId, source: 'kafka', customerId }, { kind: 'url', url });

@@ -61,11 +61,13 @@ function refusalFor(record: ImageRecord): PipelineError | undefined {
 /**
  * Ingests one uploaded image through the pipeline and returns its processed record. The image
  * id is derived from the customer and `Idempotency-Key` when there is one, so a retried upload
- * returns the first result.
+ * (the same bytes and file name) returns the first result; anything else under that key is
+ * refused (`requestDifference`, the comparison every path uses).
  *
  * @throws InvalidParameterError for a malformed `Idempotency-Key` or file name over its bounds.
  * @throws ImageTooLargeError over the image limit (nothing is stored).
- * @throws IdempotencyConflictError when the key was used with other bytes.
+ * @throws IdempotencyKeyReusedError (422) when the key was used for a different request (other
+ *   bytes, another file name, or a URL import); the first record is left as it is.
  * @throws PipelineError with `context.imageId` when the record ended FAILED (its raw bytes kept,
  *   an `image.failed` notification sent): the record's code when the image was at fault, else
  *   `INTERNAL_ERROR` (or `DEPENDENCY_REJECTED`), which the error map answers as a generic 500.

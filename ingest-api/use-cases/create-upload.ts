@@ -1,4 +1,4 @@
-import { assertFileNameBounds, incomingKey, newImageId, type BlobStore, type PresignedPost } from '../../core';
+import { InvalidParameterError, assertFileNameBounds, incomingKey, newImageId, type BlobStore, type PresignedPost } from '../../core';
 import { imagePath } from '../routes';
 
 /** What `POST /v1/uploads` needs. */
@@ -27,11 +27,21 @@ export interface CreatedUpload {
  * `incoming/` prefix. The policy pins the customer (and file name) as object metadata, so the
  * upload handler learns them from S3, never from the uploader's form.
  *
- * @throws InvalidParameterError when `fileName` is over its bounds.
+ * It takes no `Idempotency-Key`: asking again is already safe (nothing is stored until the
+ * bytes arrive, and an unused presigned POST expires), and a key here could not be checked
+ * against the request that first used it, so one sent is refused rather than ignored.
+ *
+ * @throws InvalidParameterError when `fileName` is over its bounds, or an `Idempotency-Key` was sent.
  * @example
  * const created = await createUpload(deps, { customerId: 'acme', fileName: 'big photo.jpg' });
  */
-export async function createUpload(deps: CreateUploadDependencies, input: { customerId: string; fileName?: string }): Promise<CreatedUpload> {
+export async function createUpload(deps: CreateUploadDependencies, input: { customerId: string; fileName?: string; idempotencyKey?: string }): Promise<CreatedUpload> {
+  if (input.idempotencyKey !== undefined) {
+    throw new InvalidParameterError(
+      'POST /v1/uploads takes no Idempotency-Key: asking again for a presigned POST is safe (nothing is stored until the bytes arrive); send the request without it',
+      { context: { parameter: 'Idempotency-Key' } },
+    );
+  }
   if (input.fileName !== undefined) assertFileNameBounds(input.fileName);
   const imageId = newImageId();
   const metadata: Record<string, string> = { 'customer-id': input.customerId };

@@ -1,4 +1,4 @@
-import { IdempotencyConflictError, UrlNotAllowedError, type ImageFetcher, type ImportQueue, type UrlImportJob } from '../../core';
+import { UrlNotAllowedError, assertSameRequest, type ImageFetcher, type ImportQueue, type UrlImportJob } from '../../core';
 import { isAwaitingBytes, type ImagePipeline } from '../../core/runtime';
 import type { UrlImportRequest } from '../request-body';
 import { imageIdForRequest } from './create-image';
@@ -38,13 +38,18 @@ export interface ImportImageResult {
  * address ends FAILED there), runs the pipeline, and announces `image.processed` or
  * `image.failed`.
  *
- * A replay with the same `Idempotency-Key` and URL returns the first record; while that record
- * still waits for its bytes the job is handed over again (the first hand-off may have failed
- * after the record was made; the worker repeats nothing that was finished).
+ * `request.url` is the canonical form the body reader made (`canonicalSourceUrl`): it is what is
+ * judged, recorded, queued, fetched and announced, and what a replay is compared on.
+ *
+ * A replay with the same `Idempotency-Key` and the same request (URL, file name, attributes)
+ * returns the first record; while that record still waits for its bytes the job is handed over
+ * again (the first hand-off may have failed after the record was made; the worker repeats
+ * nothing that was finished).
  *
  * @throws InvalidParameterError for a malformed `Idempotency-Key`, or a file name or attributes over their bounds.
  * @throws UrlNotAllowedError (400) when the URL itself shows it cannot be fetched; nothing is stored.
- * @throws IdempotencyConflictError (409) when the key was used for another request (another URL, or an upload).
+ * @throws IdempotencyKeyReusedError (422) when the key was used for a different request (another
+ *   URL, file name or attributes, or an upload); the first record is left as it is.
  * @throws DependencyError when DynamoDB or SQS fail; a retry with the same key is safe.
  * @example
  * const { image } = await importImage(deps, { customerId: 'acme', request: { url: 'https://images.example.com/cat.jpg' }, requestId });
@@ -67,9 +72,7 @@ export async function importImage(deps: ImportImageDependencies, input: ImportIm
     correlation: { requestId },
   });
   if (!created) {
-    if (record.customerId !== customerId || record.idempotencyKey !== idempotencyKey || record.sourceUrl !== request.url) {
-      throw new IdempotencyConflictError(`image ${imageId} already exists for another request with this Idempotency-Key`, { context: { imageId } });
-    }
+    assertSameRequest(record, { customerId, idempotencyKey, sourceUrl: request.url, fileName: request.fileName, attributes: request.attributes });
     if (isAwaitingBytes(record)) await deps.queue.enqueue(job);
     return { image: await presentImage(deps.views, record), duplicate: true };
   }

@@ -43,13 +43,16 @@ import type { StackPaths } from './paths';
 export interface StackResources {
   rawBucket: string;
   processedBucket: string;
+  analyticsBucket: string;
   table: string;
   topics: { images: string; deadLetter: string; partitions: number };
   snsTopicArn: string;
   notificationQueueUrl: string;
   uploadQueueUrl: string;
-  /** The URL import queue (API → import worker), with its DLQ `<name>-dlq`. */
+  /** The URL import queue (API → import worker). */
   importQueueUrl: string;
+  /** Its dead-letter queue, `<name>-dlq`. */
+  importDeadLetterQueueUrl: string;
   secrets: { apiKeys: string };
   devApiKey: string;
   /** The dev Cognito user pool and app client (moto) whose ID tokens the local API accepts; `ingest login` signs in there. */
@@ -255,11 +258,13 @@ async function ensureGlueSchemas(clients: AwsClients, config: Config): Promise<s
 }
 
 /**
- * Creates, idempotently, every resource the pipeline uses on the local stack: buckets (with
- * the 7-day lifecycle; the analytics bucket too), the table (TTL on `expiresAt`, both indexes, its
- * change stream), the Kafka topics, the SNS topic with an SQS queue subscribed, the upload
- * notification queue, the URL import queue and its DLQ, the API-key secret, and the image event schema versions in the Glue schema
- * registry.
+ * Creates, idempotently, every resource the pipeline uses on the local stack — the list
+ * `localStackResources` (`resources.ts`) names, which `stack status`, the README and
+ * docker-compose.yml are held to: buckets (with the 7-day lifecycle; the analytics bucket too),
+ * the table (TTL on `expiresAt`, both indexes, its change stream), the Kafka topics, the SNS topic
+ * with an SQS queue subscribed, the upload notification queue, the URL import queue and its DLQ,
+ * the API-key secret, the Cognito dev user pool and app client, and the image event schema
+ * versions in the Glue schema registry.
  */
 export async function bootstrapStack(config: Config, clients: AwsClients, paths: StackPaths): Promise<StackResources> {
   const dev = developmentKey(paths);
@@ -277,12 +282,14 @@ export async function bootstrapStack(config: Config, clients: AwsClients, paths:
   return {
     rawBucket: config.rawBucket,
     processedBucket: config.processedBucket,
+    analyticsBucket: config.analyticsBucket,
     table: config.table.name,
     topics: { images: config.kafka.imageTopic, deadLetter: config.kafka.deadLetterTopic, partitions: config.kafka.partitions },
     snsTopicArn: notifications.topicArn,
     notificationQueueUrl: notifications.queueUrl,
     uploadQueueUrl,
     importQueueUrl,
+    importDeadLetterQueueUrl: importQueueUrl.replace(/[^/]+$/, `${config.importQueue.name}-dlq`),
     secrets: { apiKeys: config.apiKeySecretId },
     devApiKey: dev.key,
     userPool,

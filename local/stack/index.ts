@@ -4,6 +4,9 @@ import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { ENV, loadConfig, localStackEnvironment, type Config } from '../../core/config';
 import { createAwsClients, destroyAwsClients } from '../../core/adapters/aws-clients';
 import { bootstrapStack, type StackResources } from './bootstrap';
+import { localStackResources, type LocalResource } from './resources';
+import { findUserPoolIds } from '../../core/adapters/cognito/user-pool';
+import { DEFAULT_NAMES } from '../../core/config';
 import type { StackPaths } from './paths';
 import { StackSupervisor, type ServiceStatus, type UpResult } from './supervisor';
 
@@ -12,6 +15,7 @@ export { InstallError } from './install';
 export { ServiceStartError, StackSupervisor, type ServiceStatus, type UpResult } from './supervisor';
 export { SERVICE_NAMES, type ServiceName } from './services';
 export type { StackResources } from './bootstrap';
+export { localStackResources, type LocalResource, type LocalResourceService } from './resources';
 export { userPoolEnvironment } from './bootstrap';
 export type { StackPaths } from './paths';
 
@@ -72,8 +76,11 @@ function readDevKey(paths: StackPaths): string | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { key: string }).key : undefined;
 }
 
-/** Service states plus resource names, for `stack status`. Reads only; creates nothing. */
-export async function stackStatus(config: Config): Promise<{ services: ServiceStatus[]; resources: Partial<StackResources> }> {
+/**
+ * Service states, the resources the bootstrap makes (`created`: the one list, `localStackResources`)
+ * and the names, URLs and ids of those that exist, for `stack status`. Reads only; creates nothing.
+ */
+export async function stackStatus(config: Config): Promise<{ services: ServiceStatus[]; resources: Partial<StackResources>; created: LocalResource[] }> {
   const supervisor = new StackSupervisor(config);
   const services = await supervisor.status();
   const motoUp = services.find((s) => s.name === 'moto')?.state !== 'stopped';
@@ -81,19 +88,25 @@ export async function stackStatus(config: Config): Promise<{ services: ServiceSt
   const queueUrl = async (name: string): Promise<string | undefined> =>
     motoUp ? (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name })).catch(() => undefined))?.QueueUrl : undefined;
   try {
+    const userPool = motoUp ? await findUserPoolIds(clients.cognito, { userPool: DEFAULT_NAMES.userPool, client: DEFAULT_NAMES.userPoolClient }).catch(() => undefined) : undefined;
     return {
       services,
       resources: {
         rawBucket: config.rawBucket,
         processedBucket: config.processedBucket,
+        analyticsBucket: config.analyticsBucket,
         table: config.table.name,
         topics: { images: config.kafka.imageTopic, deadLetter: config.kafka.deadLetterTopic, partitions: config.kafka.partitions },
         snsTopicArn: config.snsTopicArn,
         notificationQueueUrl: await queueUrl(config.local.notificationQueue),
         uploadQueueUrl: await queueUrl(config.local.uploadQueue),
+        importQueueUrl: await queueUrl(config.importQueue.name),
+        importDeadLetterQueueUrl: await queueUrl(`${config.importQueue.name}-dlq`),
         secrets: { apiKeys: config.apiKeySecretId },
         devApiKey: readDevKey(supervisor.paths),
+        ...(userPool === undefined ? {} : { userPool }),
       },
+      created: localStackResources(config),
     };
   } finally {
     destroyAwsClients(clients);

@@ -14,6 +14,8 @@ export interface ReceivedNotification {
   customerId: string;
   source: string;
   status: string;
+  /** The canonical URL of an image downloaded from one (optional field of the body). */
+  sourceUrl?: string;
   error?: { code: string; message: string };
   /** The SNS message attributes (`type`, `source`, `customerId`). */
   attributes: Record<string, string>;

@@ -262,11 +262,12 @@ describe('idempotency', () => {
     expect(received.filter((n) => n.imageId === a.imageId)).toHaveLength(1);
   });
 
-  it('the same key with other bytes is 409', async () => {
+  it('the same key with other bytes is 422 IDEMPOTENCY_KEY_REUSED', async () => {
     const key = randomUUID();
     expect((await post(await makeJpeg({ width: 100, height: 100 }, 1), { 'Content-Type': 'image/jpeg', 'Idempotency-Key': key })).status).toBe(201);
     const conflict = await post(await makeJpeg({ width: 100, height: 100 }, 2), { 'Content-Type': 'image/jpeg', 'Idempotency-Key': key });
-    expect(conflict.status).toBe(409);
+    expect(conflict.status).toBe(422);
+    expect(((await conflict.json()) as { code: string }).code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 });
 

@@ -266,19 +266,35 @@ describe('the ingest command line', () => {
     expect(result.stdout).toContain(`export AWS_ENDPOINT_URL_DYNAMODB='${config.endpoints.dynamodb}'`);
   });
 
-  it('`stack status --json` lists each service and the resource names', () => {
+  it('`stack status --json` lists each service, everything the bootstrap creates, and the names, URLs and ids of what exists', async () => {
+    const { resources: bootstrapped } = await stackUp(config);
+
     const result = spawnSync(process.execPath, [cli, 'stack', 'status', '--json'], { encoding: 'utf8' });
+
     expect(result.status).toBe(0);
-    const status = JSON.parse(result.stdout) as { services: { name: string; state: string; endpoint: string }[]; resources: Record<string, unknown> };
+    const status = JSON.parse(result.stdout) as {
+      services: { name: string; state: string; endpoint: string }[];
+      resources: Record<string, unknown>;
+      created: { service: string; name: string }[];
+    };
     expect(status.services.map((s) => s.name)).toEqual(['kafka', 'dynamodb', 'moto']);
     expect(status.resources).toMatchObject({
       rawBucket: config.rawBucket,
       processedBucket: config.processedBucket,
+      analyticsBucket: config.analyticsBucket,
       table: config.table.name,
       topics: { images: config.kafka.imageTopic, deadLetter: config.kafka.deadLetterTopic },
       snsTopicArn: config.snsTopicArn,
       notificationQueueUrl: expect.stringContaining(config.local.notificationQueue),
+      uploadQueueUrl: bootstrapped.uploadQueueUrl,
+      importQueueUrl: bootstrapped.importQueueUrl,
+      importDeadLetterQueueUrl: bootstrapped.importDeadLetterQueueUrl,
       secrets: { apiKeys: config.apiKeySecretId },
+      userPool: bootstrapped.userPool,
     });
+    expect(bootstrapped.importDeadLetterQueueUrl).toMatch(new RegExp(`/${config.importQueue.name}-dlq$`));
+    expect(status.created.map((r) => `${r.service} ${r.name}`)).toEqual(
+      expect.arrayContaining([`SQS ${config.importQueue.name}`, `SQS ${config.importQueue.name}-dlq`, 'Cognito image-pipeline-users', 'Cognito image-pipeline-clients']),
+    );
   });
 });

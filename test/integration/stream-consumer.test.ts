@@ -254,6 +254,43 @@ describe('the MSK handler', () => {
     await expectProcessed(runtime, await runtime.metadata.get(follower.eventId, new Date()), { width: 200, height: 150 });
   });
 
+  it('applies the REST source-URL rule to image.url: refused spellings are dead-lettered out-of-bounds (INVALID_URL), others fetched, recorded and announced in canonical form; a reused eventId with other attributes is dead-lettered', async () => {
+    const inbox = await openNotificationInbox(bed.clients, config, 'stream-url-rule');
+    bed.defer(() => inbox.close());
+    const jpeg = await makeJpeg({ width: 320, height: 240 });
+    const path = bed.server.route((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
+    const canonical = bed.server.url(path);
+    const refused = [`${canonical}\t`, `${canonical}\u0000.png`, 'https://example.com\\@evil.test/x.jpg', 'https:///a.jpg'].map((url) => newEvent(inbox.customerId, { kind: 'url', url }));
+    const respelled = newEvent(inbox.customerId, { kind: 'url', url: canonical.replace(/^http:/, 'HTTP:').replace(path, `/x/..${path}`) + '#f' });
+    const reused = { ...respelled, attributes: { test: 'other' } };
+    // A dead-letter topic of this test's own, so the letters read are exactly these.
+    const ownDlq = await bed.kafka.createTopic('stream-url-rule-dlq');
+    const ownRuntime = createPipelineRuntime({ ...config, kafka: { ...config.kafka, deadLetterTopic: ownDlq } }, 'stream-url-rule');
+    const ownConsumer = createStreamConsumer(ownRuntime, { kafka: quietKafka });
+    bed.defer(async () => {
+      await ownConsumer.close();
+      destroyAwsClients(ownRuntime.clients);
+    });
+    const invoke = createMskHandler(ownConsumer);
+    const firstOffset = offset;
+
+    const response = await deliver([...refused.map((e) => encodeImageEvent(e)), encodeImageEvent(respelled)], { partition: 7, invoke });
+    const record = await waitForFinalRecord(runtime.metadata, respelled.eventId);
+    const replay = await deliver([encodeImageEvent(reused)], { partition: 7, invoke });
+
+    expect([response, replay]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+    const letters = inOriginalOrder(await bed.kafka.readMessages(ownDlq, { count: 5, distinctBy: byOriginalPosition }));
+    expect(letters.map((l) => [l.headers[DEAD_LETTER_HEADERS.reason], l.headers[DEAD_LETTER_HEADERS.errorCode], l.headers[DEAD_LETTER_HEADERS.originalOffset]])).toEqual([
+      ...refused.map((_e, i) => ['out-of-bounds', 'INVALID_URL', String(firstOffset + i)]),
+      ['idempotency-conflict', 'IDEMPOTENCY_KEY_REUSED', String(firstOffset + refused.length + 1)],
+    ]);
+    for (const event of refused) expect(await runtime.metadata.get(event.eventId, new Date())).toBeUndefined();
+    expect(record).toMatchObject({ status: 'PROCESSED', sourceUrl: canonical, attributes: { test: 'stream' } });
+    expect(bed.server.hits(path)).toBe(1);
+    const notes = await inbox.waitFor(1);
+    expect(notes.map((n) => [n.type, n.imageId, n.sourceUrl])).toEqual([['image.processed', respelled.eventId, canonical]]);
+  });
+
   it('accepts an event from a v2 producer (extra field with a default) through the v1 reader', async () => {
     const inbox = await openNotificationInbox(bed.clients, config, 'stream-v2');
     bed.defer(() => inbox.close());

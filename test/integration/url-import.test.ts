@@ -145,26 +145,133 @@ describe('POST /v1/images with a JSON body imports an image from a URL', () => {
     expect(notes.filter((n) => n.imageId === imageId).map((n) => n.type)).toEqual(['image.processed']);
   });
 
-  it('replays an Idempotency-Key: the same image id, nothing new, and 409 for the same key with another URL', async () => {
+  it('replays an Idempotency-Key: the same image id, nothing new; the same key with another URL, fileName or attributes is 422 IDEMPOTENCY_KEY_REUSED', async () => {
     const path = server.route((_request, response) => void response.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
     const key = `replay-${randomUUID()}`;
+    const request = { url: server.url(path), fileName: 'cat.jpg', attributes: { album: 'summer' } };
 
-    const first = await importUrl({ url: server.url(path) }, { 'Idempotency-Key': key });
+    const first = await importUrl(request, { 'Idempotency-Key': key });
     const firstBody = (await first.json()) as { imageId: string };
     await waitForFinalRecord(runtime.metadata, firstBody.imageId);
-    const again = await importUrl({ url: server.url(path) }, { 'Idempotency-Key': key });
-    const otherUrl = await importUrl({ url: server.url(`${path}-other`) }, { 'Idempotency-Key': key });
+    const stored = await runtime.metadata.get(firstBody.imageId, new Date());
+    const again = await importUrl(request, { 'Idempotency-Key': key });
+    const refused = await Promise.all(
+      [
+        { ...request, url: server.url(`${path}-other`) },
+        { ...request, fileName: 'dog.jpg' },
+        { url: request.url, attributes: request.attributes },
+        { ...request, attributes: { album: 'winter' } },
+        { url: request.url, fileName: request.fileName },
+      ].map(async (other) => {
+        const response = await importUrl(other, { 'Idempotency-Key': key });
+        return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as { code: string; detail: string; imageId: string } };
+      }),
+    );
 
     expect(first.status).toBe(202);
     expect(firstBody.imageId).toBe(imageIdForKey(customerId, key));
     expect(again.status).toBe(202);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect((await again.json()) as { imageId: string; status: string }).toMatchObject({ imageId: firstBody.imageId, status: 'PROCESSED' });
-    expect(otherUrl.status).toBe(409);
-    expect(((await otherUrl.json()) as { code: string }).code).toBe('IDEMPOTENCY_CONFLICT');
+    expect(refused.map((r) => [r.status, r.type, r.body.code, r.body.imageId])).toEqual(Array(5).fill([422, 'application/problem+json', 'IDEMPOTENCY_KEY_REUSED', firstBody.imageId]));
+    expect(refused.map((r) => /first requested with (another URL|another fileName|other attributes)/.exec(r.body.detail)?.[1])).toEqual([
+      'another URL',
+      'another fileName',
+      'another fileName',
+      'other attributes',
+      'other attributes',
+    ]);
+    // No internal names in what the caller reads.
+    for (const r of refused) expect(r.body.detail).not.toMatch(/Error|pipeline|DynamoDB|sha256/);
+    expect(await runtime.metadata.get(firstBody.imageId, new Date())).toEqual(stored);
     expect(server.hits(path)).toBe(1);
+    expect(server.hits(`${path}-other`)).toBe(0);
     const notes = await inbox.waitFor((received) => received.some((n) => n.imageId === firstBody.imageId));
     expect(notes.filter((n) => n.imageId === firstBody.imageId)).toHaveLength(1);
+  });
+
+  it('stores, fetches and announces the canonical URL; a replay spelling it another way is the same request', async () => {
+    const path = server.route((_request, response) => void response.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
+    const canonical = server.url(path);
+    // Upper-case scheme, a dot segment and a fragment: one URL, spelled the way a user might paste it.
+    const typed = canonical.replace(/^http:/, 'HTTP:').replace(path, `/x/..${path}`) + '#preview';
+    const key = `canonical-${randomUUID()}`;
+
+    const accepted = await importUrl({ url: typed }, { 'Idempotency-Key': key });
+    const body = (await accepted.json()) as { imageId: string; sourceUrl: string };
+    const final = await waitForFinalRecord(runtime.metadata, body.imageId);
+    const replay = await importUrl({ url: canonical }, { 'Idempotency-Key': key });
+
+    expect(accepted.status).toBe(202);
+    expect(body.sourceUrl).toBe(canonical);
+    expect(final).toMatchObject({ status: 'PROCESSED', sourceUrl: canonical });
+    expect(server.hits(path)).toBe(1);
+    expect(replay.status).toBe(202);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    const notes = await inbox.waitFor((received) => received.some((n) => n.imageId === body.imageId));
+    expect(notes.filter((n) => n.imageId === body.imageId).map((n) => [n.type, n.sourceUrl])).toEqual([['image.processed', canonical]]);
+  });
+
+  it.each([
+    ['a tab at the end', (u: string) => `${u}\t`, /a tab \(U\+0009\)/],
+    ['a line feed in the path', (u: string) => u.replace('/r/', '/r\n/'), /a line feed \(U\+000A\)/],
+    ['a NUL', (u: string) => `${u}\u0000.png`, /a NUL \(U\+0000\)/],
+    ['a space', (u: string) => ` ${u}`, /a space \(U\+0020\) at position 1/],
+    ['a backslash before an @', () => 'https://example.com\\@evil.test/x.jpg', /a backslash \(U\+005C\) at position 20/],
+    ['three slashes and no host', () => 'https:///a.jpg', /scheme must be followed by exactly "\/\/" and a host/],
+  ])('refuses a URL with %s: 400 INVALID_URL naming it, nothing stored, nothing fetched', async (_name, spoil, reason) => {
+    const path = server.route((_request, response) => void response.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg));
+    const key = `invalid-url-${randomUUID()}`;
+
+    const response = await importUrl({ url: spoil(server.url(path)) }, { 'Idempotency-Key': key });
+
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('INVALID_URL');
+    expect(problem.detail).toMatch(reason);
+    expect(await runtime.metadata.get(imageIdForKey(customerId, key), new Date())).toBeUndefined();
+    expect(server.hits(path)).toBe(0);
+  });
+});
+
+describe('idempotent replays of a direct upload and of POST /v1/uploads', () => {
+  function upload(bytes: Buffer, key: string, fileName?: string): Promise<Response> {
+    return fetch(`${baseUrl}/v1/images`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'image/jpeg', 'Idempotency-Key': key, ...(fileName === undefined ? {} : { 'X-File-Name': fileName }) },
+      body: bytes,
+    });
+  }
+
+  it('the same key with other bytes, another file name, or for a URL import is 422 IDEMPOTENCY_KEY_REUSED; the same request is a replay', async () => {
+    const key = `upload-${randomUUID()}`;
+    const other = await makeJpeg({ width: 64, height: 48 });
+
+    const first = await upload(jpeg, key, 'cat.jpg');
+    const firstBody = (await first.json()) as { imageId: string };
+    const again = await upload(jpeg, key, 'cat.jpg');
+    const refused = await Promise.all([upload(other, key, 'cat.jpg'), upload(jpeg, key, 'dog.jpg'), upload(jpeg, key), importUrl({ url: 'https://images.example.com/cat.jpg' }, { 'Idempotency-Key': key })]);
+    const problems = await Promise.all(refused.map(async (r) => ({ status: r.status, ...((await r.json()) as { code: string; detail: string }) })));
+
+    expect(first.status).toBe(201);
+    expect([again.status, again.headers.get('idempotent-replayed')]).toEqual([201, 'true']);
+    expect(problems.map((p) => [p.status, p.code])).toEqual(Array(4).fill([422, 'IDEMPOTENCY_KEY_REUSED']));
+    expect(problems.map((p) => /first requested with ([^:]+):/.exec(p.detail)?.[1])).toEqual(['other image bytes', 'another fileName', 'another fileName', 'image bytes (an upload), not a URL']);
+    expect(await runtime.metadata.get(firstBody.imageId, new Date())).toMatchObject({ status: 'PROCESSED', fileName: 'cat.jpg', width: 640, height: 480 });
+    const notes = await inbox.waitFor((received) => received.some((n) => n.imageId === firstBody.imageId));
+    expect(notes.filter((n) => n.imageId === firstBody.imageId).map((n) => [n.type, 'sourceUrl' in n])).toEqual([['image.processed', false]]);
+  });
+
+  it('POST /v1/uploads refuses an Idempotency-Key with 400 naming it, and answers without one', async () => {
+    const post = (headers: Record<string, string>): Promise<Response> =>
+      fetch(`${baseUrl}/v1/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ fileName: 'big.jpg' }) });
+
+    const withKey = await post({ 'Idempotency-Key': `uploads-${randomUUID()}` });
+    const without = await post({});
+
+    expect(withKey.status).toBe(400);
+    expect((await withKey.json()) as { code: string; detail: string }).toMatchObject({ code: 'INVALID_PARAMETER', detail: expect.stringMatching(/^POST \/v1\/uploads takes no Idempotency-Key/) });
+    expect(without.status).toBe(201);
   });
 });
 

@@ -54,6 +54,22 @@ async function findClient(client: CognitoIdentityProviderClient, userPoolId: str
 }
 
 /**
+ * The ids of the user pool and app client of these names, or undefined when either does not
+ * exist; reads only (for `ingest stack status`).
+ * @throws DependencyError when Cognito fails.
+ */
+export async function findUserPoolIds(client: CognitoIdentityProviderClient, names: { userPool: string; client: string }): Promise<UserPoolIds | undefined> {
+  try {
+    const userPoolId = await findUserPool(client, names.userPool);
+    if (userPoolId === undefined) return undefined;
+    const clientId = await findClient(client, userPoolId, names.client);
+    return clientId === undefined ? undefined : { userPoolId, clientId };
+  } catch (error) {
+    throw asDependencyError('Cognito', `find user pool ${names.userPool}`, error);
+  }
+}
+
+/**
  * Finds or creates (idempotently, by name) a user pool with the immutable `customer_id` custom
  * attribute, and an app client without a secret that allows USER_PASSWORD_AUTH, may read the
  * customer id but not write it: the local dev pool, shaped like the CDKTF one (cdktf/constructs/auth.ts).

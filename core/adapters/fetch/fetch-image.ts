@@ -5,11 +5,13 @@ import { performance } from 'node:perf_hooks';
 import {
   ForbiddenSourceError,
   ImageTooLargeError,
+  PipelineError,
   SourceFetchError,
   invalidParameterError,
   type ErrorContext,
 } from '../../errors';
 import { MAX_IMAGE_BYTES } from '../../constants';
+import { canonicalSourceUrl } from '../../source-url';
 import { backoffDelayMs } from '../../retry';
 import { sleep as realSleep } from './backoff';
 import { RefusedAddressError, createGuardedLookup, refusalFor, systemResolve, type ResolveHostname, type TargetPolicy } from './guarded-lookup';
@@ -457,16 +459,19 @@ async function runAttempt(source: URL, settings: Settings, deadlineAt: number): 
   }
 }
 
+/**
+ * The URL a fetch starts from: the canonical form of the one source URL rule every entry point
+ * applies (`canonicalSourceUrl`), so what is requested is what was recorded. A URL the rule
+ * refuses (whitespace, controls, a backslash, no host, unparseable) is a refused source here.
+ */
 function parseSource(url: unknown, settings: Pick<Settings, 'context'>): URL {
   if (typeof url !== 'string') throw invalidParameterError('url', 'URL string', url);
   try {
-    return new URL(url);
+    return new URL(canonicalSourceUrl(url));
   } catch (error) {
-    // The raw string is not echoed: it may carry a signature or token.
-    throw new ForbiddenSourceError(`Refusing to fetch the source: it is not a valid absolute URL (${url.length} characters)`, {
-      cause: error,
-      context: settings.context,
-    });
+    // The rule's messages name the offending character, never the raw string (it may carry a signature or token).
+    const reason = error instanceof PipelineError ? error.message : `it is not a valid absolute URL (${url.length} characters)`;
+    throw new ForbiddenSourceError(`Refusing to fetch the source: ${reason}`, { cause: error, context: settings.context });
   }
 }
 
@@ -516,7 +521,7 @@ export function targetRefusal(url: string, options: Pick<UrlAdmissionOptions, 'a
     if (error instanceof ForbiddenSourceError) return error.message;
     throw error;
   }
-  const parsed = new URL(url);
+  const parsed = new URL(canonicalSourceUrl(url));
   const host = stripBrackets(parsed.hostname);
   if (options.allowLoopback !== true && isLocalhostName(host)) return `Refusing to fetch ${describeUrl(parsed)}: host ${JSON.stringify(host)} is loopback`;
   if (parsed.protocol === 'http:' && isIP(host) === 0 && !isLocalhostName(host)) {

@@ -2,7 +2,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { ImageNotification, Notifier, PublishOptions } from '../../ports';
 import { asDependencyError } from '../dependency-error';
 
-/** The JSON body of a notification (DESIGN.md "SNS notification"). */
+/** The JSON body of a notification (DESIGN.md "SNS notification"; every field in docs/notifications.md "The message body"). */
 export function notificationBody(notification: ImageNotification): Record<string, unknown> {
   const r = notification.record;
   return {
@@ -11,6 +11,8 @@ export function notificationBody(notification: ImageNotification): Record<string
     imageId: r.imageId,
     source: r.source,
     customerId: r.customerId,
+    // Only for an image downloaded from a URL (a REST URL import, a Kafka URL event): the canonical URL that was fetched.
+    ...(r.sourceUrl === undefined ? {} : { sourceUrl: r.sourceUrl }),
     status: r.status,
     raw: r.raw,
     processed: Object.fromEntries(Object.entries(r.variants ?? {}).map(([name, v]) => [name, { key: v.key, format: v.format, width: v.width, height: v.height, bytes: v.bytes }])),

@@ -14,11 +14,12 @@ import {
   ERROR_CODES,
   ForbiddenError,
   ForbiddenSourceError,
-  IdempotencyConflictError,
+  IdempotencyKeyReusedError,
   ImageTooLargeError,
   InvalidParameterError,
   MalformedRequestError,
   UrlNotAllowedError,
+  InvalidUrlError,
   MethodNotAllowedError,
   NotFoundError,
   PipelineError,
@@ -50,7 +51,7 @@ const CASES: [PipelineError, number, string][] = [
   [new ForbiddenSourceError('private address'), 422, 'FORBIDDEN_SOURCE'],
   [new SourceFetchError('HTTP 500 from source'), 422, 'SOURCE_FETCH_FAILED'],
   [new SourceNotFoundError('no such object'), 422, 'SOURCE_NOT_FOUND'],
-  [new IdempotencyConflictError('image x already exists with different content'), 409, 'IDEMPOTENCY_CONFLICT'],
+  [new IdempotencyKeyReusedError('image x was first requested with other image bytes'), 422, 'IDEMPOTENCY_KEY_REUSED'],
   [new UnauthorizedError('the API key is not valid'), 401, 'UNAUTHORIZED'],
   [new NotFoundError('image x does not exist'), 404, 'NOT_FOUND'],
   [new DependencyError('DynamoDB', 'DynamoDB PutItem failed: TimeoutError'), 503, 'DEPENDENCY_UNAVAILABLE'],
@@ -62,6 +63,7 @@ const CASES: [PipelineError, number, string][] = [
   [new UnsupportedMediaTypeError('Content-Type must be image/*'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
   [new MalformedRequestError('the multipart body is malformed'), 400, 'MALFORMED_REQUEST'],
   [new UrlNotAllowedError('the URL cannot be imported: scheme "ftp:" is not allowed (https only)'), 400, 'URL_NOT_ALLOWED'],
+  [new InvalidUrlError('url contains a tab (U+0009) at position 20'), 400, 'INVALID_URL'],
   [new RequestHeadersTooLargeError(10240, 'the request line and headers are over 10240 bytes'), 431, 'REQUEST_HEADERS_TOO_LARGE'],
   [new RequestTimeoutError('the request was not received in time'), 408, 'REQUEST_TIMEOUT'],
   [new TooManyRequestsError('rate', 2, 'too many requests for this customer: retry in 2 s'), 429, 'RATE_LIMITED'],
@@ -142,7 +144,7 @@ describe('headers the map adds', () => {
 
   it.each([
     ['a rejected image', new UnsupportedImageError('not an image', { context: { imageId: '0190a0b0-0000-7000-8000-000000000001' } })],
-    ['an idempotency conflict', new IdempotencyConflictError('already exists', { context: { imageId: '0190a0b0-0000-7000-8000-000000000002' } })],
+    ['an idempotency conflict', new IdempotencyKeyReusedError('already exists', { context: { imageId: '0190a0b0-0000-7000-8000-000000000002' } })],
   ])('a problem about an image (%s) names it in the body and in Location', (_name, error) => {
     const { response } = problemResponse(error, 'r');
     expect(body(response).imageId).toBe(error.context.imageId);

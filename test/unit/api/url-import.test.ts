@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   DependencyError,
-  IdempotencyConflictError,
+  IdempotencyKeyReusedError,
   InvalidParameterError,
   MalformedRequestError,
   SourceFetchError,
@@ -185,15 +185,61 @@ describe('importImage', () => {
     await importImage(deps, { customerId: 'acme', request: { url }, idempotencyKey: 'k-2', requestId: 'r' });
     await createImage({ pipeline, views }, { customerId: 'acme', bytes: await makeJpeg({ width: 8, height: 8 }), idempotencyKey: 'k-3', requestId: 'r' });
 
-    await expect(importImage(deps, { customerId: 'acme', request: { url: `${url}?v=2` }, idempotencyKey: 'k-2', requestId: 'r' })).rejects.toThrow(IdempotencyConflictError);
-    await expect(importImage(deps, { customerId: 'acme', request: { url }, idempotencyKey: 'k-3', requestId: 'r' })).rejects.toThrow(IdempotencyConflictError);
+    await expect(importImage(deps, { customerId: 'acme', request: { url: `${url}?v=2` }, idempotencyKey: 'k-2', requestId: 'r' })).rejects.toThrow(IdempotencyKeyReusedError);
+    await expect(importImage(deps, { customerId: 'acme', request: { url }, idempotencyKey: 'k-3', requestId: 'r' })).rejects.toThrow(IdempotencyKeyReusedError);
+  });
+
+  it.each([
+    ['another fileName', { url, fileName: 'dog.jpg' }, /first requested with another fileName/],
+    ['a fileName where the first had none', { url, fileName: 'cat.jpg', attributes: { album: 'summer' } }, /first requested with another fileName/],
+    ['other attributes', { url, attributes: { album: 'winter' } }, /first requested with other attributes/],
+    ['no attributes where the first had some', { url }, /first requested with other attributes/],
+    ['another URL', { url: `${url}?v=2`, attributes: { album: 'summer' } }, /first requested with another URL/],
+  ])('refuses a replay with %s (IDEMPOTENCY_KEY_REUSED), queues nothing and leaves the first record as it was', async (_name, replay, message) => {
+    const { deps, queue, metadata } = setUp();
+    const { image } = await importImage(deps, { customerId: 'acme', request: { url, attributes: { album: 'summer' } }, idempotencyKey: 'k-r', requestId: 'r' });
+    const before = await metadata.get(image.imageId, new Date());
+
+    const replayed = importImage(deps, { customerId: 'acme', request: replay, idempotencyKey: 'k-r', requestId: 'r' });
+
+    await expect(replayed).rejects.toThrow(IdempotencyKeyReusedError);
+    await expect(replayed).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', context: { imageId: image.imageId } });
+    await expect(replayed).rejects.toThrow(message);
+    expect(queue.jobs).toHaveLength(1);
+    expect(await metadata.get(image.imageId, new Date())).toEqual(before);
+  });
+
+  it('a replay spelling the same URL another way (case, default port, fragment) is the same request', async () => {
+    const { deps } = setUp();
+    const first = readUrlImportRequest(body({ url: 'https://images.example.com/cat.jpg', fileName: 'cat.jpg' }));
+    const respelled = readUrlImportRequest(body({ url: 'HTTPS://Images.EXAMPLE.com:443/cat.jpg#top', fileName: 'cat.jpg' }));
+
+    const accepted = await importImage(deps, { customerId: 'acme', request: first, idempotencyKey: 'k-c', requestId: 'r' });
+    const replayed = await importImage(deps, { customerId: 'acme', request: respelled, idempotencyKey: 'k-c', requestId: 'r' });
+
+    expect(replayed).toMatchObject({ duplicate: true, image: { imageId: accepted.image.imageId, sourceUrl: 'https://images.example.com/cat.jpg' } });
+  });
+
+  it('the import worker fetches and records the canonical URL the API accepted, and the notification carries it', async () => {
+    const jpeg = await makeJpeg({ width: 16, height: 16 });
+    const fetched: string[] = [];
+    const { deps, queue, worker, notifier } = setUp((u) => (fetched.push(u), Promise.resolve({ bytes: jpeg })));
+    const request = readUrlImportRequest(body({ url: 'HTTPS://Images.Example.COM:443/a/../cat.jpg#x' }));
+
+    const { image } = await importImage(deps, { customerId: 'acme', request, requestId: 'r' });
+    await worker.handle(sqsEvent(JSON.stringify(queue.jobs[0])));
+
+    expect(image.sourceUrl).toBe('https://images.example.com/cat.jpg');
+    expect(queue.jobs[0]?.url).toBe('https://images.example.com/cat.jpg');
+    expect(fetched).toEqual(['https://images.example.com/cat.jpg']);
+    expect(notifier.published.map((n) => [n.type, n.record.sourceUrl])).toEqual([['image.processed', 'https://images.example.com/cat.jpg']]);
   });
 
   it('an upload cannot give bytes to a URL import that waits for them (the same key is a conflict)', async () => {
     const { deps, pipeline, views, metadata } = setUp();
     const { image } = await importImage(deps, { customerId: 'acme', request: { url }, idempotencyKey: 'k-4', requestId: 'r' });
 
-    await expect(createImage({ pipeline, views }, { customerId: 'acme', bytes: await makeJpeg({ width: 8, height: 8 }), idempotencyKey: 'k-4', requestId: 'r' })).rejects.toThrow(IdempotencyConflictError);
+    await expect(createImage({ pipeline, views }, { customerId: 'acme', bytes: await makeJpeg({ width: 8, height: 8 }), idempotencyKey: 'k-4', requestId: 'r' })).rejects.toThrow(IdempotencyKeyReusedError);
     expect(await metadata.get(image.imageId, new Date())).toMatchObject({ status: 'RECEIVED', bytes: 0 });
   });
 

@@ -8,7 +8,7 @@ import { InMemoryBlobStore, InMemoryMetadataStore, InMemoryNotifier } from '../.
 import {
   DependencyRejectedError,
   ForbiddenError,
-  IdempotencyConflictError,
+  IdempotencyKeyReusedError,
   ImageTooLargeError,
   InvalidParameterError,
   NotFoundError,
@@ -97,14 +97,34 @@ describe('createImage', () => {
     expect(notifier.published).toHaveLength(1);
   });
 
-  it('the same key with other bytes is an IdempotencyConflictError naming the image', async () => {
+  it('the same key with other bytes is an IdempotencyKeyReusedError naming the image', async () => {
     const { pipeline, views } = ports();
     await createImage({ pipeline, views }, { customerId: 'acme', bytes: jpeg, idempotencyKey: 'k', requestId: 'r1' });
     const other = await makeJpeg({ width: 320, height: 240 }, 99);
     await expect(createImage({ pipeline, views }, { customerId: 'acme', bytes: other, idempotencyKey: 'k', requestId: 'r2' })).rejects.toMatchObject({
-      constructor: IdempotencyConflictError,
+      constructor: IdempotencyKeyReusedError,
       context: { imageId: imageIdForKey('acme', 'k') },
     });
+  });
+
+  it('the same key with another file name, or with no file name, is refused; the first record stays as it was', async () => {
+    const { pipeline, views, metadata } = ports();
+    const first = await createImage({ pipeline, views }, { customerId: 'acme', bytes: jpeg, fileName: 'cat.jpg', idempotencyKey: 'k-f', requestId: 'r1' });
+    const before = await metadata.get(first.image.imageId, new Date());
+
+    for (const fileName of ['dog.jpg', undefined]) {
+      const replayed = createImage({ pipeline, views }, { customerId: 'acme', bytes: jpeg, fileName, idempotencyKey: 'k-f', requestId: 'r2' });
+      await expect(replayed).rejects.toMatchObject({ constructor: IdempotencyKeyReusedError, code: 'IDEMPOTENCY_KEY_REUSED', message: expect.stringMatching(/another fileName/) });
+    }
+    expect(await metadata.get(first.image.imageId, new Date())).toEqual(before);
+  });
+
+  it('the same key with the same bytes and file name (an empty name being none) is a replay', async () => {
+    const { pipeline, views, notifier } = ports();
+    const first = await createImage({ pipeline, views }, { customerId: 'acme', bytes: jpeg, idempotencyKey: 'k-same', requestId: 'r1' });
+    const second = await createImage({ pipeline, views }, { customerId: 'acme', bytes: jpeg, fileName: '', idempotencyKey: 'k-same', requestId: 'r2' });
+    expect([second.image.imageId, second.duplicate]).toEqual([first.image.imageId, true]);
+    expect(notifier.published).toHaveLength(1);
   });
 
   it.each([
@@ -247,6 +267,16 @@ describe('createUpload', () => {
         options: { maxBytes: 10 * 1024 * 1024, contentTypePrefix: 'image/', metadata: { 'customer-id': 'acme', 'file-name': encodeURIComponent('写真 1.jpg') }, expiresInSeconds: 600 },
       },
     ]);
+  });
+
+  it('refuses an Idempotency-Key (it could not be checked against a first request) and presigns nothing', async () => {
+    const { blobs, posts } = presigningBlobStore();
+    await expect(createUpload(deps(blobs), { customerId: 'acme', fileName: 'a.jpg', idempotencyKey: 'k-1' })).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER',
+      context: { parameter: 'Idempotency-Key' },
+      message: expect.stringMatching(/^POST \/v1\/uploads takes no Idempotency-Key/),
+    });
+    expect(posts).toEqual([]);
   });
 
   it('without a file name pins only the customer', async () => {

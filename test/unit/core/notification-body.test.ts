@@ -65,6 +65,17 @@ describe('notificationBody', () => {
     });
   });
 
+  it('an image downloaded from a URL carries its canonical sourceUrl; other images have no such field', () => {
+    const fromUrl: ImageRecord = { ...processedRecord(), source: 'api', sourceUrl: 'https://images.example.com/holiday.jpg' };
+
+    const withUrl = notificationBody({ type: 'image.processed', notificationId: NOTIFICATION_ID, record: fromUrl });
+    const without = notificationBody({ type: 'image.processed', notificationId: NOTIFICATION_ID, record: processedRecord() });
+
+    expect(withUrl).toMatchObject({ source: 'api', sourceUrl: 'https://images.example.com/holiday.jpg' });
+    expect(Object.keys(withUrl)).toContain('sourceUrl');
+    expect(Object.keys(without)).not.toContain('sourceUrl');
+  });
+
   it('a failed image: its error code and message, and no processed copies', () => {
     const record: ImageRecord = {
       ...processedRecord(),

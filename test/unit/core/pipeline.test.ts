@@ -9,7 +9,7 @@ import {
   createTelemetry,
   DependencyError,
   ForbiddenSourceError,
-  IdempotencyConflictError,
+  IdempotencyKeyReusedError,
   ImageTooLargeError,
   loadConfig,
   type Config,
@@ -93,13 +93,13 @@ describe('ImagePipeline.ingest', () => {
     expect(notifier.published).toHaveLength(1);
   });
 
-  it('the same id with other bytes is an IdempotencyConflictError and changes nothing', async () => {
+  it('the same id with other bytes is an IdempotencyKeyReusedError and changes nothing', async () => {
     const { pipeline, blobs, metadata, notifier, now } = pipelineWith();
     const req = request(jpeg);
     await pipeline.ingest(req);
     const stored = blobs.keys();
 
-    await expect(pipeline.ingest({ ...req, bytes: await makeJpeg({ width: 32, height: 32 }) })).rejects.toBeInstanceOf(IdempotencyConflictError);
+    await expect(pipeline.ingest({ ...req, bytes: await makeJpeg({ width: 32, height: 32 }) })).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
 
     expect(blobs.keys()).toEqual(stored);
     expect((await metadata.get(req.imageId, now()))?.sha256).toBeDefined();

@@ -211,9 +211,16 @@ describe('allowLoopback on: only plain loopback opens up', () => {
   });
 
   it('rejects a string that is not a URL without echoing it', async () => {
-    const error = await forbiddenFailure('not a url?token=secret', { allowLoopback: true, allowedPorts: [server.port] });
+    const spaced = await forbiddenFailure('not a url?token=secret', { allowLoopback: true, allowedPorts: [server.port] });
+    const hostless = await forbiddenFailure('notaurl?token=secret', { allowLoopback: true, allowedPorts: [server.port] });
+    const badPort = await forbiddenFailure('https://example.com:99999/a.jpg?token=secret', { allowLoopback: true, allowedPorts: [server.port] });
 
-    expect(error.message).toBe('Refusing to fetch the source: it is not a valid absolute URL (22 characters)');
+    expect(spaced.message).toBe(
+      'Refusing to fetch the source: url contains a space (U+0020) at position 4; a URL may not contain whitespace, control or invisible characters or a backslash (percent-encode them, e.g. %20, %5C)',
+    );
+    expect(hostless.message).toMatch(/^Refusing to fetch the source: url is not a valid absolute URL: the scheme must be followed by exactly "\/\/" and a host/);
+    expect(badPort.message).toBe('Refusing to fetch the source: url is not a valid absolute URL (44 characters): its host or port cannot be parsed');
+    for (const error of [spaced, hostless, badPort]) expect(error.message).not.toContain('secret');
   });
 });
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTelemetry, loadConfig } from '../../../core';
 import { type PipelineRuntime } from '../../../core/runtime';
-import { DependencyError, ForbiddenSourceError, IdempotencyConflictError, SourceNotFoundError } from '../../../core/errors';
+import { DependencyError, ForbiddenSourceError, IdempotencyKeyReusedError, SourceNotFoundError } from '../../../core/errors';
 import type { IngestRequest, IngestResult } from '../../../core/pipeline';
 import type { BlobStore, ImageRecord } from '../../../core/ports';
 import { HttpsImageFetcher, type fetchImage } from '../../../core/adapters/fetch';
@@ -57,7 +57,7 @@ class ScriptedPipeline {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       if (script.startsWith('dependency')) throw new DependencyError('DynamoDB', 'PutItem failed: ServiceUnavailable');
-      if (script.startsWith('conflict')) throw new IdempotencyConflictError('exists with other bytes');
+      if (script.startsWith('conflict')) throw new IdempotencyKeyReusedError('exists with other bytes');
       if (script.startsWith('bug')) throw new TypeError("Cannot read properties of undefined (reading 'x')");
       return { record: { imageId: request.imageId, status: script.startsWith('bad') ? 'FAILED' : 'PROCESSED' } as ImageRecord, duplicate: false };
     } finally {
@@ -185,7 +185,7 @@ describe('StreamBatchProcessor', () => {
     expect(deadLetters.letters.map((l) => [l.record.offset, l.reason, l.code]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
       [1, 'unknown-framing', 'SCHEMA_DECODE'],
       [2, 'empty-value', 'SCHEMA_DECODE'],
-      [3, 'idempotency-conflict', 'IDEMPOTENCY_CONFLICT'],
+      [3, 'idempotency-conflict', 'IDEMPOTENCY_KEY_REUSED'],
       [4, 'processing-error', 'INTERNAL_ERROR'],
     ]);
     expect(batchItemFailures(results).batchItemFailures).toEqual([]);
