@@ -14,6 +14,7 @@ import { DependencyError, destroyAwsClients, loadConfig, type BlobStore, type Me
 import { ImagePipeline, Reconciler, createPipelineRuntime, type IngestRequest, type PipelineRuntime, type ReconcileReport } from '../../core/runtime';
 import { makeJpeg } from '../helpers/images';
 import { openNotificationInbox, type NotificationInbox } from '../helpers/notifications';
+import { runIngest } from '../helpers/ingest-cli';
 
 // Each pass queries every write shard of three statuses on two days; on a busy shared moto that takes a while.
 jest.setTimeout(300_000);
@@ -161,6 +162,19 @@ it('announces a final record whose publish failed, once, and leaves one whose le
   expect(inbox.received.filter((n) => n.imageId === held.imageId)).toEqual([]);
   expect((await runtime.metadata.get(unannounced.imageId, new Date()))?.notifiedAt).toBeDefined();
   expect((await runtime.metadata.get(held.imageId, new Date()))?.notifiedAt).toBeUndefined();
+});
+
+it('`ingest reconcile --dry-run` prints the pass and each record it would touch, and changes nothing', async () => {
+  const stuck = await leaveStuck('before-final');
+
+  // The real command over the shared stack: a dry run only, so other engineers' records stay as they are.
+  const { code, stdout, stderr } = await runIngest(['reconcile', '--dry-run']);
+
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  const [summary, ...entries] = stdout.trimEnd().split('\n');
+  expect(summary).toMatch(/^reconcile \(dry run: nothing changed\): days \d{4}-\d{2}-\d{2}, \d{4}-\d{2}-\d{2}; \d+ records read; recovered 0, failed-abandoned 0, notified-late 0, skipped \d+, errors \d+$/);
+  expect(entries).toContain(`  ${stuck.imageId}  RECEIVED  would-recover`);
+  expect((await runtime.metadata.get(stuck.imageId, new Date()))?.status).toBe('RECEIVED');
 });
 
 it('two runs at once repair each record once between them', async () => {
