@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { logLevel, type ISocketFactory, type Producer } from 'kafkajs';
 import sharp from 'sharp';
-import { UnauthorizedError, destroyAwsClients, loadConfig, rawKey, type Config } from '../../core';
+import { UnauthorizedError, canonicalSourceUrl, destroyAwsClients, loadConfig, rawKey, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { startHttpAdapter } from '../../local/http-adapter';
 import { RuntimeHealth, startRuntime } from '../../local/runtime';
@@ -332,7 +332,8 @@ describe('what a record reads', () => {
     bed.defer(() => inbox.close());
     const path = bed.server.route((_req, res) => res.writeHead(500).end());
     const event = newEvent(inbox.customerId, { kind: 'url', url: bed.server.url(path) });
-    // What a worker that crashed between the final write and the publish leaves behind.
+    // What a worker that crashed between the final write and the publish leaves behind: the
+    // record as the pipeline writes it for a URL event, with its canonical sourceUrl.
     const now = new Date();
     await runtime.metadata.create({
       imageId: event.eventId,
@@ -344,6 +345,7 @@ describe('what a record reads', () => {
       sha256: '',
       raw: { bucket: config.rawBucket, key: rawKey(event.eventId, now) },
       error: { code: 'SOURCE_FETCH_FAILED', message: 'HTTP 500' },
+      sourceUrl: canonicalSourceUrl(bed.server.url(path)),
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       expiresAt: Math.floor(now.getTime() / 1000) + 7 * 86_400,

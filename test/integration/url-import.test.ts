@@ -235,26 +235,33 @@ describe('POST /v1/images with a JSON body imports an image from a URL', () => {
 });
 
 describe('idempotent replays of a direct upload and of POST /v1/uploads', () => {
-  function upload(bytes: Buffer, key: string, fileName?: string): Promise<Response> {
+  function upload(bytes: Buffer, key: string, fileName?: string, contentType = 'image/jpeg'): Promise<Response> {
     return fetch(`${baseUrl}/v1/images`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'image/jpeg', 'Idempotency-Key': key, ...(fileName === undefined ? {} : { 'X-File-Name': fileName }) },
+      headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': contentType, 'Idempotency-Key': key, ...(fileName === undefined ? {} : { 'X-File-Name': fileName }) },
       body: bytes,
     });
   }
 
-  it('the same key with other bytes, another file name, or for a URL import is 422 IDEMPOTENCY_KEY_REUSED; the same request is a replay', async () => {
+  it('the same key with other bytes, another file name, or for a URL import is 422 IDEMPOTENCY_KEY_REUSED; the same request, even declared as another type, is a replay', async () => {
     const key = `upload-${randomUUID()}`;
     const other = await makeJpeg({ width: 64, height: 48 });
 
     const first = await upload(jpeg, key, 'cat.jpg');
     const firstBody = (await first.json()) as { imageId: string };
     const again = await upload(jpeg, key, 'cat.jpg');
+    // The format is detected from the bytes, so the declared type does not change the image.
+    const declaredPng = await upload(jpeg, key, 'cat.jpg', 'image/png');
     const refused = await Promise.all([upload(other, key, 'cat.jpg'), upload(jpeg, key, 'dog.jpg'), upload(jpeg, key), importUrl({ url: 'https://images.example.com/cat.jpg' }, { 'Idempotency-Key': key })]);
     const problems = await Promise.all(refused.map(async (r) => ({ status: r.status, ...((await r.json()) as { code: string; detail: string }) })));
 
     expect(first.status).toBe(201);
     expect([again.status, again.headers.get('idempotent-replayed')]).toEqual([201, 'true']);
+    expect([declaredPng.status, declaredPng.headers.get('idempotent-replayed'), ((await declaredPng.json()) as { imageId: string; contentType: string })]).toEqual([
+      201,
+      'true',
+      expect.objectContaining({ imageId: firstBody.imageId, contentType: 'image/jpeg' }),
+    ]);
     expect(problems.map((p) => [p.status, p.code])).toEqual(Array(4).fill([422, 'IDEMPOTENCY_KEY_REUSED']));
     expect(problems.map((p) => /first requested with ([^:]+):/.exec(p.detail)?.[1])).toEqual(['other image bytes', 'another fileName', 'another fileName', 'image bytes (an upload), not a URL']);
     expect(await runtime.metadata.get(firstBody.imageId, new Date())).toMatchObject({ status: 'PROCESSED', fileName: 'cat.jpg', width: 640, height: 480 });
