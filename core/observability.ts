@@ -75,6 +75,13 @@ export interface TelemetryOptions {
    * @default false
    */
   tracing?: boolean;
+  /**
+   * Whether metrics are recorded and written as EMF lines to stdout, where CloudWatch Logs picks
+   * them up in Lambda. Off: every metric call does nothing (Powertools' own switch,
+   * `POWERTOOLS_METRICS_DISABLED`, is process-wide; this one is per telemetry).
+   * @default true
+   */
+  metrics?: boolean;
 }
 
 /** The X-Ray subsegment name of a pipeline stage or span: Powertools' `## ` prefix for handler-level work. */
@@ -131,12 +138,13 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const built = options.tracing === true ? new Tracer({ serviceName: options.serviceName, enabled: true, captureHTTPsRequests: false }) : undefined;
   // Powertools decides at construction whether it is really on (in Lambda, not SAM local).
   const tracer = built?.isTracingEnabled() === true ? built : undefined;
+  const addMetric = options.metrics === false ? () => undefined : (name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number) => metrics.addMetric(name, unit, value);
   const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
       return await work();
     } finally {
-      metrics.addMetric(`${stage.charAt(0).toUpperCase()}${stage.slice(1)}Ms`, MetricUnit.Milliseconds, performance.now() - started);
+      addMetric(`${stage.charAt(0).toUpperCase()}${stage.slice(1)}Ms`, MetricUnit.Milliseconds, performance.now() - started);
     }
   };
   return {
@@ -173,12 +181,12 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         });
     },
     recordOutcome(outcome, bytes, totalMs) {
-      metrics.addMetric(outcome === 'processed' ? 'ImagesProcessed' : 'ImagesFailed', MetricUnit.Count, 1);
-      metrics.addMetric('InputBytes', MetricUnit.Bytes, bytes);
-      metrics.addMetric('ProcessingMs', MetricUnit.Milliseconds, totalMs);
+      addMetric(outcome === 'processed' ? 'ImagesProcessed' : 'ImagesFailed', MetricUnit.Count, 1);
+      addMetric('InputBytes', MetricUnit.Bytes, bytes);
+      addMetric('ProcessingMs', MetricUnit.Milliseconds, totalMs);
     },
     count(name, value) {
-      metrics.addMetric(name, MetricUnit.Count, value);
+      addMetric(name, MetricUnit.Count, value);
     },
     flush() {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();

@@ -1,3 +1,14 @@
+/** Options for {@link createPipelineRuntime}. */
+export interface PipelineRuntimeOptions {
+  /** SDK clients to use instead of new ones from config. */
+  clients?: AwsClients;
+  /**
+   * Whether metrics are written as EMF lines to stdout (see `TelemetryOptions.metrics`): off for a
+   * command whose stdout is its report for a person (`ingest reconcile`). @default true
+   */
+  metrics?: boolean;
+}
+
 /**
  * The composition root: SDK clients, adapters, telemetry, the pipeline and the reconciler, wired
  * from config once per process (cold start). Loads sharp (through the pipeline); code that needs
@@ -46,10 +57,10 @@ export interface PipelineRuntime {
  * @example
  * const runtime = createPipelineRuntime(loadConfig(), 'ingest-api');
  */
-export function createPipelineRuntime(config: Config, serviceName: string, given?: AwsClients): PipelineRuntime {
-  const telemetry = createTelemetry({ serviceName, logLevel: config.logLevel, tracing: config.tracing.enabled });
+export function createPipelineRuntime(config: Config, serviceName: string, options: PipelineRuntimeOptions = {}): PipelineRuntime {
+  const telemetry = createTelemetry({ serviceName, logLevel: config.logLevel, tracing: config.tracing.enabled, metrics: options.metrics });
   // With tracing on (in Lambda), every SDK call is a subsegment under the pipeline stage making it.
-  const clients = given ?? createAwsClients(config, { instrument: (client) => telemetry.captureAwsClient(client) });
+  const clients = options.clients ?? createAwsClients(config, { instrument: (client) => telemetry.captureAwsClient(client) });
   const blobs = new S3BlobStore(clients.s3);
   const metadata = new DynamoDbMetadataStore(clients.documents, config.table.name, { statusShards: config.table.statusShards });
   const notifier = new SnsNotifier(clients.sns, config.snsTopicArn, config.processedBucket);

@@ -21,11 +21,12 @@ export function bodyBytes(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64En
 }
 
 /**
- * Reads the first file field of a multipart body, refusing more than `maxBytes` of file
+ * Reads the one file field of a multipart body, refusing more than `maxBytes` of file
  * content as soon as it is passed. File names are read as UTF-8, as browsers send them (raw
  * UTF-8 in `filename="…"`, RFC 7578 §4.2), and RFC 5987 `filename*=UTF-8''…` is honoured.
  *
- * @throws MalformedRequestError (400) for a malformed body or one without a file field; ImageTooLargeError over `maxBytes`.
+ * @throws MalformedRequestError (400) for a malformed body, one without a file field or one with
+ *   more than one; ImageTooLargeError over `maxBytes`.
  */
 export function readMultipartFile(body: Buffer, contentType: string, maxBytes: number): Promise<UploadedFile> {
   return new Promise((resolve, reject) => {
@@ -37,6 +38,9 @@ export function readMultipartFile(body: Buffer, contentType: string, maxBytes: n
       return;
     }
     let file: Promise<UploadedFile> | undefined;
+    let moreThanOneFile = false;
+    // busboy stops at `limits.files` and says so: a second file is refused, never dropped unseen.
+    parser.on('filesLimit', () => (moreThanOneFile = true));
     parser.on('file', (_field, stream, info) => {
       if (file !== undefined) {
         stream.resume();
@@ -53,7 +57,8 @@ export function readMultipartFile(body: Buffer, contentType: string, maxBytes: n
     });
     parser.on('error', () => reject(new MalformedRequestError('the multipart body is malformed')));
     parser.on('close', () => {
-      if (file === undefined) reject(new MalformedRequestError('the multipart body has no file field'));
+      if (moreThanOneFile) reject(new MalformedRequestError('the multipart body has more than one file; send one image per request'));
+      else if (file === undefined) reject(new MalformedRequestError('the multipart body has no file field'));
       else file.then(resolve, reject);
     });
     parser.end(body);

@@ -44,7 +44,8 @@ export async function listImages(deps: ListImagesDependencies, input: { customer
   if (query.customerId !== undefined && query.customerId !== customerId) throw new ForbiddenError("an API key can only list its own customer's images");
   const status = query.status;
   if (status !== undefined && !(IMAGE_STATUSES as readonly string[]).includes(status)) throw invalidParameterError('status', IMAGE_STATUSES.join(' | '), status);
-  const limit = query.limit === undefined ? LIST_PAGE_SIZE.default : Number(query.limit);
+  // Decimal digits only: Number() would also take '0x5', '1e1', ' 5' and '+5'.
+  const limit = query.limit === undefined ? LIST_PAGE_SIZE.default : /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : Number.NaN;
   if (!Number.isInteger(limit) || limit < 1 || limit > LIST_PAGE_SIZE.max) throw invalidParameterError('limit', `integer between 1 and ${LIST_PAGE_SIZE.max}`, query.limit);
   const page = await deps.metadata.listByCustomer(customerId, { status: status as ImageStatus | undefined, limit, cursor: query.cursor }, (deps.clock ?? (() => new Date()))());
   const items = await Promise.all(page.items.map((record) => presentImage(deps.views, record)));

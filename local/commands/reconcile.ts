@@ -32,8 +32,9 @@ export const reconcileCommand: Command = {
   options: { 'dry-run': { type: 'boolean' } },
   async run({ values }) {
     const config = useLocalStack();
-    // The report is the output: the pipeline's own log lines only when something goes wrong.
-    const runtime = createPipelineRuntime({ ...config, logLevel: 'WARN' }, 'reconciler');
+    // The report is the output: the pipeline's own log lines only when something goes wrong, and
+    // no EMF metric lines (they are for CloudWatch; the report states the same counts).
+    const runtime = createPipelineRuntime({ ...config, logLevel: 'WARN' }, 'reconciler', { metrics: false });
     try {
       const report = await createReconciler(runtime).run({ dryRun: values['dry-run'] === true });
       for (const line of formatReconcileReport(report)) out(line);

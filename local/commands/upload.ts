@@ -8,6 +8,9 @@ import { readApiUrl, readBearerKey, readImageFile, type ImageFileLimit } from '.
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
+/** How long `--presigned` polls for the record to leave RECEIVED after the S3 POST (ms). */
+const PRESIGNED_WAIT_MS = 60_000;
+
 const MIB = 1024 * 1024;
 
 /** `4,669,440 bytes (~4.45 MiB)`: a size as the messages state limits. */
@@ -50,6 +53,7 @@ export const uploadCommand: Command = {
     'Uploads <file> with POST /v1/images (or, with --presigned, through POST /v1/uploads and a presigned S3 POST, then polls GET /v1/images/{id}) and prints the record.',
     `A direct upload takes files up to ${bytesAndMiB(DIRECT_UPLOAD_MAX_BYTES)} (Lambda's 6 MB invoke payload after base64); --presigned takes them up to the image limit (MAX_IMAGE_BYTES, 10 MiB).`,
     'A missing, unreadable or empty file, one over the limit, or a malformed --api or --key exits 2 before anything is sent.',
+    `Exit 0 when the image is PROCESSED; 1 when it is FAILED (the reason in error), still RECEIVED ${PRESIGNED_WAIT_MS / 1000} s after a --presigned POST, refused by the API (its problem body), or when --api is not the ingest API.`,
     'The API URL defaults to the local adapter (API_PORT) and the key to the development key (INGEST_API_KEY); the key is sent as Authorization: Bearer <key>.',
   ].join('\n'),
   options: { presigned: { type: 'boolean' }, api: { type: 'string' }, key: { type: 'string' } },
@@ -83,7 +87,7 @@ export const uploadCommand: Command = {
         out(`S3 refused the upload (${posted.status}): ${await posted.text()}`);
         return 1;
       }
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + PRESIGNED_WAIT_MS;
       do {
         await new Promise((resolve) => setTimeout(resolve, 500));
         response = await requestApi(`${api}/v1/images/${imageId}`, { headers }, 'the API');
@@ -91,6 +95,11 @@ export const uploadCommand: Command = {
     }
     const text = await response.text();
     out(isJson(text) ? JSON.stringify(JSON.parse(text), null, 2) : text);
-    return response.status < 300 ? 0 : 1;
+    if (response.status >= 300) return 1;
+    // Exit 0 means the image is PROCESSED, whichever path it took: FAILED (the reason is in
+    // `error`) and a record still RECEIVED when the wait ends are exit 1, as for `ingest import --wait`.
+    const { status, imageId } = JSON.parse(text) as { status?: string; imageId?: string };
+    if (status === 'RECEIVED') process.stderr.write(`error: image ${imageId} is still RECEIVED after ${PRESIGNED_WAIT_MS / 1000} s; check again with GET /v1/images/${imageId}\n`);
+    return status === 'PROCESSED' ? 0 : 1;
   },
 };

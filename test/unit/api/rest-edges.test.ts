@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DependencyError, DependencyRejectedError, InvalidParameterError } from '../../../core';
+import { DependencyError, DependencyRejectedError, InvalidParameterError, MalformedRequestError } from '../../../core';
 import { DynamoDbMetadataStore } from '../../../core/adapters/dynamodb/metadata-store';
 import { decodeFileNameHeader, readMultipartFile } from '../../../ingest-api/request-body';
 import { problemResponse } from '../../../ingest-api/problem';
@@ -51,6 +51,26 @@ describe('file names in any script', () => {
 
   it.each([['%E0%A4%A'], ['%ZZ.jpg'], ["UTF-8''%FF%FE.jpg"], [Buffer.from([0xff, 0xfe, 0x41]).toString('latin1')]])('refuses a malformed X-File-Name %j with a 400', (header) => {
     expect(() => decodeFileNameHeader(header)).toThrow(InvalidParameterError);
+  });
+});
+
+describe('multipart bodies carry one file', () => {
+  const boundary = 'parts-boundary-5678';
+  const part = (name: string, disposition: string, content: string): string => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${disposition}\r\n\r\n${content}\r\n`;
+  const contentType = `multipart/form-data; boundary=${boundary}`;
+
+  it.each([
+    ['two files in two fields', [part('a', '; filename="x.jpg"', 'one'), part('b', '; filename="y.png"', 'two')]],
+    ['two files in one field', [part('file', '; filename="x.jpg"', 'one'), part('file', '; filename="y.jpg"', 'two')]],
+    ['three files after a text field', [part('note', '', 'hi'), part('a', '; filename="1.jpg"', '1'), part('b', '; filename="2.jpg"', '2'), part('c', '; filename="3.jpg"', '3')]],
+  ])('%s: refused with 400 saying one image per request, none kept', async (_name, parts) => {
+    const body = Buffer.from(`${parts.join('')}--${boundary}--\r\n`, 'utf8');
+    await expect(readMultipartFile(body, contentType, 1024)).rejects.toMatchObject({ constructor: MalformedRequestError, message: 'the multipart body has more than one file; send one image per request' });
+  });
+
+  it('one file beside text fields is read', async () => {
+    const body = Buffer.from(`${part('note', '', 'hi')}${part('file', '; filename="x.jpg"', 'one')}--${boundary}--\r\n`, 'utf8');
+    expect(await readMultipartFile(body, contentType, 1024)).toEqual({ bytes: Buffer.from('one'), fileName: 'x.jpg' });
   });
 });
 

@@ -248,6 +248,11 @@ describe('listImages', () => {
     ['limit', { limit: '101' }],
     ['limit', { limit: '2.5' }],
     ['limit', { limit: 'ten' }],
+    ['limit', { limit: '0x5' }],
+    ['limit', { limit: '1e1' }],
+    ['limit', { limit: ' 5' }],
+    ['limit', { limit: '+5' }],
+    ['limit', { limit: '' }],
   ])('an invalid %s (%j) is an InvalidParameterError naming it', async (parameter, query) => {
     const { metadata, views } = await seeded();
     await expect(listImages({ metadata, views }, { customerId: 'acme', query })).rejects.toMatchObject({ constructor: InvalidParameterError, context: { parameter } });

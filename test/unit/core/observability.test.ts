@@ -49,6 +49,19 @@ describe('telemetry', () => {
     expect(emf.InputBytes).toEqual([1234, 10]);
   });
 
+  it('with metrics off, records and writes no metric, and logs as before', async () => {
+    const telemetry = createTelemetry({ serviceName: 'test-service', logLevel: 'INFO', metrics: false });
+    const lines = await captureStdout(async () => {
+      await telemetry.time('render', async () => undefined);
+      telemetry.recordOutcome('processed', 1234, 56);
+      // Past Powertools' 100-metric buffer, which would publish by itself if the metrics were added.
+      for (let i = 0; i < 150; i += 1) telemetry.count('ReconcileRecovered', 1);
+      telemetry.info('reconciliation finished');
+      telemetry.flush();
+    });
+    expect(lines.map((l) => [l._aws !== undefined, l.message])).toEqual([[false, 'reconciliation finished']]);
+  });
+
   it('writes nothing on flush when no metric was recorded', async () => {
     const telemetry = createTelemetry({ serviceName: 'test-service', logLevel: 'ERROR' });
     expect(await captureStdout(() => telemetry.flush())).toEqual([]);

@@ -23,10 +23,25 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'upload-refusals-'));
   server = http.createServer((req, res) => {
     let bytes = 0;
-    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (body.length < 1024) body += chunk.toString('utf8');
+    });
     req.on('end', () => {
       received.push({ method: req.method, url: req.url, headers: req.headers, bytes });
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ imageId: 'img-1', status: 'PROCESSED' }));
+      const json = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      // The presigned path: POST /v1/uploads names an image whose final status the file name
+      // chooses, the S3 POST goes to this server too, and GET answers that status.
+      if (req.url === '/v1/uploads') {
+        const { fileName } = JSON.parse(body) as { fileName: string };
+        const imageId = fileName.startsWith('fails') ? 'img-failed' : 'img-processed';
+        return json(201, { imageId, upload: { url: `${api}/bucket`, fields: { key: `incoming/${imageId}` } } });
+      }
+      if (req.url === '/bucket') return void res.writeHead(204).end();
+      if (req.url === '/v1/images/img-failed') return json(200, { imageId: 'img-failed', status: 'FAILED', error: { code: 'UNSUPPORTED_IMAGE', message: 'not an image' } });
+      if (req.url === '/v1/images/img-processed') return json(200, { imageId: 'img-processed', status: 'PROCESSED' });
+      json(201, { imageId: 'img-1', status: 'PROCESSED' });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -125,6 +140,39 @@ describe('ingest upload: sending', () => {
     expect(received[0]).toMatchObject({ method: 'POST', url: '/v1/images', bytes: DIRECT_UPLOAD_MAX_BYTES });
     expect(received[0]?.headers.authorization).toBe('Bearer ik_test-key');
     expect(received[0]?.headers['x-api-key']).toBeUndefined();
+  });
+
+  it.each([
+    ['fails.jpg', 'FAILED', 1],
+    ['works.jpg', 'PROCESSED', 0],
+  ])('--presigned: %s ends %s, exit %i, the record printed', async (name, status, exitCode) => {
+    const path = fileOf(name, 100);
+    const { code, stdout } = await runIngest(['upload', path, '--presigned', '--api', api, '--key', 'ik_test-key']);
+    expect(code).toBe(exitCode);
+    expect(JSON.parse(stdout)).toMatchObject({ status });
+    expect(received.map((r) => `${r.method} ${r.url}`).slice(0, 2)).toEqual(['POST /v1/uploads', 'POST /bucket']);
+  });
+
+  it.each([
+    ['a 404 with an empty body', (res: http.ServerResponse) => res.writeHead(404).end(), /answered HTTP 404 \(no content type\) with an empty body;/],
+    ['another server\'s error page', (res: http.ServerResponse) => res.writeHead(500, { 'content-type': 'text/html' }).end(`<html>\n<h1>Internal Server Error</h1>${'x'.repeat(200)}</html>`), /answered HTTP 500 \(text\/html\) with "<html> <h1>Internal Server Error<\/h1>x+…";/],
+    ['a 200 that is not JSON', (res: http.ServerResponse) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'), /answered HTTP 200 \(text\/plain\) with "ok";/],
+  ])('--api at a server that is not the API (%s): exit 1 with one line naming it, not its body', async (_what, answer, detail) => {
+    const foreign = http.createServer((req, res) => req.resume().on('end', () => answer(res)));
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    try {
+      const origin = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}`;
+      const { code, stdout, stderr } = await runIngest(['upload', fileOf('foreign.jpg', 100), '--api', origin, '--key', 'k']);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(new RegExp(`^error: ${origin.replace(/\./g, '\\.')} is not the ingest API: POST /v1/images `));
+      expect(stderr).toMatch(detail);
+      expect(stderr).toContain('point --api at the ingest API');
+    } finally {
+      foreign.closeAllConnections();
+      await new Promise<void>((resolve) => foreign.close(() => resolve()));
+    }
   });
 
   it('an API that is not there: exit 1 with one line naming the URL, not "fetch failed"', async () => {
