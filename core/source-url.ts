@@ -19,6 +19,16 @@ const REFUSED_CHARACTER = /[\p{Cc}\p{Cf}\p{Cs}\p{Z}\s\\]/u;
 /** `scheme://` followed by a host: WHATWG parsing accepts `https:/x`, `https:x` and `https:///x` as `https://x/`. */
 const SCHEME_AND_AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]/;
 
+/** A scheme as typed (RFC 3986 §3.1), to name it when it is not followed by `//` and a host. */
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
+
+/** `@` in the authority as typed: user info, which WHATWG parsing drops when it is empty. */
+const AUTHORITY_WITH_USER_INFO = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/;
+
+/** DNS limits (RFC 1035 §2.3.4): 63 octets a label, 253 characters a name in its dotted form. */
+const DNS_LABEL_MAX = 63;
+const DNS_NAME_MAX = 253;
+
 /** Names of the refused characters a user is most likely to have typed by accident. */
 const CHARACTER_NAMES: Readonly<Record<string, string>> = {
   '\t': 'a tab',
@@ -47,7 +57,9 @@ function describeCharacter(character: string): string {
  * @throws InvalidParameterError when the URL, as typed or canonical, is over 2048 UTF-8 bytes
  *   (`INPUT_BOUNDS.urlMaxBytes`).
  * @throws InvalidUrlError for whitespace, a control, invisible or backslash character (naming it
- *   and its position), no `//` and host after the scheme, or a string that does not parse.
+ *   and its position), a scheme other than http(s) without `//` and a host (`file:`, `data:`…),
+ *   no `//` and host after the scheme, an empty user info (`https://@host/`), a host name DNS
+ *   cannot carry (a label over 63 characters, a name over 253), or a string that does not parse.
  * @example
  * canonicalSourceUrl('HTTPS://Images.Example.COM:443/a/../cat.jpg#top'); // 'https://images.example.com/cat.jpg'
  * canonicalSourceUrl('https://example.com/cat.jpg\t');                   // throws InvalidUrlError (a tab at position 28)
@@ -63,6 +75,10 @@ export function canonicalSourceUrl(url: string, parameter = 'url'): string {
     );
   }
   if (!SCHEME_AND_AUTHORITY.test(url)) {
+    const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
+    if (scheme !== undefined && scheme !== 'https' && scheme !== 'http') {
+      throw new InvalidUrlError(`${parameter} uses the ${scheme}: scheme; an image is fetched from an https URL, as in https://images.example.com/cat.jpg`, { context: { parameter } });
+    }
     throw new InvalidUrlError(`${parameter} is not a valid absolute URL: the scheme must be followed by exactly "//" and a host, as in https://images.example.com/cat.jpg`, { context: { parameter } });
   }
   let parsed: URL;
@@ -72,8 +88,26 @@ export function canonicalSourceUrl(url: string, parameter = 'url'): string {
     // The string itself is not echoed: it may carry a signature or token.
     throw new InvalidUrlError(`${parameter} is not a valid absolute URL (${url.length} characters): its host or port cannot be parsed`, { cause: error, context: { parameter } });
   }
+  if (AUTHORITY_WITH_USER_INFO.test(url) && parsed.username === '' && parsed.password === '') {
+    // Dropped silently by WHATWG parsing; credentials that are not empty are the fetcher's refusal.
+    throw new InvalidUrlError(`${parameter} has an empty user info ("@" before the host); remove it`, { context: { parameter } });
+  }
+  assertDnsName(parsed.hostname, parameter);
   parsed.hash = '';
   const canonical = parsed.href;
   assertMaxBytes(canonical, INPUT_BOUNDS.urlMaxBytes, `${parameter} (percent-encoded)`);
   return canonical;
+}
+
+/** Refuses a host name DNS cannot carry: it could only fail later, at the fetch. IP literals pass. */
+function assertDnsName(hostname: string, parameter: string): void {
+  if (hostname.startsWith('[')) return;
+  const name = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
+  if (name.length > DNS_NAME_MAX) {
+    throw new InvalidUrlError(`${parameter} has a host name of ${name.length} characters; DNS allows ${DNS_NAME_MAX} (RFC 1035)`, { context: { parameter } });
+  }
+  const long = name.split('.').find((label) => label.length > DNS_LABEL_MAX);
+  if (long !== undefined) {
+    throw new InvalidUrlError(`${parameter} has a host label of ${long.length} characters; DNS allows ${DNS_LABEL_MAX} per label (RFC 1035)`, { context: { parameter } });
+  }
 }

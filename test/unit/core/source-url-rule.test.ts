@@ -23,6 +23,8 @@ const CANONICAL: readonly [string, string, string][] = [
   ['an IDN host', 'https://b\u00fccher.example/cat.jpg', 'https://xn--bcher-kva.example/cat.jpg'],
   ['no path', 'https://images.example.com', 'https://images.example.com/'],
   ['already canonical', 'https://images.example.com/cat.jpg?v=2', 'https://images.example.com/cat.jpg?v=2'],
+  ['a 63-character label and a trailing dot', `https://${'a'.repeat(63)}.example.com./cat.jpg`, `https://${'a'.repeat(63)}.example.com./cat.jpg`],
+  ['an IPv6 literal', 'https://[2606:4700:4700::ABCD]/cat.jpg', 'https://[2606:4700:4700::abcd]/cat.jpg'],
 ];
 
 /** Strings that do not name one URL unambiguously, and what the refusal names. */
@@ -47,6 +49,13 @@ const REFUSED: readonly [string, string, RegExp][] = [
   ['no slashes', 'https:images.example.com/a.jpg', /scheme must be followed by exactly "\/\/" and a host/],
   ['a relative path', '/images/cat.jpg', /not a valid absolute URL/],
   ['a port out of range', 'https://images.example.com:99999/cat.jpg', /not a valid absolute URL \(40 characters\)/],
+  ['a file: URL', 'file:///etc/passwd', /uses the file: scheme; an image is fetched from an https URL/],
+  ['a data: URL', 'data:image/png;base64,iVBORw0KGgo=', /uses the data: scheme/],
+  ['a javascript: URL', 'JavaScript:alert(1)', /uses the javascript: scheme/],
+  ['an empty user info', 'https://@images.example.com/cat.jpg', /has an empty user info \("@" before the host\)/],
+  ['an empty user and password', 'https://:@images.example.com/cat.jpg', /has an empty user info/],
+  ['a host label over 63 characters', `https://${'a'.repeat(64)}.example.com/cat.jpg`, /has a host label of 64 characters; DNS allows 63 per label/],
+  ['a host name over 253 characters', `https://${`${'a'.repeat(60)}.`.repeat(5)}com/cat.jpg`, /has a host name of 308 characters; DNS allows 253/],
 ];
 
 function urlEvent(url: string): ImageEvent {
