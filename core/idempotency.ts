@@ -66,7 +66,7 @@ export function assertSameRequest(record: ImageRecord, request: RequestFingerpri
   const difference = requestDifference(record, request);
   if (difference === undefined) return;
   throw new IdempotencyKeyReusedError(
-    `image ${record.imageId} was first requested with ${difference}: a replay must repeat the first request unchanged; use a new Idempotency-Key (or eventId) for a new image`,
+    `image ${record.imageId} was first requested with ${difference}: a replay must repeat the first request unchanged; use a new ${record.source === 'kafka' ? 'eventId' : 'Idempotency-Key'} for a new image`,
     { context: { imageId: record.imageId } },
   );
 }

@@ -144,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
   } catch (error) {
-    err(`error: ${(error as Error).message}\nUsage: ${command.usage}`);
+    err(`error: ${describeParseError(error, command)}\nUsage: ${command.usage}`);
     return 2;
   }
   const [min, max] = command.positionals ?? [0, 0];
@@ -160,4 +160,17 @@ export async function main(argv: string[]): Promise<number> {
     // Input refused before anything was sent exits like a usage error; everything else is a failure.
     return error instanceof RefusedInputError ? 2 : 1;
   }
+}
+
+/**
+ * `util.parseArgs`' refusal in the CLI's words. Its unknown-option message ends with advice about
+ * positionals and an unbalanced quote (`as in '-- "--dryrun"`); the user needs the option named and
+ * the ones the command takes.
+ */
+function describeParseError(error: unknown, command: Command): string {
+  const { code, message } = error as { code?: string; message: string };
+  if (code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return message;
+  const option = /^Unknown option '([^']*)'/.exec(message)?.[1] ?? 'given';
+  const known = Object.keys(command.options ?? {}).map((name) => `--${name}`);
+  return `unknown option ${option}; ${known.length === 0 ? 'this command takes no options' : `this command takes ${known.join(', ')}`} (and --help)`;
 }

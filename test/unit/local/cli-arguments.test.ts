@@ -31,6 +31,16 @@ describe('ingest: words after a command', () => {
     expect(stderr).toContain(`Usage: ${usage}`);
   });
 
+  it.each([
+    [['reconcile', '--dryrun'], 'error: unknown option --dryrun; this command takes --dry-run (and --help)\n'],
+    [['start', '--verbose'], 'error: unknown option --verbose; this command takes no options (and --help)\n'],
+    [['upload', 'a.jpg', '-p'], 'error: unknown option -p; this command takes --presigned, --api, --key (and --help)\n'],
+  ])('%j: an unknown option exits 2 naming it and the options the command takes', async (argv, firstLine) => {
+    const { code, stderr } = await runIngest(argv);
+    expect(code).toBe(2);
+    expect(stderr.slice(0, stderr.indexOf('\n') + 1)).toBe(firstLine);
+  });
+
   it('stack logs takes up to one word per server, and refuses more', async () => {
     const { code, stderr } = await runIngest(['stack', 'logs', 'kafka', 'dynamodb', 'moto', 'kafka']);
     expect(code).toBe(2);
