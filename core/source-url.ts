@@ -16,14 +16,17 @@ import { INPUT_BOUNDS, assertMaxBytes } from './input-bounds';
  */
 const REFUSED_CHARACTER = /[\p{Cc}\p{Cf}\p{Cs}\p{Z}\s\\]/u;
 
-/** `scheme://` followed by a host: WHATWG parsing accepts `https:/x`, `https:x` and `https:///x` as `https://x/`. */
-const SCHEME_AND_AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]/;
+/** A scheme as typed (RFC 3986 §3.1). */
+const SCHEME_SYNTAX = '[A-Za-z][A-Za-z0-9+.-]*';
 
-/** A scheme as typed (RFC 3986 §3.1), to name it when it is not followed by `//` and a host. */
-const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
+/** The scheme as typed, to name it when it is not followed by `//` and a host. */
+const SCHEME = new RegExp(`^(${SCHEME_SYNTAX}):`);
+
+/** `scheme://` followed by a host: WHATWG parsing accepts `https:/x`, `https:x` and `https:///x` as `https://x/`. */
+const SCHEME_AND_AUTHORITY = new RegExp(`^${SCHEME_SYNTAX}://[^/?#]`);
 
 /** `@` in the authority as typed: user info, which WHATWG parsing drops when it is empty. */
-const AUTHORITY_WITH_USER_INFO = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/;
+const AUTHORITY_WITH_USER_INFO = new RegExp(`^${SCHEME_SYNTAX}://[^/?#]*@`);
 
 /** DNS limits (RFC 1035 §2.3.4): 63 octets a label, 253 characters a name in its dotted form. */
 const DNS_LABEL_MAX = 63;

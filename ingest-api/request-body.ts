@@ -41,11 +41,8 @@ export function readMultipartFile(body: Buffer, contentType: string, maxBytes: n
     let moreThanOneFile = false;
     // busboy stops at `limits.files` and says so: a second file is refused, never dropped unseen.
     parser.on('filesLimit', () => (moreThanOneFile = true));
+    // With `limits.files` 1, busboy emits 'file' once; a second file is `filesLimit` above.
     parser.on('file', (_field, stream, info) => {
-      if (file !== undefined) {
-        stream.resume();
-        return;
-      }
       file = new Promise((done, fail) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));

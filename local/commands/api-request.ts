@@ -74,3 +74,13 @@ async function assertIngestApiAnswer(url: string, init: RequestInit, response: R
       'point --api at the ingest API (`ingest start` serves it on http://127.0.0.1:3000)',
   );
 }
+
+/**
+ * The stderr line of a command that stopped waiting while the image was still RECEIVED (exit 1).
+ *
+ * @example
+ * process.stderr.write(stillReceivedLine(record.imageId, 60));
+ */
+export function stillReceivedLine(imageId: string, waitedSeconds: number): string {
+  return `error: image ${imageId} is still RECEIVED after ${waitedSeconds} s; check again with GET /v1/images/${imageId}\n`;
+}

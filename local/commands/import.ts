@@ -2,7 +2,7 @@ import { ConfigError } from '../../core';
 import { assertFileNameBounds } from '../../core/input-bounds';
 import type { Command } from '../cli';
 import { stackStatus, useLocalStack } from '../stack';
-import { requestApi } from './api-request';
+import { requestApi, stillReceivedLine } from './api-request';
 import { assertImportableUrl, readApiUrl, readBearerKey, readWaitSeconds, refuseInput } from './input-checks';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -70,7 +70,7 @@ export const importCommand: Command = {
     }
     out(JSON.stringify(record, null, 2));
     if (values.wait === true && record.status === 'RECEIVED') {
-      process.stderr.write(`error: image ${record.imageId} is still RECEIVED after ${waitSeconds} s; check again with GET /v1/images/${record.imageId}\n`);
+      process.stderr.write(stillReceivedLine(record.imageId, waitSeconds));
       return 1;
     }
     return record.status === 'FAILED' ? 1 : 0;

@@ -3,7 +3,7 @@ import { ConfigError } from '../../core';
 import { DIRECT_UPLOAD_MAX_BYTES } from '../../ingest-api/limits';
 import type { Command } from '../cli';
 import { stackStatus, useLocalStack } from '../stack';
-import { requestApi } from './api-request';
+import { requestApi, stillReceivedLine } from './api-request';
 import { readApiUrl, readBearerKey, readImageFile, type ImageFileLimit } from './input-checks';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -35,12 +35,12 @@ export function uploadLimit(presigned: boolean, maxImageBytes: number): ImageFil
   };
 }
 
-function isJson(text: string): boolean {
+/** The JSON value of `text`, or undefined when it is not JSON. */
+function parseJson(text: string): unknown {
   try {
-    JSON.parse(text);
-    return true;
+    return JSON.parse(text) as unknown;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -94,12 +94,13 @@ export const uploadCommand: Command = {
       } while (Date.now() < deadline && (response.status === 404 || (response.status === 200 && ((await response.clone().json()) as { status: string }).status === 'RECEIVED')));
     }
     const text = await response.text();
-    out(isJson(text) ? JSON.stringify(JSON.parse(text), null, 2) : text);
+    const body = parseJson(text);
+    out(body === undefined ? text : JSON.stringify(body, null, 2));
     if (response.status >= 300) return 1;
     // Exit 0 means the image is PROCESSED, whichever path it took: FAILED (the reason is in
     // `error`) and a record still RECEIVED when the wait ends are exit 1, as for `ingest import --wait`.
-    const { status, imageId } = JSON.parse(text) as { status?: string; imageId?: string };
-    if (status === 'RECEIVED') process.stderr.write(`error: image ${imageId} is still RECEIVED after ${PRESIGNED_WAIT_MS / 1000} s; check again with GET /v1/images/${imageId}\n`);
+    const { status, imageId } = (body ?? {}) as { status?: string; imageId?: string };
+    if (status === 'RECEIVED') process.stderr.write(stillReceivedLine(imageId ?? '', PRESIGNED_WAIT_MS / 1000));
     return status === 'PROCESSED' ? 0 : 1;
   },
 };
