@@ -127,8 +127,10 @@ export interface StreamRunnerOptions {
    */
   heartbeatIntervalMs?: number;
   /**
-   * How long `start()` (and each restart) waits for the group join before giving up. A restart
-   * may wait for the crashed member's session to expire first, hence the session timeout in it.
+   * How long each attempt to join the group (the first, in `start()`, and each restart) waits
+   * before it counts as failed. A restart may wait for the crashed member's session to expire
+   * first, hence the session timeout in it. A consumer that crashes before it joins fails the
+   * attempt at once, with kafkajs's reason.
    * @default max(30_000, session timeout + 15_000)
    */
   joinTimeoutMs?: number;
@@ -188,6 +190,9 @@ export async function partitionLag(admin: Admin, topic: string, groupId: string)
  * batch takes (it heartbeats while the handler runs; see {@link sessionTimeoutFor} for the
  * session timeout), restarts a crashed consumer with backoff, and — when it cannot — reports
  * `stopped` and calls `onFatal`. `health()` reports the state and each partition's lag.
+ * `start()` resolves once the consumer joined its group; a first join that fails is retried with
+ * the same backoff and limit as a restart, after which `start()` rejects with the last reason and
+ * leaves no consumer connected.
  *
  * @example
  * const runner = createStreamRunner({ config, handler, secrets: runtime.secrets });
@@ -315,11 +320,19 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
           retry: { ...(options.kafka?.retry ?? { initialRetryTime: 300, retries: 5 }), restartOnFailure: async () => false },
         });
         let joinedAt = 0;
-        await created.connect();
         try {
+          await created.connect();
           await created.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
+          // Settles on the first join, or fails with the reason the consumer crashed before it
+          // joined (e.g. the group coordinator stayed unavailable through kafkajs's retries), or
+          // at the join timeout. Before the join, a crash is this launch's failure, not a restart's.
+          let joinFailed: ((error: Error) => void) | undefined;
           const joined = new Promise<void>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`stream-runner did not join group ${groupId} within ${joinTimeoutMs} ms`)), joinTimeoutMs);
+            joinFailed = (error) => {
+              clearTimeout(timer);
+              reject(error);
+            };
             const remove = created.on(created.events.GROUP_JOIN, () => {
               clearTimeout(timer);
               remove();
@@ -333,8 +346,12 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
           created.on(created.events.CRASH, (e) => {
             const error = e.payload.error;
             log(`stream-runner consumer crashed: ${error.message}`);
+            if (joinedAt === 0) {
+              joinFailed?.(new Error(`stream-runner could not join group ${groupId}: ${error.message}`, { cause: error }));
+              return;
+            }
             // A consumer that ran a while before crashing was working: count restarts afresh.
-            if (joinedAt > 0 && Date.now() - joinedAt > restartBackoff.maxMs) restarts = 0;
+            if (Date.now() - joinedAt > restartBackoff.maxMs) restarts = 0;
             if (!stopping.signal.aborted) recovering ??= recover(error).finally(() => (recovering = undefined));
           });
           created.on(created.events.REBALANCING, () => log(`stream-runner group ${groupId} is rebalancing; in-flight work stops at the last committed record`));
@@ -348,34 +365,53 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
         return created;
       };
 
-      /** Restarts the consumer with backoff; after `config.stream.restartAttempts` failures, stops for good. */
-      const recover = async (crash: Error): Promise<void> => {
-        let reason: Error = crash;
-        lastError = crash.message;
+      /**
+       * Launches consumers with backoff after `failure` until one joins; after
+       * `config.stream.restartAttempts` failed attempts, reports `stopped` and throws the last reason.
+       * @returns the joined consumer, or undefined when the runner is stopping.
+       */
+      const relaunch = async (failure: Error): Promise<Consumer | undefined> => {
+        let reason = failure;
+        lastError = failure.message;
         while (!stopping.signal.aborted) {
           if (restarts >= config.stream.restartAttempts) {
             setState('stopped', `gave up after ${restarts} restart${restarts === 1 ? '' : 's'}: ${reason.message}`);
-            options.onFatal?.(new Error(`the stream runner could not restart its consumer (group ${groupId}) after ${restarts} attempts: ${reason.message}`, { cause: reason }));
-            return;
+            throw new Error(`the stream runner could not restart its consumer (group ${groupId}) after ${restarts} attempts: ${reason.message}`, { cause: reason });
           }
           restarts += 1;
           const delayMs = backoffDelayMs(restarts, restartBackoff);
           setState('restarting', `in ${delayMs} ms (attempt ${restarts} of ${config.stream.restartAttempts})`);
           await abortableSleep(delayMs, stopping.signal);
-          if (stopping.signal.aborted) return;
+          if (stopping.signal.aborted) return undefined;
           try {
-            consumer = await launch();
+            const launched = await launch();
             log(`stream-runner consumer restarted (attempt ${restarts})`);
-            return;
+            return launched;
           } catch (error) {
             reason = error as Error;
             lastError = reason.message;
-            setState('restarting', `restart failed: ${reason.message}`);
+            log(`stream-runner group=${groupId} restart failed (attempt ${restarts} of ${config.stream.restartAttempts}): ${reason.message}`);
           }
+        }
+        return undefined;
+      };
+
+      /** After a crash of a joined consumer: restart it, or stop for good and call `onFatal`. */
+      const recover = async (crash: Error): Promise<void> => {
+        try {
+          consumer = (await relaunch(crash)) ?? consumer;
+        } catch (error) {
+          options.onFatal?.(error as Error);
         }
       };
 
-      consumer = await launch();
+      // The first join gets the same bounded retries as a restart: a group coordinator that is
+      // still loading (a fresh broker creates __consumer_offsets on first use) is not fatal.
+      try {
+        consumer = await launch();
+      } catch (error) {
+        consumer = await relaunch(error as Error);
+      }
 
       const health = async (): Promise<StreamRunnerHealth> => {
         const report: StreamRunnerHealth = { ready: state === 'consuming', state, topic, groupId, restarts, sessionTimeoutMs, ...(lastError === undefined ? {} : { lastError }) };

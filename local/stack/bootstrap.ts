@@ -24,10 +24,11 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../../core/config';
 import { DEFAULT_NAMES } from '../../core/config';
 import { KEY_PREFIXES } from '../../core/constants';
+import { abortableSleep } from '../../core/retry';
 import type { AwsClients } from '../../core/adapters/aws-clients';
 import { ensureTableStream } from '../../core/adapters/dynamodb/change-stream';
 import { IMAGE_TABLE } from '../../core/adapters/dynamodb/table';
@@ -130,6 +131,30 @@ export async function ensureTable(clients: AwsClients, config: Config): Promise<
   await ensureTableStream(clients.dynamodb, config.table.name);
 }
 
+/** How long the stack waits for Kafka's group coordinator after the broker answers. */
+const GROUP_COORDINATOR_WAIT_MS = 90_000;
+
+/**
+ * Waits until a consumer group can find its coordinator. A fresh broker creates and loads
+ * `__consumer_offsets` (50 partitions by default) on the first FindCoordinator request; on a busy
+ * two-core machine that took longer than a consumer's join timeout, so the stack pays it here
+ * rather than the first consumer group that starts.
+ * @throws Error naming Kafka's last answer when the coordinator is not available within
+ *   {@link GROUP_COORDINATOR_WAIT_MS}.
+ */
+async function waitForGroupCoordinator(admin: Admin): Promise<void> {
+  const deadline = Date.now() + GROUP_COORDINATOR_WAIT_MS;
+  for (;;) {
+    try {
+      await admin.describeGroups(['stack-bootstrap-coordinator-probe']);
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) throw new Error(`Kafka's group coordinator was not available within ${GROUP_COORDINATOR_WAIT_MS / 1000} s: ${(error as Error).message}`);
+      await abortableSleep(500);
+    }
+  }
+}
+
 async function ensureTopics(config: Config): Promise<void> {
   const kafka = new Kafka({ clientId: 'stack-bootstrap', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -146,6 +171,7 @@ async function ensureTopics(config: Config): Promise<void> {
         topics: wanted.map((t) => ({ ...t, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: String(config.kafka.maxMessageBytes) }] })),
       });
     }
+    await waitForGroupCoordinator(admin);
   } finally {
     await admin.disconnect();
   }

@@ -50,27 +50,45 @@ function newEvent(customerId: string, image: ImageEvent['image']): ImageEvent {
 /**
  * Broker connections that the test can cut: `cut()` destroys every open socket and makes new
  * ones dial a closed local port (ECONNREFUSED) until `heal()` — the consumer loses the broker
- * mid-batch while the shared broker itself keeps running.
+ * mid-batch while the shared broker itself keeps running. `cutOnRequest(apiKey)` cuts at the
+ * moment the client sends the first request with that Kafka API key (e.g. 11, JoinGroup);
+ * `open()` counts sockets not yet closed.
  */
-async function cuttableConnections(): Promise<{ socketFactory: ISocketFactory; cut(): void; heal(): void }> {
+async function cuttableConnections(): Promise<{ socketFactory: ISocketFactory; cut(): void; heal(): void; cutOnRequest(apiKey: number): void; open(): number }> {
   const deadPort = await unusedLoopbackPort();
   const open = new Set<Socket>();
   let refusing = false;
+  let cutAtApiKey: number | undefined;
+  const cut = (): void => {
+    refusing = true;
+    // As a reset arrives: the socket errors (kafkajs listens for 'error' and 'end', not 'close').
+    for (const socket of open) socket.destroy(Object.assign(new Error('connection reset (cut by the test)'), { code: 'ECONNRESET' }));
+  };
   return {
     socketFactory: ({ host, port, onConnect }) => {
       const socket = refusing ? net.connect({ host: '127.0.0.1', port: deadPort }, onConnect) : net.connect({ host, port }, onConnect);
       open.add(socket);
       socket.once('close', () => open.delete(socket));
+      // A Kafka request starts with its size (int32) and API key (int16); kafkajs writes each whole.
+      const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+      socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+        if (cutAtApiKey !== undefined && Buffer.isBuffer(chunk) && chunk.length >= 6 && chunk.readInt16BE(4) === cutAtApiKey) {
+          cutAtApiKey = undefined;
+          cut();
+          return false;
+        }
+        return write(chunk, ...rest);
+      }) as Socket['write'];
       return socket;
     },
-    cut() {
-      refusing = true;
-      // As a reset arrives: the socket errors (kafkajs listens for 'error' and 'end', not 'close').
-      for (const socket of open) socket.destroy(Object.assign(new Error('connection reset (cut by the test)'), { code: 'ECONNRESET' }));
-    },
+    cut,
     heal() {
       refusing = false;
     },
+    cutOnRequest(apiKey) {
+      cutAtApiKey = apiKey;
+    },
+    open: () => open.size,
   };
 }
 
@@ -268,6 +286,71 @@ describe('the local runner when its consumer dies', () => {
     expect(report.components['stream-runner']).toMatchObject({ ready: false, state: 'stopped', restarts: 2, lastError: expect.any(String), lagError: expect.any(String) });
     expect(fatal).toHaveLength(1);
     expect(fatal[0]?.message).toMatch(/could not restart its consumer \(group runner-stopped-\S+\) after 2 attempts/);
+  });
+});
+
+describe('the local runner when its first join fails', () => {
+  /** A runner on a fresh topic and group whose broker connections the test controls. */
+  async function runnerOnCutConnections(name: string, restartAttempts: number) {
+    const topic = await bed.kafka.createTopic(name, 1);
+    const groupId = `${name}-${randomUUID()}`;
+    const config = loadConfig({ ...process.env, STREAM_RESTART_ATTEMPTS: String(restartAttempts), LOG_LEVEL: 'ERROR' });
+    const runtime = createPipelineRuntime(config, `${name}-test`);
+    const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
+    bed.defer(async () => {
+      await consumer.close();
+      destroyAwsClients(runtime.clients);
+    });
+    const connections = await cuttableConnections();
+    const lines: string[] = [];
+    const runner = createStreamRunner({
+      config,
+      handler: createMskHandler(consumer),
+      secrets: runtime.secrets,
+      topic,
+      groupId,
+      log: (line) => lines.push(line),
+      restartBackoff: { initialMs: 200, maxMs: 400 },
+      joinTimeoutMs: 60_000,
+      kafka: { ...quietKafka, socketFactory: connections.socketFactory, connectionTimeoutMs: 1_000, retry: { retries: 1, initialRetryTime: 100 } },
+    });
+    return { topic, groupId, connections, lines, runner, runtime };
+  }
+
+  it('a broker that refuses the first connections is retried with backoff: start() resolves once the group is joined, and the runner consumes', async () => {
+    const { topic, groupId, connections, lines, runner, runtime } = await runnerOnCutConnections('runner-late-broker', 8);
+    connections.cut();
+    const starting = runner.start();
+    await waitUntil(() => lines.some((l) => l.includes('state=restarting')), { what: 'the runner to report state=restarting', timeoutMs: 30_000 });
+    connections.heal();
+    const started = await starting;
+    bed.defer(() => started.stop());
+    const event = newEvent(`runner-late-broker-${randomUUID()}`, { kind: 'inline', data: await makeJpeg() });
+    await producer.send({ topic, acks: -1, messages: [{ value: encodeImageEvent(event) }] });
+    expect(await bed.kafka.waitForCommittedOffsets(groupId, topic, { 0: '1' }, 30_000)).toEqual({ 0: '1' });
+    expect((await runtime.metadata.get(event.eventId, new Date()))?.status).toBe('PROCESSED');
+    expect(lines.some((l) => l.includes('consumer restarted'))).toBe(true);
+    expect(((await started.health?.()) as StreamRunnerHealth).state).toBe('consuming');
+  });
+
+  it('a consumer that connects but loses the broker before it joins fails that attempt with kafkajs’s reason, not after the join timeout', async () => {
+    const { connections, lines, runner } = await runnerOnCutConnections('runner-lost-join', 0);
+    // Connect, metadata and FindCoordinator get through; the broker is lost as the JoinGroup
+    // request (API key 11) leaves, and every reconnect is refused.
+    connections.cutOnRequest(11);
+    await expect(runner.start()).rejects.toThrow(/could not restart its consumer \(group runner-lost-join-\S+\) after 0 attempts: stream-runner could not join group runner-lost-join-\S+: /);
+    expect(lines.some((l) => l.includes('consumer crashed'))).toBe(true);
+    expect(lines.some((l) => l.includes('state=stopped'))).toBe(true);
+    await waitUntil(() => connections.open() === 0, { what: 'every broker connection to close', timeoutMs: 10_000 });
+  });
+
+  it('a broker that never answers: start() rejects after the restart attempts with the last reason, and leaves no consumer connected', async () => {
+    const { connections, lines, runner } = await runnerOnCutConnections('runner-no-broker', 2);
+    connections.cut();
+    await expect(runner.start()).rejects.toThrow(/could not restart its consumer \(group runner-no-broker-\S+\) after 2 attempts: \S/);
+    expect(lines.filter((l) => l.includes('restart failed'))).toHaveLength(2);
+    expect(lines.some((l) => l.includes('state=stopped'))).toBe(true);
+    await waitUntil(() => connections.open() === 0, { what: 'every broker connection to close', timeoutMs: 10_000 });
   });
 });
 
