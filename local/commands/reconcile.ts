@@ -45,29 +45,58 @@ export const reconcileCommand: Command = {
   },
 };
 
+/** What {@link reconcilerComponent} runs each pass, and what it releases when it stops. */
+export interface ScheduledReconciler {
+  run(): Promise<ReconcileReport>;
+  close(): void;
+}
+
+/** Options of {@link reconcilerComponent}. */
+export interface ReconcilerComponentOptions {
+  /** Where report lines go. @default stdout */
+  log?: (line: string) => void;
+  /**
+   * Builds the reconciler when the component starts.
+   * @default the pipeline's own reconciler on `config` (createReconciler over a pipeline runtime)
+   */
+  open?: () => ScheduledReconciler;
+}
+
 /**
  * The reconciler as a part of `ingest start`: a pass every `config.reconcile.intervalSeconds`
- * (the stand-in for the EventBridge schedule), logging a line when it repaired something.
+ * (the stand-in for the EventBridge schedule), logging the report when a pass repaired something
+ * or met an error, and one line when a pass failed as a whole (the next tick retries). One pass
+ * at a time: a tick while a pass runs is skipped, not queued. `stop()` cancels the schedule and
+ * waits for the pass in flight.
  */
-export function reconcilerComponent(config: Config, log: (line: string) => void = out): RuntimeComponent {
+export function reconcilerComponent(config: Config, options: ReconcilerComponentOptions = {}): RuntimeComponent {
+  const log = options.log ?? out;
+  const open =
+    options.open ??
+    ((): ScheduledReconciler => {
+      const runtime = createPipelineRuntime(config, 'reconciler');
+      const reconciler = createReconciler(runtime);
+      return { run: () => reconciler.run(), close: () => destroyAwsClients(runtime.clients) };
+    });
   return {
     name: 'reconciler',
     async start() {
-      const runtime = createPipelineRuntime(config, 'reconciler');
-      const reconciler = createReconciler(runtime);
+      const reconciler = open();
       let running: Promise<void> | undefined;
       const pass = (): void => {
-        // One pass at a time: a tick during a slow pass is skipped, not queued.
         if (running !== undefined) return;
-        running = reconciler.run().then(
-          (report) => {
-            const { counts } = report;
-            if (counts.recovered + counts.failedAbandoned + counts.notifiedLate + counts.errors > 0) for (const line of formatReconcileReport(report)) log(line);
-          },
-          (error: unknown) => log(`reconciler: pass failed, the next one retries: ${(error as Error).message}`),
-        ).finally(() => {
-          running = undefined;
-        });
+        running = reconciler
+          .run()
+          .then(
+            (report) => {
+              const { counts } = report;
+              if (counts.recovered + counts.failedAbandoned + counts.notifiedLate + counts.errors > 0) for (const line of formatReconcileReport(report)) log(line);
+            },
+            (error: unknown) => log(`reconciler: pass failed, the next one retries: ${(error as Error).message}`),
+          )
+          .finally(() => {
+            running = undefined;
+          });
       };
       const timer = setInterval(pass, config.reconcile.intervalSeconds * 1000);
       return {
@@ -75,7 +104,7 @@ export function reconcilerComponent(config: Config, log: (line: string) => void 
         async stop() {
           clearInterval(timer);
           await running;
-          destroyAwsClients(runtime.clients);
+          reconciler.close();
         },
       };
     },
