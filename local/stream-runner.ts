@@ -10,7 +10,7 @@ import { destroyAwsClients, type Config } from '../core';
 import { createPipelineRuntime } from '../core/runtime';
 import { abortableSleep, backoffDelayMs } from '../core/retry';
 import type { SecretStore } from '../core/ports';
-import type { RuntimeComponent } from './runtime';
+import { StartInterruptedError, type RuntimeComponent } from './runtime';
 import { resumeOffsets } from '../stream-consumer/batch-failures';
 import { createMskHandler, createStreamConsumer, type StreamConsumerOptions } from '../stream-consumer/consumer';
 import { createKafkaClient, type KafkaClientOptions } from '../kafka/client';
@@ -148,6 +148,12 @@ export interface StreamRunnerOptions {
   onFatal?: (error: Error) => void;
 }
 
+/** How long a failed join attempt waits for its consumer to disconnect before the next attempt. */
+const ABANDONED_DISCONNECT_WAIT_MS = 5_000;
+
+/** "1 attempt", "2 attempts". */
+const attempts = (n: number): string => `${n} attempt${n === 1 ? '' : 's'}`;
+
 /** Rejects with `message` after `ms` unless `work` settles first. */
 function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -212,9 +218,12 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
 
   return {
     name: 'stream-runner',
-    async start() {
+    async start(signal) {
       const kafka = await createKafkaClient(config, options.secrets, { clientId: `${config.kafka.clientId}-esm`, ...options.kafka });
       const stopping = new AbortController();
+      // An abort while the first join is still being tried (Ctrl-C during start) stops it.
+      const interrupt = (): void => stopping.abort();
+      signal?.addEventListener('abort', interrupt, { once: true });
       let state: StreamRunnerState = 'starting';
       let restarts = 0;
       let lastError: string | undefined;
@@ -333,6 +342,8 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
               clearTimeout(timer);
               reject(error);
             };
+            if (stopping.signal.aborted) joinFailed(new StartInterruptedError('the stream runner'));
+            stopping.signal.addEventListener('abort', () => joinFailed?.(new StartInterruptedError('the stream runner')), { once: true });
             const remove = created.on(created.events.GROUP_JOIN, () => {
               clearTimeout(timer);
               remove();
@@ -356,61 +367,79 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
           });
           created.on(created.events.REBALANCING, () => log(`stream-runner group ${groupId} is rebalancing; in-flight work stops at the last committed record`));
           // Like MSK, which runs one invocation per partition at a time, partitions proceed in parallel.
-          await created.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: eachBatch(() => created), partitionsConsumedConcurrently: config.kafka.partitions });
-          await joined;
+          // kafkajs' run() settles only once the group is joined (or joining failed), so it is
+          // raced with the join's own timeout: an attempt that hangs in JoinGroup ends at the
+          // timeout, and neither promise is left to reject unobserved.
+          const running = created.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: eachBatch(() => created), partitionsConsumedConcurrently: config.kafka.partitions });
+          await Promise.race([joined, running.then(() => joined)]);
         } catch (error) {
-          await created.disconnect().catch(() => undefined);
+          // A consumer stuck in JoinGroup disconnects only once that request is answered or times
+          // out (the rebalance timeout, ≥ 60 s): the attempt waits a bounded time, and the
+          // disconnect finishes on its own.
+          await within(created.disconnect(), ABANDONED_DISCONNECT_WAIT_MS, 'disconnect still pending').catch((why: unknown) =>
+            log(`stream-runner group=${groupId} a failed consumer did not disconnect within ${ABANDONED_DISCONNECT_WAIT_MS} ms (${(why as Error).message}); it closes when its request times out`),
+          );
           throw error;
         }
         return created;
       };
 
       /**
-       * Launches consumers with backoff after `failure` until one joins; after
-       * `config.stream.restartAttempts` failed attempts, reports `stopped` and throws the last reason.
-       * @returns the joined consumer, or undefined when the runner is stopping.
+       * Launches consumers with backoff after `failure` until one joins, at most
+       * `config.stream.restartAttempts` times; after that reports `stopped`.
+       * @returns the joined consumer; `undefined` when the runner is stopping; or the last reason
+       *   when every attempt failed.
        */
-      const relaunch = async (failure: Error): Promise<Consumer | undefined> => {
+      const relaunch = async (failure: Error): Promise<{ consumer?: Consumer; gaveUp?: Error }> => {
         let reason = failure;
         lastError = failure.message;
         while (!stopping.signal.aborted) {
           if (restarts >= config.stream.restartAttempts) {
             setState('stopped', `gave up after ${restarts} restart${restarts === 1 ? '' : 's'}: ${reason.message}`);
-            throw new Error(`the stream runner could not restart its consumer (group ${groupId}) after ${restarts} attempts: ${reason.message}`, { cause: reason });
+            return { gaveUp: reason };
           }
           restarts += 1;
           const delayMs = backoffDelayMs(restarts, restartBackoff);
           setState('restarting', `in ${delayMs} ms (attempt ${restarts} of ${config.stream.restartAttempts})`);
           await abortableSleep(delayMs, stopping.signal);
-          if (stopping.signal.aborted) return undefined;
+          if (stopping.signal.aborted) return {};
           try {
             const launched = await launch();
             log(`stream-runner consumer restarted (attempt ${restarts})`);
-            return launched;
+            return { consumer: launched };
           } catch (error) {
             reason = error as Error;
             lastError = reason.message;
             log(`stream-runner group=${groupId} restart failed (attempt ${restarts} of ${config.stream.restartAttempts}): ${reason.message}`);
           }
         }
-        return undefined;
+        return {};
       };
 
       /** After a crash of a joined consumer: restart it, or stop for good and call `onFatal`. */
       const recover = async (crash: Error): Promise<void> => {
-        try {
-          consumer = (await relaunch(crash)) ?? consumer;
-        } catch (error) {
-          options.onFatal?.(error as Error);
+        const { consumer: restarted, gaveUp } = await relaunch(crash);
+        if (restarted !== undefined) consumer = restarted;
+        if (gaveUp !== undefined) {
+          options.onFatal?.(new Error(`the stream runner could not restart its consumer (group ${groupId}) after ${attempts(restarts)}: ${gaveUp.message}`, { cause: gaveUp }));
         }
       };
 
       // The first join gets the same bounded retries as a restart: a group coordinator that is
       // still loading (a fresh broker creates __consumer_offsets on first use) is not fatal.
       try {
-        consumer = await launch();
-      } catch (error) {
-        consumer = await relaunch(error as Error);
+        try {
+          consumer = await launch();
+        } catch (error) {
+          const { consumer: joined, gaveUp } = stopping.signal.aborted ? {} : await relaunch(error as Error);
+          if (gaveUp !== undefined) {
+            throw new Error(`the stream runner could not join group ${groupId}: the first join and ${restarts === 1 ? '1 retry' : `${restarts} retries`} failed; last: ${gaveUp.message}`, { cause: gaveUp });
+          }
+          if (joined === undefined) throw new StartInterruptedError('the stream runner');
+          consumer = joined;
+        }
+      } finally {
+        signal?.removeEventListener('abort', interrupt);
       }
 
       const health = async (): Promise<StreamRunnerHealth> => {
@@ -477,7 +506,7 @@ export interface LocalStreamComponentOptions extends StreamConsumerOptions {
 export function createLocalStreamComponent(config: Config, options: LocalStreamComponentOptions = {}): RuntimeComponent {
   return {
     name: 'stream-runner',
-    async start() {
+    async start(signal) {
       const runtime = createPipelineRuntime(config, 'stream-consumer');
       const consumer = createStreamConsumer(runtime, options);
       const close = async (): Promise<void> => {
@@ -499,7 +528,7 @@ export function createLocalStreamComponent(config: Config, options: LocalStreamC
         onStop: close,
       });
       try {
-        return await runner.start();
+        return await runner.start(signal);
       } catch (error) {
         await close();
         throw error;

@@ -18,7 +18,7 @@ import sharp from 'sharp';
 import { UnauthorizedError, canonicalSourceUrl, destroyAwsClients, loadConfig, rawKey, type Config } from '../../core';
 import { createPipelineRuntime, type PipelineRuntime } from '../../core/runtime';
 import { startHttpAdapter } from '../../local/http-adapter';
-import { RuntimeHealth, startRuntime } from '../../local/runtime';
+import { RuntimeHealth, StartInterruptedError, startRuntime } from '../../local/runtime';
 import { encodeImageEvent, type ImageEvent } from '../../schemas';
 import { createMskHandler, createStreamConsumer, type MskHandlerFunction } from '../../stream-consumer';
 import { createLocalStreamComponent, createStreamRunner, type StreamRunnerHealth } from '../../local/stream-runner';
@@ -52,13 +52,15 @@ function newEvent(customerId: string, image: ImageEvent['image']): ImageEvent {
  * ones dial a closed local port (ECONNREFUSED) until `heal()` — the consumer loses the broker
  * mid-batch while the shared broker itself keeps running. `cutOnRequest(apiKey)` cuts at the
  * moment the client sends the first request with that Kafka API key (e.g. 11, JoinGroup);
- * `open()` counts sockets not yet closed.
+ * `holdRequests(apiKey, n)` swallows the next `n` such requests (the broker never sees them, so
+ * no answer comes); `open()` counts sockets not yet closed.
  */
-async function cuttableConnections(): Promise<{ socketFactory: ISocketFactory; cut(): void; heal(): void; cutOnRequest(apiKey: number): void; open(): number }> {
+async function cuttableConnections(): Promise<{ socketFactory: ISocketFactory; cut(): void; heal(): void; cutOnRequest(apiKey: number): void; holdRequests(apiKey: number, count: number): void; open(): number }> {
   const deadPort = await unusedLoopbackPort();
   const open = new Set<Socket>();
   let refusing = false;
   let cutAtApiKey: number | undefined;
+  let held = { apiKey: -1, count: 0 };
   const cut = (): void => {
     refusing = true;
     // As a reset arrives: the socket errors (kafkajs listens for 'error' and 'end', not 'close').
@@ -72,10 +74,15 @@ async function cuttableConnections(): Promise<{ socketFactory: ISocketFactory; c
       // A Kafka request starts with its size (int32) and API key (int16); kafkajs writes each whole.
       const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
       socket.write = ((chunk: unknown, ...rest: unknown[]) => {
-        if (cutAtApiKey !== undefined && Buffer.isBuffer(chunk) && chunk.length >= 6 && chunk.readInt16BE(4) === cutAtApiKey) {
+        const apiKey = Buffer.isBuffer(chunk) && chunk.length >= 6 ? chunk.readInt16BE(4) : undefined;
+        if (cutAtApiKey !== undefined && apiKey === cutAtApiKey) {
           cutAtApiKey = undefined;
           cut();
           return false;
+        }
+        if (held.count > 0 && apiKey === held.apiKey) {
+          held = { ...held, count: held.count - 1 };
+          return true;
         }
         return write(chunk, ...rest);
       }) as Socket['write'];
@@ -87,6 +94,9 @@ async function cuttableConnections(): Promise<{ socketFactory: ISocketFactory; c
     },
     cutOnRequest(apiKey) {
       cutAtApiKey = apiKey;
+    },
+    holdRequests(apiKey, count) {
+      held = { apiKey, count };
     },
     open: () => open.size,
   };
@@ -291,7 +301,7 @@ describe('the local runner when its consumer dies', () => {
 
 describe('the local runner when its first join fails', () => {
   /** A runner on a fresh topic and group whose broker connections the test controls. */
-  async function runnerOnCutConnections(name: string, restartAttempts: number) {
+  async function runnerOnCutConnections(name: string, restartAttempts: number, joinTimeoutMs = 60_000) {
     const topic = await bed.kafka.createTopic(name, 1);
     const groupId = `${name}-${randomUUID()}`;
     const config = loadConfig({ ...process.env, STREAM_RESTART_ATTEMPTS: String(restartAttempts), LOG_LEVEL: 'ERROR' });
@@ -311,7 +321,7 @@ describe('the local runner when its first join fails', () => {
       groupId,
       log: (line) => lines.push(line),
       restartBackoff: { initialMs: 200, maxMs: 400 },
-      joinTimeoutMs: 60_000,
+      joinTimeoutMs,
       kafka: { ...quietKafka, socketFactory: connections.socketFactory, connectionTimeoutMs: 1_000, retry: { retries: 1, initialRetryTime: 100 } },
     });
     return { topic, groupId, connections, lines, runner, runtime };
@@ -338,16 +348,47 @@ describe('the local runner when its first join fails', () => {
     // Connect, metadata and FindCoordinator get through; the broker is lost as the JoinGroup
     // request (API key 11) leaves, and every reconnect is refused.
     connections.cutOnRequest(11);
-    await expect(runner.start()).rejects.toThrow(/could not restart its consumer \(group runner-lost-join-\S+\) after 0 attempts: stream-runner could not join group runner-lost-join-\S+: /);
+    await expect(runner.start()).rejects.toThrow(/^the stream runner could not join group runner-lost-join-\S+: the first join and 0 retries failed; last: stream-runner could not join group runner-lost-join-\S+: /);
     expect(lines.some((l) => l.includes('consumer crashed'))).toBe(true);
     expect(lines.some((l) => l.includes('state=stopped'))).toBe(true);
+    await waitUntil(() => connections.open() === 0, { what: 'every broker connection to close', timeoutMs: 10_000 });
+  });
+
+  it('a join the broker never answers ends at the join timeout and is retried: start() resolves on the next attempt, and the runner consumes', async () => {
+    const { topic, groupId, connections, lines, runner } = await runnerOnCutConnections('runner-hung-join', 3, 3_000);
+    // The first JoinGroup request (API key 11) is swallowed: kafkajs would wait for its answer
+    // for the whole rebalance timeout (60 s); the attempt must end at the 3 s join timeout.
+    connections.holdRequests(11, 1);
+    const started = await runner.start();
+    bed.defer(async () => {
+      await started.stop();
+      // The abandoned first consumer still waits for its JoinGroup answer: cutting the
+      // connections ends that wait, so nothing of this test outlives it.
+      connections.cut();
+      await waitUntil(() => connections.open() === 0, { what: 'every broker connection to close', timeoutMs: 30_000 });
+    });
+    expect(lines.filter((l) => l.includes('restart failed'))).toEqual([]);
+    expect(lines.some((l) => l.includes('state=restarting'))).toBe(true);
+    expect(lines.some((l) => l.includes('consumer restarted (attempt 1)'))).toBe(true);
+    await producer.send({ topic, acks: -1, messages: [{ value: encodeImageEvent(newEvent(`runner-hung-join-${randomUUID()}`, { kind: 'inline', data: await makeJpeg() })) }] });
+    expect(await bed.kafka.waitForCommittedOffsets(groupId, topic, { 0: '1' }, 30_000)).toEqual({ 0: '1' });
+  });
+
+  it('an abort during the first join’s retries (Ctrl-C in ingest start) ends start() with StartInterruptedError and leaves no consumer connected', async () => {
+    const { connections, lines, runner } = await runnerOnCutConnections('runner-interrupted', 8);
+    connections.cut();
+    const interrupted = new AbortController();
+    const starting = runner.start(interrupted.signal);
+    await waitUntil(() => lines.some((l) => l.includes('state=restarting')), { what: 'the runner to report state=restarting', timeoutMs: 30_000 });
+    interrupted.abort();
+    await expect(starting).rejects.toBeInstanceOf(StartInterruptedError);
     await waitUntil(() => connections.open() === 0, { what: 'every broker connection to close', timeoutMs: 10_000 });
   });
 
   it('a broker that never answers: start() rejects after the restart attempts with the last reason, and leaves no consumer connected', async () => {
     const { connections, lines, runner } = await runnerOnCutConnections('runner-no-broker', 2);
     connections.cut();
-    await expect(runner.start()).rejects.toThrow(/could not restart its consumer \(group runner-no-broker-\S+\) after 2 attempts: \S/);
+    await expect(runner.start()).rejects.toThrow(/^the stream runner could not join group runner-no-broker-\S+: the first join and 2 retries failed; last: \S/);
     expect(lines.filter((l) => l.includes('restart failed'))).toHaveLength(2);
     expect(lines.some((l) => l.includes('state=stopped'))).toBe(true);
     await waitUntil(() => connections.open() === 0, { what: 'every broker connection to close', timeoutMs: 10_000 });
