@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { PipelineError, invalidParameterError } from '../core/errors';
+import { DependencyError, PipelineError, invalidParameterError } from '../core/errors';
 import { InstallError, PrerequisiteError, SERVICE_NAMES, ServiceStartError, StackSupervisor, stackEnvLines, stackStatus, stackUp, useLocalStack, type ServiceName } from './stack';
 import { commands as extraCommands } from './commands';
 import { RefusedInputError, refuseInput } from './commands/input-checks';
@@ -117,6 +117,8 @@ function describeFailure(error: unknown): string {
     return `error: ${error.message}${where}${tail}`;
   }
   if (error instanceof InstallError) return `error: ${error.message}\n${error.output}`;
+  // A dependency that did not answer (refused, timed out) is most often a stand-in that is down.
+  if (error instanceof DependencyError) return `error: ${error.message} (\`ingest stack status\` shows whether the local servers are up)`;
   if (error instanceof PrerequisiteError || error instanceof PipelineError) return `error: ${error.message}`;
   return `error: ${error instanceof Error ? error.message : String(error)}`;
 }

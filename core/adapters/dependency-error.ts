@@ -24,6 +24,20 @@ export function isRetriableSdkError(error: unknown): boolean {
 }
 
 /**
+ * What to call a failure in a message: a plain Error from the network layer by its errno code
+ * (ECONNREFUSED, ETIMEDOUT), read from `code` or, when the error crossed a realm and the SDK's
+ * retry middleware re-wrapped it as text ("AWS SDK error wrapper for Error: connect ECONNREFUSED
+ * …"), from its message; anything else by its name. Never an address, a message or a stack.
+ */
+function failureName(error: unknown): string {
+  const { name = 'Error', code, message = '' } = (typeof error === 'object' && error !== null ? error : {}) as { name?: string; code?: unknown; message?: string };
+  if (name !== 'Error') return name;
+  if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+  // Node's system errors read "<syscall> <CODE> <address>", e.g. "connect ECONNREFUSED 127.0.0.1:8000".
+  return /\b(?:connect|read|write|getaddrinfo|send|recv) (E[A-Z_]{3,})\b/.exec(message)?.[1] ?? name;
+}
+
+/**
  * Wraps an SDK failure naming the service and the operation: a retriable
  * {@link DependencyError} when the SDK says trying again can help, otherwise a
  * {@link DependencyRejectedError} that is not retried. Our own errors pass through unchanged;
@@ -31,7 +45,7 @@ export function isRetriableSdkError(error: unknown): boolean {
  */
 export function asDependencyError(service: string, operation: string, error: unknown): Error {
   if (error instanceof PipelineError || error instanceof TypeError || error instanceof RangeError) return error as Error;
-  const name = (error as { name?: string }).name ?? 'Error';
+  const name = failureName(error);
   if (!isRetriableSdkError(error)) {
     return new DependencyRejectedError(service, `${service} refused ${operation.split(' ')[0]} (${name}); not retried`, { cause: error });
   }

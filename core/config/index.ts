@@ -387,7 +387,7 @@ function readInt(env: Env, name: string, fallback: number, min = 1, max = Number
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   return value;
 }
 

@@ -15,7 +15,7 @@ const out = (line: string): void => void process.stdout.write(`${line}\n`);
 export function formatReconcileReport(report: ReconcileReport): string[] {
   const { counts } = report;
   const lines = [
-    `reconcile${report.dryRun ? ' (dry run: nothing changed)' : ''}: days ${report.days.join(', ')}; ${report.scanned} records read` +
+    `reconcile${report.dryRun ? ' (dry run: nothing changed)' : ''}: days ${report.days.join(', ')}; ${report.scanned} candidate${report.scanned === 1 ? '' : 's'} read (RECEIVED past the threshold, or final and never announced)` +
       `; recovered ${counts.recovered}, failed-abandoned ${counts.failedAbandoned}, notified-late ${counts.notifiedLate}, skipped ${counts.skipped}, errors ${counts.errors}` +
       (report.truncated ? '; read limit reached (RECONCILE_MAX_RECORDS), the next run continues' : ''),
   ];

@@ -155,10 +155,18 @@ async function waitForGroupCoordinator(admin: Admin): Promise<void> {
   }
 }
 
+/**
+ * The image and dead-letter topics, then a group coordinator that answers.
+ * @throws Error naming the brokers and KAFKA_BROKERS when Kafka cannot be reached.
+ */
 async function ensureTopics(config: Config): Promise<void> {
   const kafka = new Kafka({ clientId: 'stack-bootstrap', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
-  await admin.connect();
+  try {
+    await admin.connect();
+  } catch (error) {
+    throw new Error(`Kafka at ${config.kafka.brokers.join(', ')} (KAFKA_BROKERS) could not be reached to create the topics: ${(error as Error).message}`, { cause: error });
+  }
   try {
     const existing = new Set(await admin.listTopics());
     const wanted = [

@@ -15,6 +15,7 @@ import { ImagePipeline, Reconciler, createPipelineRuntime, type IngestRequest, t
 import { makeJpeg } from '../helpers/images';
 import { openNotificationInbox, type NotificationInbox } from '../helpers/notifications';
 import { runIngest } from '../helpers/ingest-cli';
+import { unusedLoopbackPort } from '../helpers/loopback-server';
 
 // Each pass queries every write shard of three statuses on two days; on a busy shared moto that takes a while.
 jest.setTimeout(300_000);
@@ -172,9 +173,17 @@ it('`ingest reconcile --dry-run` prints the pass and each record it would touch,
 
   expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   const [summary, ...entries] = stdout.trimEnd().split('\n');
-  expect(summary).toMatch(/^reconcile \(dry run: nothing changed\): days \d{4}-\d{2}-\d{2}, \d{4}-\d{2}-\d{2}; \d+ records read; recovered 0, failed-abandoned 0, notified-late 0, skipped \d+, errors \d+$/);
+  expect(summary).toMatch(/^reconcile \(dry run: nothing changed\): days \d{4}-\d{2}-\d{2}, \d{4}-\d{2}-\d{2}; \d+ candidates? read \(RECEIVED past the threshold, or final and never announced\); recovered 0, failed-abandoned 0, notified-late 0, skipped \d+, errors \d+$/);
   expect(entries).toContain(`  ${stuck.imageId}  RECEIVED  would-recover`);
   expect((await runtime.metadata.get(stuck.imageId, new Date()))?.status).toBe('RECEIVED');
+});
+
+it('`ingest reconcile` when DynamoDB does not answer names the call and the errno, points at `ingest stack status`, and exits 1', async () => {
+  // A loopback port with nothing listening stands for a DynamoDB stand-in that is down.
+  const port = String(await unusedLoopbackPort());
+  const { code, stdout, stderr } = await runIngest(['reconcile', '--dry-run'], { DYNAMODB_PORT: port, AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, AWS_MAX_ATTEMPTS: '1' });
+  expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+  expect(stderr.trimEnd()).toBe('error: DynamoDB Query failed: ECONNREFUSED (`ingest stack status` shows whether the local servers are up)');
 });
 
 it('two runs at once repair each record once between them', async () => {

@@ -18,6 +18,7 @@ import { ServiceStartError, StackSupervisor, stackStatus, stackUp } from '../../
 import { projectRoot, stackPaths } from '../../local/stack/paths';
 import { freePorts } from '../helpers/tcp-ports';
 import { installStack } from '../../local/stack/install';
+import { bootstrapStack } from '../../local/stack/bootstrap';
 
 let config: Config;
 let clients: AwsClients;
@@ -144,6 +145,16 @@ describe('the local stack serves real requests', () => {
     const status = await stackStatus(config);
     const secret = await clients.secrets.send(new GetSecretValueCommand({ SecretId: config.apiKeySecretId }));
     expect(findCustomerForKey(parseApiKeySecret(secret.SecretString), status.resources.devApiKey ?? '')).toBe('dev');
+  });
+});
+
+describe('the bootstrap', () => {
+  it('names Kafka, the brokers and KAFKA_BROKERS in one line when the brokers cannot be reached', async () => {
+    const [port] = await freePorts(1);
+    const broken = loadConfig({ ...process.env, KAFKA_BROKERS: `127.0.0.1:${port}` });
+    const failure = await bootstrapStack(broken, clients, stackPaths(broken)).catch((error: unknown) => error as Error);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(new RegExp(`^Kafka at 127\\.0\\.0\\.1:${port} \\(KAFKA_BROKERS\\) could not be reached to create the topics: .*ECONNREFUSED`));
   });
 });
 

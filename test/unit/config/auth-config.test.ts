@@ -31,7 +31,7 @@ describe('sign-in settings in loadConfig (docs/authentication.md)', () => {
     [{ [ENV.cognitoUserPoolClientId]: 'abc' }, 'COGNITO_USER_POOL_ID and COGNITO_USER_POOL_CLIENT_ID go together: set both or neither'],
     [{ ...POOL, [ENV.cognitoUserPoolId]: 'not a pool' }, 'COGNITO_USER_POOL_ID must look like "eu-west-1_AbC123", got "not a pool"'],
     [{ ...POOL, [ENV.cognitoUserPoolClientId]: 'a/b' }, 'COGNITO_USER_POOL_CLIENT_ID must be 1-128 letters, digits, "_" or "+", got "a/b"'],
-    [{ [ENV.authorizerCacheTtlSeconds]: '3601' }, 'AUTHORIZER_CACHE_TTL_SECONDS must be an integer between 0 and 3600, got 3601'],
+    [{ [ENV.authorizerCacheTtlSeconds]: '3601' }, 'AUTHORIZER_CACHE_TTL_SECONDS must be an integer between 0 and 3600, got "3601"'],
   ])('refuses %o, naming the variable', (env, message) => {
     expect(() => loadConfig({ ...AWS_ENV, ...env })).toThrow(new ConfigError(message));
   });

@@ -40,7 +40,7 @@ describe('loadConfig', () => {
     [ENV.maxImageBytes, 'ten', /MAX_IMAGE_BYTES must be an integer/],
     [ENV.maxPixels, '0', /MAX_PIXELS must be an integer between 1 and/],
     [ENV.maxDecodeBytes, '1000', /MAX_DECODE_BYTES must be an integer between 33554432 and/],
-    [ENV.kafkaPort, '70000', /KAFKA_PORT must be an integer between 1 and 65535, got 70000/],
+    [ENV.kafkaPort, '70000', /KAFKA_PORT must be an integer between 1 and 65535, got "70000"/],
     [ENV.fetchAllowLoopback, 'maybe', /FETCH_ALLOW_LOOPBACK must be true or false, got "maybe"/],
     [ENV.fetchAllowedPorts, '443,70000', /FETCH_ALLOWED_PORTS must be a comma-separated list of ports between 1 and 65535/],
     [ENV.endpointS3, 'not a url', /AWS_ENDPOINT_URL_S3 must be an http\(s\) URL, got "not a url"/],
@@ -48,8 +48,8 @@ describe('loadConfig', () => {
     [ENV.region, 'mars', /AWS_REGION must look like "eu-west-1", got "mars"/],
     [ENV.allowedSourceBuckets, ' , ', /ALLOWED_SOURCE_BUCKETS must be a comma-separated list/],
     [ENV.fetchDeadlineMs, '5000', /FETCH_TIMEOUT_MS \(10000\) must not be longer than FETCH_DEADLINE_MS \(5000\)/],
-    [ENV.streamRestartAttempts, '101', /STREAM_RESTART_ATTEMPTS must be an integer between 0 and 100, got 101/],
-    [ENV.recordTimeBudgetMs, '999', /STREAM_RECORD_TIME_BUDGET_MS must be an integer between 1000 and 900000, got 999/],
+    [ENV.streamRestartAttempts, '101', /STREAM_RESTART_ATTEMPTS must be an integer between 0 and 100, got "101"/],
+    [ENV.recordTimeBudgetMs, '999', /STREAM_RECORD_TIME_BUDGET_MS must be an integer between 1000 and 900000, got "999"/],
     [ENV.recordTimeBudgetMs, 'soon', /STREAM_RECORD_TIME_BUDGET_MS must be an integer/],
   ])('rejects a bad %s with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ ...AWS_ENV, [name]: value })).toThrow(message);

@@ -32,8 +32,8 @@ describe('loadConfig: encoder settings', () => {
   });
 
   it.each([
-    [ENV.webpEffort, '7', /WEBP_EFFORT must be an integer between 0 and 6, got 7/],
-    [ENV.webpAlphaQuality, '101', /WEBP_ALPHA_QUALITY must be an integer between 0 and 100, got 101/],
+    [ENV.webpEffort, '7', /WEBP_EFFORT must be an integer between 0 and 6, got "7"/],
+    [ENV.webpAlphaQuality, '101', /WEBP_ALPHA_QUALITY must be an integer between 0 and 100, got "101"/],
     [ENV.jpegChromaSubsampling, '4:2:2', /JPEG_CHROMA_SUBSAMPLING must be one of 4:2:0, 4:4:4, got "4:2:2"/],
     [ENV.jpegMozjpeg, 'maybe', /JPEG_MOZJPEG must be true or false, got "maybe"/],
     [ENV.resizeKernel, 'bicubic', /RESIZE_KERNEL must be one of nearest, .*, got "bicubic"/],

@@ -46,6 +46,17 @@ describe('classifying AWS SDK errors', () => {
     expect((wrapped as DependencyError).retriable).toBe(true);
   });
 
+  it('names a network failure by its errno code (the SDK error itself is a plain Error), and a service error by its name', () => {
+    expect(asDependencyError('DynamoDB', 'Query', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })).message).toBe('DynamoDB Query failed: ECONNREFUSED');
+    expect(asDependencyError('S3', 'GetObject', Object.assign(new Error('read ETIMEDOUT'), { code: 'ETIMEDOUT' })).message).toBe('S3 GetObject failed: ETIMEDOUT');
+    expect(asDependencyError('S3', 'GetObject', new Error('something')).message).toBe('S3 GetObject failed: Error');
+    expect(asDependencyError('S3', 'GetObject', new Error('EXPIRED TOKEN')).message).toBe('S3 GetObject failed: Error');
+    // What the SDK's retry middleware makes of a network error from another realm (e.g. a test VM).
+    expect(asDependencyError('DynamoDB', 'Query', new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:8000')).message).toBe('DynamoDB Query failed: ECONNREFUSED');
+    expect(asDependencyError('SNS', 'Publish', 'a thrown string').message).toBe('SNS Publish failed: Error');
+    expect(asDependencyError('DynamoDB', 'Query', new InternalServerError({ message: 'oops', ...metadata(500) })).message).toBe('DynamoDB Query failed: InternalServerError');
+  });
+
   it('passes our own errors and bugs through unchanged', () => {
     const ours = new UnsupportedImageError('no');
     const bug = new TypeError('x is undefined');

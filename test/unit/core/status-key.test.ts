@@ -60,6 +60,6 @@ describe('byStatusDay write shards', () => {
     expect(loadConfig(AWS_ENV).table.statusShards).toBe(DEFAULT_STATUS_SHARDS);
     expect(loadConfig({ ...AWS_ENV, [ENV.statusIndexShards]: '4' }).table.statusShards).toBe(4);
     expect(() => loadConfig({ ...AWS_ENV, [ENV.statusIndexShards]: '0' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...AWS_ENV, [ENV.statusIndexShards]: '0' })).toThrow(/STATUS_INDEX_SHARDS must be an integer between 1 and 256, got 0/);
+    expect(() => loadConfig({ ...AWS_ENV, [ENV.statusIndexShards]: '0' })).toThrow(/STATUS_INDEX_SHARDS must be an integer between 1 and 256, got "0"/);
   });
 });

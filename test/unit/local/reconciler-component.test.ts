@@ -55,7 +55,7 @@ it('runs a pass every RECONCILE_INTERVAL_SECONDS and logs the report only when t
   expect(pending).toHaveLength(2);
   pending[1]?.resolve(report({ notifiedLate: 1 }, [{ imageId: 'img-1', status: 'PROCESSED', action: 'notified-late' }]));
   await flush();
-  expect(lines[0]).toMatch(/^reconcile: days 2026-12-01, 2026-11-30; 1 records read; recovered 0, failed-abandoned 0, notified-late 1, skipped 0, errors 0$/);
+  expect(lines[0]).toMatch(/^reconcile: days 2026-12-01, 2026-11-30; 1 candidate read \(RECEIVED past the threshold, or final and never announced\); recovered 0, failed-abandoned 0, notified-late 1, skipped 0, errors 0$/);
   expect(lines[1]).toMatch(/img-1\s+PROCESSED\s+notified-late/);
   await started.stop();
 });
