@@ -1,4 +1,4 @@
-import { Kafka, logLevel as kafkaLogLevel, type ISocketFactory, type RetryOptions, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel as kafkaLogLevel, type ISocketFactory, type logCreator as LogCreator, type RetryOptions, type SASLOptions } from 'kafkajs';
 import { requireBrokers, type Config } from '../core/config';
 import { ConfigError } from '../core/errors';
 import type { SecretStore } from '../core/ports';
@@ -15,7 +15,8 @@ export interface KafkaClientOptions {
    */
   retry?: RetryOptions;
   /**
-   * kafkajs' own log level; its lines go to stderr.
+   * kafkajs' own log level (`KAFKAJS_LOG_LEVEL` overrides it); its lines go to stderr through
+   * {@link kafkaLogCreator}.
    * @default kafkaLogLevel.ERROR
    */
   logLevel?: kafkaLogLevel;
@@ -25,6 +26,25 @@ export interface KafkaClientOptions {
    */
   socketFactory?: ISocketFactory;
 }
+
+/**
+ * kafkajs' log lines, as its console logger writes them (one JSON object per line) but all on
+ * stderr, with two changes:
+ * - an ERROR from its `Connection` namespace (one request's error response, or one socket that
+ *   failed) counts as WARN: kafkajs retries those itself, and what it gives up on is logged again
+ *   by the producer, consumer or admin (or thrown). At the default ERROR level a broker that is
+ *   restarting no longer prints a line per request;
+ * - no `stack` field: a stack of kafkajs' internals tells an operator nothing about a refused
+ *   connection, and the message and error are kept.
+ */
+export const kafkaLogCreator: LogCreator =
+  (configured) =>
+  ({ namespace, level, label, log }) => {
+    const demoted = namespace === 'Connection' && level === kafkaLogLevel.ERROR;
+    if ((demoted ? kafkaLogLevel.WARN : level) > configured) return;
+    const { stack: _stack, message, ...rest } = log as { stack?: unknown; message: string; [field: string]: unknown };
+    process.stderr.write(`${JSON.stringify({ level: demoted ? 'WARN' : label, ...rest, message: namespace ? `[${namespace}] ${message}` : message })}\n`);
+  };
 
 /** The Kafka credentials secret: what an MSK SASL/SCRAM secret (`AmazonMSK_…`) holds. */
 interface ScramSecret {
@@ -72,6 +92,7 @@ export async function createKafkaClient(config: Config, secrets: SecretStore, op
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     retry: options.retry ?? { initialRetryTime: 300, retries: 5 },
     logLevel: options.logLevel ?? kafkaLogLevel.ERROR,
+    logCreator: kafkaLogCreator,
     socketFactory: options.socketFactory,
   });
 }
