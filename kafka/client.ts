@@ -27,20 +27,24 @@ export interface KafkaClientOptions {
   socketFactory?: ISocketFactory;
 }
 
+/** kafkajs log namespaces whose errors kafkajs retries itself (see {@link kafkaLogCreator}). */
+const RETRIED_BY_KAFKAJS = new Set(['Connection', 'BrokerPool']);
+
 /**
  * kafkajs' log lines, as its console logger writes them (one JSON object per line) but all on
  * stderr, with two changes:
  * - an ERROR from its `Connection` namespace (one request's error response, or one socket that
- *   failed) counts as WARN: kafkajs retries those itself, and what it gives up on is logged again
- *   by the producer, consumer or admin (or thrown). At the default ERROR level a broker that is
- *   restarting no longer prints a line per request;
+ *   failed) or its `BrokerPool` namespace (one failed connect to a seed broker) counts as WARN:
+ *   kafkajs retries those itself, and what it gives up on is logged again by the producer,
+ *   consumer or admin (or thrown). At the default ERROR level a broker that is down or
+ *   restarting no longer prints a line per request or per retry;
  * - no `stack` field: a stack of kafkajs' internals tells an operator nothing about a refused
  *   connection, and the message and error are kept.
  */
 export const kafkaLogCreator: LogCreator =
   (configured) =>
   ({ namespace, level, label, log }) => {
-    const demoted = namespace === 'Connection' && level === kafkaLogLevel.ERROR;
+    const demoted = RETRIED_BY_KAFKAJS.has(namespace) && level === kafkaLogLevel.ERROR;
     if ((demoted ? kafkaLogLevel.WARN : level) > configured) return;
     const { stack: _stack, message, ...rest } = log as { stack?: unknown; message: string; [field: string]: unknown };
     process.stderr.write(`${JSON.stringify({ level: demoted ? 'WARN' : label, ...rest, message: namespace ? `[${namespace}] ${message}` : message })}\n`);

@@ -329,6 +329,9 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
           retry: { ...(options.kafka?.retry ?? { initialRetryTime: 300, retries: 5 }), restartOnFailure: async () => false },
         });
         let joinedAt = 0;
+        // Set once this attempt failed: what its consumer does later (a crash when its pending
+        // JoinGroup times out, a late join) is no longer the runner's business.
+        let abandoned = false;
         try {
           await created.connect();
           await created.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
@@ -351,10 +354,12 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
             });
           });
           created.on(created.events.GROUP_JOIN, () => {
+            if (abandoned) return;
             joinedAt = Date.now();
             if (!stopping.signal.aborted) setState('consuming', `session timeout ${sessionTimeoutMs} ms`);
           });
           created.on(created.events.CRASH, (e) => {
+            if (abandoned) return;
             const error = e.payload.error;
             log(`stream-runner consumer crashed: ${error.message}`);
             if (joinedAt === 0) {
@@ -373,6 +378,7 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
           const running = created.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: eachBatch(() => created), partitionsConsumedConcurrently: config.kafka.partitions });
           await Promise.race([joined, running.then(() => joined)]);
         } catch (error) {
+          abandoned = true;
           // A consumer stuck in JoinGroup disconnects only once that request is answered or times
           // out (the rebalance timeout, ≥ 60 s): the attempt waits a bounded time, and the
           // disconnect finishes on its own.
@@ -400,7 +406,7 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
           }
           restarts += 1;
           const delayMs = backoffDelayMs(restarts, restartBackoff);
-          setState('restarting', `in ${delayMs} ms (attempt ${restarts} of ${config.stream.restartAttempts})`);
+          setState('restarting', `in ${delayMs} ms (attempt ${restarts} of ${config.stream.restartAttempts}) after: ${reason.message}`);
           await abortableSleep(delayMs, stopping.signal);
           if (stopping.signal.aborted) return {};
           try {

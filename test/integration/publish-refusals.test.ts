@@ -15,7 +15,7 @@ import { createAwsClients, destroyAwsClients, type AwsClients } from '../../core
 import { createLocalStreamComponent } from '../../local/stream-runner';
 import { makeJpeg } from '../helpers/images';
 import { connectTestKafka, type TestKafka } from '../helpers/kafka';
-import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
+import { startLoopbackServer, unusedLoopbackPort, type LoopbackServer } from '../helpers/loopback-server';
 import { runIngest } from '../helpers/ingest-cli';
 
 let dir: string;
@@ -90,6 +90,17 @@ describe('ingest publish against the real stack', () => {
     expect(await kit!.endOffsets(topic)).toEqual(before);
     expect(await claimChecksOf(customer)).toBe(0);
     expect(server.hits(jpegPath)).toBe(0);
+  });
+
+  it('with brokers that refuse connections: one line naming Kafka and KAFKA_BROKERS, exit 1, and no kafkajs ERROR line per retry', async () => {
+    const file = join(dir, 'unreachable.jpg');
+    writeFileSync(file, await makeJpeg());
+    const port = await unusedLoopbackPort();
+    const { code, stderr } = await runIngest(['publish', file, '--customer', customer], { KAFKA_BROKERS: `127.0.0.1:${port}` });
+    expect(code).toBe(1);
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      `error: Kafka could not be reached (KAFKA_BROKERS): Connection error: connect ECONNREFUSED 127.0.0.1:${port} (\`ingest stack status\` shows whether the local servers are up)`,
+    ]);
   });
 
   it('sends what the consumer accepts under the same FETCH_* settings: a loopback URL with the port allowance ends PROCESSED', async () => {

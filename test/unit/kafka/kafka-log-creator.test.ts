@@ -30,6 +30,13 @@ it('leaves out a connection-level error at the default ERROR level, and prints i
   expect(line).toEqual({ level: 'WARN', timestamp: expect.any(String), logger: 'kafkajs', message: '[Connection] Response GroupCoordinator(key: 10, version: 2)', broker: '127.0.0.1:9092', error: 'The group coordinator is not available' });
 });
 
+it('leaves out a failed connect to a seed broker (BrokerPool, retried by kafkajs) at the default ERROR level', () => {
+  const seedRetry = (kafka: Kafka): void =>
+    kafka.logger().namespace('BrokerPool').error('Failed to connect to seed broker, trying another broker from the list: Connection error: connect ECONNREFUSED 127.0.0.1:1', { retryCount: 0, retryTime: 300 });
+  expect(linesWrittenBy(logLevel.ERROR, seedRetry)).toEqual([]);
+  expect(linesWrittenBy(logLevel.WARN, seedRetry).map((l) => l.level)).toEqual(['WARN']);
+});
+
 it('prints what kafkajs gave up on at ERROR, one JSON line without a stack', () => {
   const lines = linesWrittenBy(logLevel.ERROR, crash);
   expect(lines).toEqual([{ level: 'ERROR', timestamp: expect.any(String), logger: 'kafkajs', message: '[Consumer] Crash: KafkaJSNumberOfRetriesExceeded: connect ECONNREFUSED', groupId: 'g' }]);
