@@ -117,7 +117,6 @@ function describeFailure(error: unknown): string {
     return `error: ${error.message}${where}${tail}`;
   }
   if (error instanceof InstallError) return `error: ${error.message}\n${error.output}`;
-  // kafkajs gave up connecting (its KafkaJSConnectionError, or the retrier's wrapper around one).
   const kafkaConnection = kafkaConnectionFailure(error);
   if (kafkaConnection !== undefined) return `error: Kafka could not be reached (KAFKA_BROKERS): ${kafkaConnection} (\`ingest stack status\` shows whether the local servers are up)`;
   // A dependency that did not answer (refused, timed out) is most often a stand-in that is down.
@@ -128,9 +127,10 @@ function describeFailure(error: unknown): string {
 
 /** The message of a kafkajs connection failure in `error` or its causes, else undefined. */
 function kafkaConnectionFailure(error: unknown): string | undefined {
-  for (let e = error as { name?: string; message?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e !== undefined && e !== null && depth < 5; depth += 1) {
+  // kafkajs' retrier wraps the connection error as `cause` (KafkaJSNumberOfRetriesExceeded).
+  let e = error as { name?: string; message?: string; cause?: unknown } | undefined;
+  for (let depth = 0; e !== undefined && e !== null && depth < 5; depth += 1, e = e.cause as typeof e) {
     if (e.name === 'KafkaJSConnectionError') return e.message;
-    e = (e.cause ?? e.originalError) as typeof e;
   }
   return undefined;
 }

@@ -345,8 +345,6 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
               clearTimeout(timer);
               reject(error);
             };
-            if (stopping.signal.aborted) joinFailed(new StartInterruptedError('the stream runner'));
-            stopping.signal.addEventListener('abort', () => joinFailed?.(new StartInterruptedError('the stream runner')), { once: true });
             const remove = created.on(created.events.GROUP_JOIN, () => {
               clearTimeout(timer);
               remove();
@@ -376,7 +374,15 @@ export function createStreamRunner(options: StreamRunnerOptions): RuntimeCompone
           // raced with the join's own timeout: an attempt that hangs in JoinGroup ends at the
           // timeout, and neither promise is left to reject unobserved.
           const running = created.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: eachBatch(() => created), partitionsConsumedConcurrently: config.kafka.partitions });
-          await Promise.race([joined, running.then(() => joined)]);
+          // Stopping (Ctrl-C during start) ends the attempt too; the listener lives as long as it.
+          const interrupted = (): void => joinFailed?.(new StartInterruptedError('the stream runner'));
+          stopping.signal.addEventListener('abort', interrupted, { once: true });
+          try {
+            if (stopping.signal.aborted) interrupted();
+            await Promise.race([joined, running.then(() => joined)]);
+          } finally {
+            stopping.signal.removeEventListener('abort', interrupted);
+          }
         } catch (error) {
           abandoned = true;
           // A consumer stuck in JoinGroup disconnects only once that request is answered or times

@@ -27,22 +27,17 @@ export const startCommand: Command = {
     // (the stream runner's first join with its retries can take a minute); a second one exits at
     // once and says what may still run.
     const interrupted = new AbortController();
-    let wake: (() => void) | undefined;
     const onSignal = (): void => {
       if (interrupted.signal.aborted) {
         out('interrupted again: exiting now; servers this command started may still be running (`ingest stack down` stops them)');
         process.exit(130);
       }
       interrupted.abort();
-      if (wake === undefined) out('interrupted: stopping what has started so far (Ctrl-C again exits at once) …');
-      else wake();
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
-      return await runPipeline(interrupted.signal, (resolve) => {
-        wake = resolve;
-      });
+      return await runPipeline(interrupted.signal);
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -55,7 +50,10 @@ export const startCommand: Command = {
  * @returns the exit status: 0 after a requested stop, 1 after a fatal runner, 130 when
  *   interrupted before the pipeline was ready.
  */
-async function runPipeline(interrupted: AbortSignal, onWake: (wake: () => void) => void): Promise<number> {
+async function runPipeline(interrupted: AbortSignal): Promise<number> {
+  // Ctrl-C before "ready" is announced here; after it, it ends the wait below.
+  let wake: (() => void) | undefined;
+  interrupted.addEventListener('abort', () => (wake === undefined ? out('interrupted: stopping what has started so far (Ctrl-C again exits at once) …') : wake()), { once: true });
   const stackConfig = useLocalStack();
   const { up, resources, supervisor } = await stackUp(stackConfig, out);
   const stopServers = async (): Promise<void> => {
@@ -80,11 +78,10 @@ async function runPipeline(interrupted: AbortSignal, onWake: (wake: () => void) 
   // A stream runner that cannot restart its consumer ends the process (non-zero) rather than
   // leaving a healthy-looking API over a dead consumer.
   let fatal: Error | undefined;
-  let wake: () => void = () => undefined;
   const health = new RuntimeHealth();
   const onFatal = (error: Error): void => {
     fatal ??= error;
-    wake();
+    wake?.();
   };
   let stopRuntime: () => Promise<void> = async () => undefined;
   try {
@@ -99,7 +96,6 @@ async function runPipeline(interrupted: AbortSignal, onWake: (wake: () => void) 
   out('ready. Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
     wake = resolve;
-    onWake(resolve);
     if (fatal !== undefined || interrupted.aborted) resolve();
   });
   if (fatal !== undefined) out(`error: ${fatal.message}; stopping`);

@@ -102,6 +102,37 @@ async function cuttableConnections(): Promise<{ socketFactory: ISocketFactory; c
   };
 }
 
+/**
+ * A runner on a fresh topic and group whose broker connections the test controls, with the
+ * restart limit, join timeout and onFatal given; its log lines are kept in `lines`.
+ */
+async function runnerOnCutConnections(name: string, restartAttempts: number, joinTimeoutMs = 60_000, onFatal?: (error: Error) => void) {
+  const topic = await bed.kafka.createTopic(name, 1);
+  const groupId = `${name}-${randomUUID()}`;
+  const config = loadConfig({ ...process.env, STREAM_RESTART_ATTEMPTS: String(restartAttempts), LOG_LEVEL: 'ERROR' });
+  const runtime = createPipelineRuntime(config, `${name}-test`);
+  const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
+  bed.defer(async () => {
+    await consumer.close();
+    destroyAwsClients(runtime.clients);
+  });
+  const connections = await cuttableConnections();
+  const lines: string[] = [];
+  const runner = createStreamRunner({
+    config,
+    handler: createMskHandler(consumer),
+    secrets: runtime.secrets,
+    topic,
+    groupId,
+    log: (line) => lines.push(line),
+    restartBackoff: { initialMs: 200, maxMs: 400 },
+    joinTimeoutMs,
+    onFatal,
+    kafka: { ...quietKafka, socketFactory: connections.socketFactory, connectionTimeoutMs: 1_000, retry: { retries: 1, initialRetryTime: 100 } },
+  });
+  return { topic, groupId, connections, lines, runner, runtime };
+}
+
 /** Writes `step()` every `everyMs` until the client goes away or `maxWrites` writes were made. */
 function dribble(socket: Socket, everyMs: number, maxWrites: number, step: () => void): void {
   let writes = 0;
@@ -241,30 +272,9 @@ describe('the local runner when its consumer dies', () => {
   });
 
   it('a runner that cannot restart its consumer says so: /readyz answers 503 with state stopped, and onFatal is called', async () => {
-    const topic = await bed.kafka.createTopic('runner-stopped', 1);
-    const groupId = `runner-stopped-${randomUUID()}`;
-    const config = loadConfig({ ...process.env, STREAM_RESTART_ATTEMPTS: '2', LOG_LEVEL: 'ERROR' });
-    const runtime = createPipelineRuntime(config, 'runner-stopped-test');
-    const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
-    bed.defer(async () => {
-      await consumer.close();
-      destroyAwsClients(runtime.clients);
-    });
-    const connections = await cuttableConnections();
     const fatal: Error[] = [];
     const health = new RuntimeHealth();
-    const runner = createStreamRunner({
-      config,
-      handler: createMskHandler(consumer),
-      secrets: runtime.secrets,
-      topic,
-      groupId,
-      log: () => undefined,
-      restartBackoff: { initialMs: 200, maxMs: 400 },
-      joinTimeoutMs: 5_000,
-      onFatal: (error) => fatal.push(error),
-      kafka: { ...quietKafka, socketFactory: connections.socketFactory, retry: { retries: 1, initialRetryTime: 100 } },
-    });
+    const { topic, groupId, connections, runner } = await runnerOnCutConnections('runner-stopped', 2, 5_000, (error) => fatal.push(error));
     const adapter = await startHttpAdapter({
       host: '127.0.0.1',
       port: 0,
@@ -300,33 +310,6 @@ describe('the local runner when its consumer dies', () => {
 });
 
 describe('the local runner when its first join fails', () => {
-  /** A runner on a fresh topic and group whose broker connections the test controls. */
-  async function runnerOnCutConnections(name: string, restartAttempts: number, joinTimeoutMs = 60_000) {
-    const topic = await bed.kafka.createTopic(name, 1);
-    const groupId = `${name}-${randomUUID()}`;
-    const config = loadConfig({ ...process.env, STREAM_RESTART_ATTEMPTS: String(restartAttempts), LOG_LEVEL: 'ERROR' });
-    const runtime = createPipelineRuntime(config, `${name}-test`);
-    const consumer = createStreamConsumer(runtime, { kafka: quietKafka });
-    bed.defer(async () => {
-      await consumer.close();
-      destroyAwsClients(runtime.clients);
-    });
-    const connections = await cuttableConnections();
-    const lines: string[] = [];
-    const runner = createStreamRunner({
-      config,
-      handler: createMskHandler(consumer),
-      secrets: runtime.secrets,
-      topic,
-      groupId,
-      log: (line) => lines.push(line),
-      restartBackoff: { initialMs: 200, maxMs: 400 },
-      joinTimeoutMs,
-      kafka: { ...quietKafka, socketFactory: connections.socketFactory, connectionTimeoutMs: 1_000, retry: { retries: 1, initialRetryTime: 100 } },
-    });
-    return { topic, groupId, connections, lines, runner, runtime };
-  }
-
   it('a broker that refuses the first connections is retried with backoff: start() resolves once the group is joined, and the runner consumes', async () => {
     const { topic, groupId, connections, lines, runner, runtime } = await runnerOnCutConnections('runner-late-broker', 8);
     connections.cut();

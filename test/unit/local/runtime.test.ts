@@ -28,6 +28,17 @@ function manualComponent(name: string, withHealth: boolean, events: string[]) {
   return { component, finish: () => finish(), fail: (error: Error) => fail(error) };
 }
 
+/** A component that starts at once, running `onStart` first, and records its stop. */
+function immediateComponent(name: string, events: string[], onStart: () => void = () => undefined): RuntimeComponent {
+  return {
+    name,
+    start: async () => {
+      onStart();
+      return { description: name, stop: async () => void events.push(`stop ${name}`) };
+    },
+  };
+}
+
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 it('reports every component as starting, not ready, until it has started; then its own health, or nothing when it has none', async () => {
@@ -53,13 +64,9 @@ it('an abort while a component starts stops the ones already started and rejects
   const api = manualComponent('rest-api', false, events);
   const runner = manualComponent('stream-runner', true, events);
   let lateStarted = false;
-  const late: RuntimeComponent = {
-    name: 'dashboard',
-    start: async () => {
-      lateStarted = true;
-      return { description: 'dashboard', stop: async () => undefined };
-    },
-  };
+  const late = immediateComponent('dashboard', events, () => {
+    lateStarted = true;
+  });
   const interrupted = new AbortController();
   const starting = startRuntime([api.component, runner.component, late], () => undefined, new RuntimeHealth(), interrupted.signal);
   api.finish();
@@ -73,21 +80,11 @@ it('an abort while a component starts stops the ones already started and rejects
 it('an abort between components starts no further component', async () => {
   const events: string[] = [];
   const interrupted = new AbortController();
-  const first: RuntimeComponent = {
-    name: 'rest-api',
-    start: async () => {
-      interrupted.abort();
-      return { description: 'rest-api', stop: async () => void events.push('stop rest-api') };
-    },
-  };
+  const first = immediateComponent('rest-api', events, () => interrupted.abort());
   let secondStarted = false;
-  const second: RuntimeComponent = {
-    name: 'stream-runner',
-    start: async () => {
-      secondStarted = true;
-      return { description: 'stream-runner', stop: async () => undefined };
-    },
-  };
+  const second = immediateComponent('stream-runner', events, () => {
+    secondStarted = true;
+  });
   await expect(startRuntime([first, second], () => undefined, undefined, interrupted.signal)).rejects.toBeInstanceOf(StartInterruptedError);
   expect(secondStarted).toBe(false);
   expect(events).toEqual(['stop rest-api']);
